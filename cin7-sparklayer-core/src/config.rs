@@ -1,0 +1,518 @@
+//! Configuration (SPEC §6): TOML, unknown keys rejected by name, defaults as documented,
+//! secrets from the environment winning over the file.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// A configuration problem a user can fix: one line that says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The TOML did not parse or named an unknown key (the message names it).
+    #[error("{0}")]
+    Parse(String),
+    /// A required value (usually a secret) is missing from both the file and the environment.
+    #[error("missing {key}: set it in the config file or the environment variable {env}")]
+    Missing {
+        /// The config key, e.g. `cin7.application_key`.
+        key: &'static str,
+        /// The environment variable that can provide it.
+        env: &'static str,
+    },
+    /// A value is present but not acceptable.
+    #[error("invalid {key}: {reason}")]
+    Invalid {
+        /// The config key.
+        key: &'static str,
+        /// What is wrong and what is accepted.
+        reason: String,
+    },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[cin7]`.
+    pub cin7: Cin7Config,
+    /// `[shopify]`.
+    pub shopify: ShopifyConfig,
+    /// `[sparklayer]`.
+    pub sparklayer: SparkLayerConfig,
+    /// `[customers]`.
+    #[serde(default)]
+    pub customers: CustomersConfig,
+    /// `[pricing]`.
+    #[serde(default)]
+    pub pricing: PricingConfig,
+    /// `[schedule]`.
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    /// `[daemon]`.
+    #[serde(default)]
+    pub daemon: DaemonConfig,
+    /// `[state]`.
+    #[serde(default)]
+    pub state: StateConfig,
+}
+
+/// `[cin7]`: Cin7 Core API access.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cin7Config {
+    /// `account_id` (env `CIN7_ACCOUNT_ID`).
+    pub account_id: Option<Secret>,
+    /// `application_key` (env `CIN7_APPLICATION_KEY`).
+    pub application_key: Option<Secret>,
+    /// `base_url`, default `https://inventory.dearsystems.com/ExternalApi/v2/`.
+    #[serde(default = "default_cin7_base_url")]
+    pub base_url: String,
+    /// `page_size`, default 1000 (1–1000).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// `calls_per_minute`, default 60 (E7).
+    #[serde(default = "default_calls_per_minute")]
+    pub calls_per_minute: u32,
+}
+
+/// `[shopify]`: Shopify Admin API access.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopifyConfig {
+    /// `shop`, e.g. `acme.myshopify.com`.
+    pub shop: String,
+    /// `access_token` (env `SHOPIFY_ACCESS_TOKEN`).
+    pub access_token: Option<Secret>,
+    /// `api_version`, default [`DEFAULT_SHOPIFY_API_VERSION`].
+    #[serde(default = "default_api_version")]
+    pub api_version: String,
+    /// `endpoint`: full GraphQL URL override (sandbox, proxies).
+    pub endpoint: Option<String>,
+}
+
+/// The Shopify Admin API version used when the config names none.
+pub const DEFAULT_SHOPIFY_API_VERSION: &str = "2026-10";
+
+/// `[sparklayer]`: SparkLayer API access.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SparkLayerConfig {
+    /// `site_id`.
+    pub site_id: String,
+    /// `client_id` (env `SPARKLAYER_CLIENT_ID`).
+    pub client_id: Option<Secret>,
+    /// `client_secret` (env `SPARKLAYER_CLIENT_SECRET`).
+    pub client_secret: Option<Secret>,
+    /// `base_url`, default `https://app.sparklayer.io`.
+    #[serde(default = "default_sparklayer_base_url")]
+    pub base_url: String,
+}
+
+/// What happens to a synced customer that leaves scope (C14).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnLeave {
+    /// Leave it as it is (the reference integration's behaviour).
+    #[default]
+    Keep,
+    /// Remove the B2B tag and every metafield the sync set.
+    Revoke,
+}
+
+/// Which customer currencies are synced (C12).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurrencyMode {
+    /// Only customers in the base currency (default, as the reference integration).
+    #[default]
+    BaseOnly,
+    /// Every currency; a customer's own price list is in its currency.
+    All,
+}
+
+/// `[customers]`: the customers pass (C1–C14).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomersConfig {
+    /// `include_tags`: a customer needs one of these tags (C1). Must not be empty.
+    #[serde(default = "default_include_tags")]
+    pub include_tags: Vec<String>,
+    /// `tax_exempt_rules`: tax rule names that make a customer tax exempt (C6).
+    #[serde(default = "default_tax_exempt_rules")]
+    pub tax_exempt_rules: Vec<String>,
+    /// `b2b_tag`: the tag every synced customer carries (C11), default `b2b`.
+    #[serde(default = "default_b2b_tag")]
+    pub b2b_tag: String,
+    /// `send_invites`, default `true` (C13).
+    #[serde(default = "default_true")]
+    pub send_invites: bool,
+    /// `on_leave`, default `keep` (C14).
+    #[serde(default)]
+    pub on_leave: OnLeave,
+    /// `email_fallback`, default `false` (C2).
+    #[serde(default)]
+    pub email_fallback: bool,
+    /// `currency`, default `base_only` (C12).
+    #[serde(default)]
+    pub currency: CurrencyMode,
+}
+
+/// Which tier lists are published (P1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierSelection {
+    /// Only tiers some synced customer uses (default).
+    #[default]
+    Assigned,
+    /// All ten tiers.
+    All,
+}
+
+/// What a zero tier price means (P1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZeroPrice {
+    /// "Not set": not published (default).
+    #[default]
+    Skip,
+    /// Published as a free price.
+    Publish,
+}
+
+/// `[pricing]`: the pricing pass (P1–P4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricingConfig {
+    /// `enabled`, default `true`.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// `prefix` of every list slug, default `cin7` (P1, P2).
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// `tiers`, default `assigned`.
+    #[serde(default)]
+    pub tiers: TierSelection,
+    /// `zero_price`, default `skip`.
+    #[serde(default)]
+    pub zero_price: ZeroPrice,
+    /// `batch_size`, default 500 (P3).
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+}
+
+/// `[schedule]`: the daemon's timing (E4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    /// `interval` between incremental runs, e.g. `6h`, `15m` (default `6h`).
+    #[serde(default = "default_interval")]
+    pub interval: String,
+}
+
+impl ScheduleConfig {
+    /// The interval as a duration.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] when the text is not a duration such as `15m` or `6h`.
+    pub fn interval(&self) -> Result<Duration, ConfigError> {
+        let d =
+            humantime::parse_duration(self.interval.trim()).map_err(|e| ConfigError::Invalid {
+                key: "schedule.interval",
+                reason: format!("{e} (use e.g. \"15m\", \"1h\", \"6h\")"),
+            })?;
+        if d < Duration::from_secs(10) {
+            return Err(ConfigError::Invalid {
+                key: "schedule.interval",
+                reason: "must be at least 10s".into(),
+            });
+        }
+        Ok(d)
+    }
+}
+
+/// `[daemon]`: the daemon's listener and webhook auth.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// `listen`, default `127.0.0.1:8080`.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// `webhook_token` (env `CIN7_WEBHOOK_TOKEN`): bearer token Cin7 webhooks must carry.
+    pub webhook_token: Option<Secret>,
+}
+
+/// `[state]`: where the state lives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// `path` of the SQLite file, default `cin7-sparklayer.sqlite`.
+    #[serde(default = "default_state_path")]
+    pub path: String,
+}
+
+fn default_cin7_base_url() -> String {
+    "https://inventory.dearsystems.com/ExternalApi/v2/".into()
+}
+fn default_page_size() -> u32 {
+    1000
+}
+fn default_calls_per_minute() -> u32 {
+    60
+}
+fn default_api_version() -> String {
+    DEFAULT_SHOPIFY_API_VERSION.into()
+}
+fn default_sparklayer_base_url() -> String {
+    "https://app.sparklayer.io".into()
+}
+fn default_include_tags() -> Vec<String> {
+    vec!["b2b".into()]
+}
+fn default_tax_exempt_rules() -> Vec<String> {
+    vec!["Tax Exempt".into()]
+}
+fn default_b2b_tag() -> String {
+    "b2b".into()
+}
+fn default_true() -> bool {
+    true
+}
+fn default_prefix() -> String {
+    "cin7".into()
+}
+fn default_batch_size() -> usize {
+    500
+}
+fn default_interval() -> String {
+    "6h".into()
+}
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_state_path() -> String {
+    "cin7-sparklayer.sqlite".into()
+}
+
+impl Default for CustomersConfig {
+    fn default() -> Self {
+        Self {
+            include_tags: default_include_tags(),
+            tax_exempt_rules: default_tax_exempt_rules(),
+            b2b_tag: default_b2b_tag(),
+            send_invites: true,
+            on_leave: OnLeave::Keep,
+            email_fallback: false,
+            currency: CurrencyMode::BaseOnly,
+        }
+    }
+}
+
+impl Default for PricingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            prefix: default_prefix(),
+            tiers: TierSelection::Assigned,
+            zero_price: ZeroPrice::Skip,
+            batch_size: default_batch_size(),
+        }
+    }
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self {
+            interval: default_interval(),
+        }
+    }
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            webhook_token: None,
+        }
+    }
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            path: default_state_path(),
+        }
+    }
+}
+
+/// The environment variables that may carry secrets, and the key each one overrides.
+pub const SECRET_ENV_VARS: [(&str, &str); 6] = [
+    ("CIN7_ACCOUNT_ID", "cin7.account_id"),
+    ("CIN7_APPLICATION_KEY", "cin7.application_key"),
+    ("SHOPIFY_ACCESS_TOKEN", "shopify.access_token"),
+    ("SPARKLAYER_CLIENT_ID", "sparklayer.client_id"),
+    ("SPARKLAYER_CLIENT_SECRET", "sparklayer.client_secret"),
+    ("CIN7_WEBHOOK_TOKEN", "daemon.webhook_token"),
+];
+
+impl Config {
+    /// Parses TOML, applies `env` (a lookup such as `|k| std::env::var(k).ok()`) and validates.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the unknown key, the missing secret or the invalid value.
+    pub fn from_toml_str(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(one_line(&e.to_string())))?;
+        config.apply_env(env);
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Overrides secrets with non-empty environment values (the environment wins, SPEC §6).
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+        let get = |name: &str| env(name).filter(|v| !v.trim().is_empty()).map(Secret::new);
+        if let Some(v) = get("CIN7_ACCOUNT_ID") {
+            self.cin7.account_id = Some(v);
+        }
+        if let Some(v) = get("CIN7_APPLICATION_KEY") {
+            self.cin7.application_key = Some(v);
+        }
+        if let Some(v) = get("SHOPIFY_ACCESS_TOKEN") {
+            self.shopify.access_token = Some(v);
+        }
+        if let Some(v) = get("SPARKLAYER_CLIENT_ID") {
+            self.sparklayer.client_id = Some(v);
+        }
+        if let Some(v) = get("SPARKLAYER_CLIENT_SECRET") {
+            self.sparklayer.client_secret = Some(v);
+        }
+        if let Some(v) = get("CIN7_WEBHOOK_TOKEN") {
+            self.daemon.webhook_token = Some(v);
+        }
+    }
+
+    /// Checks every rule a value must follow; the daemon's webhook token is checked by the daemon.
+    ///
+    /// # Errors
+    /// The first problem found, as a [`ConfigError`].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        require(&self.cin7.account_id, "cin7.account_id", "CIN7_ACCOUNT_ID")?;
+        require(
+            &self.cin7.application_key,
+            "cin7.application_key",
+            "CIN7_APPLICATION_KEY",
+        )?;
+        require(
+            &self.shopify.access_token,
+            "shopify.access_token",
+            "SHOPIFY_ACCESS_TOKEN",
+        )?;
+        if self.pricing.enabled {
+            require(
+                &self.sparklayer.client_id,
+                "sparklayer.client_id",
+                "SPARKLAYER_CLIENT_ID",
+            )?;
+            require(
+                &self.sparklayer.client_secret,
+                "sparklayer.client_secret",
+                "SPARKLAYER_CLIENT_SECRET",
+            )?;
+        }
+        check_url(&self.cin7.base_url, "cin7.base_url")?;
+        check_url(&self.sparklayer.base_url, "sparklayer.base_url")?;
+        if let Some(endpoint) = &self.shopify.endpoint {
+            check_url(endpoint, "shopify.endpoint")?;
+        } else if self.shopify.shop.trim().is_empty() || self.shopify.shop.contains('/') {
+            return Err(invalid(
+                "shopify.shop",
+                "give the shop's domain, e.g. \"acme.myshopify.com\"",
+            ));
+        }
+        if !(1..=1000).contains(&self.cin7.page_size) {
+            return Err(invalid("cin7.page_size", "must be between 1 and 1000"));
+        }
+        if !(1..=10_000).contains(&self.cin7.calls_per_minute) {
+            return Err(invalid(
+                "cin7.calls_per_minute",
+                "must be between 1 and 10000 (Cin7 allows 60)",
+            ));
+        }
+        if self.sparklayer.site_id.trim().is_empty() && self.pricing.enabled {
+            return Err(invalid("sparklayer.site_id", "must not be empty"));
+        }
+        let c = &self.customers;
+        if c.include_tags.iter().all(|t| t.trim().is_empty()) {
+            return Err(invalid(
+                "customers.include_tags",
+                "must not be empty: name at least one Cin7 tag that marks a B2B customer",
+            ));
+        }
+        if c.b2b_tag.trim().is_empty() || c.b2b_tag.contains(',') {
+            return Err(invalid(
+                "customers.b2b_tag",
+                "must be one non-empty tag without commas",
+            ));
+        }
+        let p = &self.pricing;
+        if !(1..=1000).contains(&p.batch_size) {
+            return Err(invalid("pricing.batch_size", "must be between 1 and 1000"));
+        }
+        crate::rules::validate_prefix(&p.prefix)
+            .map_err(|reason| invalid("pricing.prefix", reason))?;
+        self.schedule.interval()?;
+        if self.daemon.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "daemon.listen",
+                "must be an address and port such as \"127.0.0.1:8080\"",
+            ));
+        }
+        if self.state.path.trim().is_empty() {
+            return Err(invalid("state.path", "must not be empty"));
+        }
+        Ok(())
+    }
+}
+
+fn require(
+    value: &Option<Secret>,
+    key: &'static str,
+    env: &'static str,
+) -> Result<(), ConfigError> {
+    match value {
+        Some(v) if !v.is_blank() => Ok(()),
+        _ => Err(ConfigError::Missing { key, env }),
+    }
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+fn check_url(value: &str, key: &'static str) -> Result<(), ConfigError> {
+    let v = value.trim();
+    if v.starts_with("https://") || v.starts_with("http://") {
+        Ok(())
+    } else {
+        Err(invalid(key, "must be an http(s) URL"))
+    }
+}
+
+/// Collapses a multi-line parser message into one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.chars().all(|c| c == '|' || c == '^' || c == ' '))
+        .filter(|l| !l.contains(" | "))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,311 @@
+//! The run report (E9) and the plan (E1).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Service;
+use crate::ports::RequestCounts;
+
+/// Full or incremental (E4), or a run over named records (webhooks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    /// Every customer and product; reads back Shopify and SparkLayer for drift (C15).
+    Full,
+    /// Records modified since the last successful run minus an overlap.
+    Incremental,
+    /// Only the records named (e.g. by webhooks).
+    Records,
+}
+
+impl std::fmt::Display for RunMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Full => "full",
+            Self::Incremental => "incremental",
+            Self::Records => "records",
+        })
+    }
+}
+
+/// What the plan does with one customer (E1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action", content = "reason")]
+pub enum CustomerAction {
+    /// Create it in Shopify.
+    Create,
+    /// Update the linked or found Shopify customer.
+    Update,
+    /// Nothing changed since the last write (E2).
+    Unchanged,
+    /// Not synced, with a reason code (`not_in_scope`, `duplicate_email`, …).
+    Skip(String),
+    /// Left scope: remove the B2B tag and the sync's metafields (C14).
+    Revoke,
+}
+
+impl CustomerAction {
+    /// The action's name as counted in the report.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Unchanged => "unchanged",
+            Self::Skip(_) => "skip",
+            Self::Revoke => "revoke",
+        }
+    }
+}
+
+/// One customer's line in the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerPlanEntry {
+    /// Cin7 ID.
+    pub cin7_id: String,
+    /// The customer's email, when it had one.
+    pub email: Option<String>,
+    /// What happens.
+    #[serde(flatten)]
+    pub action: CustomerAction,
+    /// Extra detail (e.g. the other Cin7 IDs sharing an email).
+    pub detail: Option<String>,
+}
+
+/// What the plan does with one price list (E1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListAction {
+    /// Create the list, then write its rows.
+    Create,
+    /// Write changed rows.
+    Patch,
+    /// Nothing to write.
+    Unchanged,
+    /// The list's source is gone: remove every row (P4).
+    Empty,
+}
+
+/// One price list's line in the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceListPlanEntry {
+    /// Slug.
+    pub slug: String,
+    /// What happens.
+    pub action: ListAction,
+    /// SKUs written (new or changed).
+    pub upserts: usize,
+    /// SKUs removed.
+    pub removals: usize,
+}
+
+/// The plan of a run: per customer and per price list what will be (or was) done.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Customers in input order.
+    pub customers: Vec<CustomerPlanEntry>,
+    /// Price lists by slug.
+    pub price_lists: Vec<PriceListPlanEntry>,
+}
+
+/// Which kind of record a failure or skip is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A Cin7 customer.
+    Customer,
+    /// A Cin7 product.
+    Product,
+    /// A SparkLayer price list (or one SKU on it).
+    PriceList,
+}
+
+/// One record that failed (E3): its ID, the step, and the API's own message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Customer, product or price list.
+    pub kind: RecordKind,
+    /// Cin7 ID, or the list slug (with `/SKU` for a refused row).
+    pub id: String,
+    /// What the engine was doing (`lookup`, `write`, `invite`, `create_list`, `patch`, …).
+    pub step: String,
+    /// The error message.
+    pub message: String,
+    /// Whether a later run may succeed unchanged.
+    pub retryable: bool,
+}
+
+/// A record skipped with a reason (kept for the first [`RunReport::MAX_LISTED`] of them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRecord {
+    /// Customer or product.
+    pub kind: RecordKind,
+    /// The Cin7 ID, when known.
+    pub id: Option<String>,
+    /// Reason code.
+    pub reason: String,
+    /// Detail.
+    pub detail: Option<String>,
+}
+
+/// A warning on a record that was still synced (e.g. `invalid_phone`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningRecord {
+    /// The Cin7 ID (or slug).
+    pub id: String,
+    /// Reason code.
+    pub reason: String,
+    /// Detail.
+    pub detail: Option<String>,
+}
+
+/// Everything one run did (E9). Serialisable; the binaries print it as a table or JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Full, incremental or records.
+    pub mode: RunMode,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// When the run started (UTC).
+    pub started_at: DateTime<Utc>,
+    /// When it ended (UTC).
+    pub finished_at: DateTime<Utc>,
+    /// The `ModifiedSince` cursor used by an incremental run.
+    pub modified_since: Option<DateTime<Utc>>,
+    /// Customers per action: `create`, `update`, `unchanged`, `skip`, `revoke`, `failed`.
+    pub customers: BTreeMap<String, u64>,
+    /// Skips per reason code.
+    pub skip_reasons: BTreeMap<String, u64>,
+    /// Warnings per reason code.
+    pub warnings: BTreeMap<String, u64>,
+    /// Invites: `sent`, `already_invited`, `invite_not_applicable`, `disabled`.
+    pub invites: BTreeMap<String, u64>,
+    /// Price lists per action: `create`, `patch`, `unchanged`, `empty`, `failed`.
+    pub price_lists: BTreeMap<String, u64>,
+    /// SKU rows written (new or changed prices).
+    pub price_rows_written: u64,
+    /// SKU rows removed.
+    pub price_rows_removed: u64,
+    /// Products read.
+    pub products_read: u64,
+    /// Records that failed, with messages.
+    pub failures: Vec<Failure>,
+    /// The first skipped records with their reasons.
+    pub skipped: Vec<SkippedRecord>,
+    /// The first warnings with their records.
+    pub warning_records: Vec<WarningRecord>,
+    /// HTTP requests per API.
+    pub requests: BTreeMap<Service, RequestCounts>,
+    /// The plan, kept for dry runs.
+    pub plan: Option<Plan>,
+}
+
+impl RunReport {
+    /// How many skipped records and warnings are listed one by one (counts are always complete).
+    pub const MAX_LISTED: usize = 1000;
+
+    /// An empty report for a run starting now.
+    pub fn new(mode: RunMode, dry_run: bool, started_at: DateTime<Utc>) -> Self {
+        Self {
+            mode,
+            dry_run,
+            started_at,
+            finished_at: started_at,
+            modified_since: None,
+            customers: BTreeMap::new(),
+            skip_reasons: BTreeMap::new(),
+            warnings: BTreeMap::new(),
+            invites: BTreeMap::new(),
+            price_lists: BTreeMap::new(),
+            price_rows_written: 0,
+            price_rows_removed: 0,
+            products_read: 0,
+            failures: Vec::new(),
+            skipped: Vec::new(),
+            warning_records: Vec::new(),
+            requests: BTreeMap::new(),
+            plan: None,
+        }
+    }
+
+    /// Adds one to a customer action count.
+    pub fn count_customer(&mut self, action: &str) {
+        *self.customers.entry(action.to_owned()).or_default() += 1;
+    }
+
+    /// Records a skip with its reason.
+    pub fn skip(
+        &mut self,
+        kind: RecordKind,
+        id: Option<&str>,
+        reason: &str,
+        detail: Option<String>,
+    ) {
+        if kind == RecordKind::Customer {
+            self.count_customer("skip");
+        }
+        *self.skip_reasons.entry(reason.to_owned()).or_default() += 1;
+        if self.skipped.len() < Self::MAX_LISTED {
+            self.skipped.push(SkippedRecord {
+                kind,
+                id: id.map(str::to_owned),
+                reason: reason.to_owned(),
+                detail,
+            });
+        }
+    }
+
+    /// Records a warning.
+    pub fn warn(&mut self, id: &str, reason: &str, detail: Option<String>) {
+        *self.warnings.entry(reason.to_owned()).or_default() += 1;
+        if self.warning_records.len() < Self::MAX_LISTED {
+            self.warning_records.push(WarningRecord {
+                id: id.to_owned(),
+                reason: reason.to_owned(),
+                detail,
+            });
+        }
+    }
+
+    /// Records a failure (E3).
+    pub fn fail(&mut self, kind: RecordKind, id: &str, step: &str, error: &crate::PortError) {
+        self.failures.push(Failure {
+            kind,
+            id: id.to_owned(),
+            step: step.to_owned(),
+            message: error.to_string(),
+            retryable: error.is_retryable(),
+        });
+    }
+
+    /// Adds one to an invite count.
+    pub fn count_invite(&mut self, what: &str) {
+        *self.invites.entry(what.to_owned()).or_default() += 1;
+    }
+
+    /// Adds one to a price list action count.
+    pub fn count_list(&mut self, action: &str) {
+        *self.price_lists.entry(action.to_owned()).or_default() += 1;
+    }
+
+    /// Write requests made to Shopify and SparkLayer (E2: zero on a no-change rerun).
+    pub fn sink_writes(&self) -> u64 {
+        [Service::Shopify, Service::SparkLayer]
+            .iter()
+            .filter_map(|s| self.requests.get(s))
+            .map(|c| c.writes)
+            .sum()
+    }
+
+    /// Exit status per E3: 0 when every record succeeded, 2 when some failed.
+    /// (1, "could not start", is a [`crate::RunError`], not a report.)
+    pub fn exit_code(&self) -> i32 {
+        if self.failures.is_empty() { 0 } else { 2 }
+    }
+
+    /// Whether the run had no failure (it then moves the incremental cursor).
+    pub fn succeeded(&self) -> bool {
+        self.failures.is_empty() && !self.dry_run
+    }
+}

@@ -1,0 +1,1 @@
+//! In-process fakes of Cin7 Core, Shopify and SparkLayer on loopback, with a seeded data generator.

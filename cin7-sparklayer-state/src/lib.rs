@@ -1,0 +1,1 @@
+//! SQLite state store for the Cin7 → Shopify/SparkLayer sync.

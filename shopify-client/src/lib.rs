@@ -1,0 +1,1 @@
+//! Shopify Admin GraphQL client: the sync's customer sink.

@@ -1,0 +1,1 @@
+//! SparkLayer API client: price-list sink, customer-group directory and sync log.
