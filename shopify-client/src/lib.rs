@@ -1,1 +1,44 @@
-//! Shopify Admin GraphQL client: the sync's customer sink.
+//! # shopify-client
+//!
+//! The Shopify Admin GraphQL API as the sync's customer sink
+//! ([`cin7_sparklayer_core::ports::CustomerSink`], SPEC §7).
+//!
+//! - One small transport: `POST {query, variables}` to
+//!   `https://{shop}/admin/api/{version}/graphql.json` (or a configured endpoint) with the
+//!   `X-Shopify-Access-Token` header marked sensitive.
+//! - Pacing by Shopify's cost bucket as each response reports it, retries on `THROTTLED`,
+//!   429, 5xx and network errors, fail-fast on 401/403 (E7): see [`retry`].
+//! - Typed operations on top, several customers per document with aliases: lookup by email,
+//!   `customerSet`, `tagsAdd`/`tagsRemove`, `metafieldsSet`/`metafieldsDelete` (25 a call,
+//!   packed across customers), `customerSendAccountInviteEmail`.
+//!
+//! Every document the client sends is validated in the tests against
+//! `schema/admin-subset.graphql`, a subset of Shopify's real schema.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use cin7_sparklayer_core::{Secret, ports::CustomerSink};
+//! use shopify_client::ShopifyClient;
+//!
+//! let client = ShopifyClient::builder()
+//!     .shop("acme.myshopify.com")
+//!     .access_token(Secret::new("shpat_…"))
+//!     .build()?;
+//! let found = client.find_by_emails(&["jane@acme.example".into()]).await?;
+//! # let _ = found; Ok(()) }
+//! ```
+
+mod client;
+mod document;
+mod error;
+mod reads;
+pub mod retry;
+mod sink;
+mod transport;
+mod wire;
+mod writes;
+
+pub use client::{BatchLimits, ShopifyClient, ShopifyClientBuilder};
+pub use error::{AUTH_HINT, ShopifyError};
+pub use retry::RetryPolicy;
+pub use wire::SYNCED_METAFIELD_KEYS;

@@ -1,0 +1,2 @@
+//! Placeholder: the import benchmark is being written.
+fn main() {}

@@ -1,0 +1,252 @@
+//! [`ShopifyClient`] and its builder.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cin7_sparklayer_core::ConfigError;
+use cin7_sparklayer_core::Secret;
+use cin7_sparklayer_core::config::{DEFAULT_SHOPIFY_API_VERSION, ShopifyConfig};
+use reqwest::header::HeaderValue;
+
+use crate::retry::RetryPolicy;
+use crate::transport::Transport;
+
+/// Operations per document, and document sizes (each alias is one customer's operation).
+///
+/// `Default`: 25 mutations a document (≈ 250 cost points, well below any bucket), 50 lookups
+/// and 20 full reads a document. A document never asks for more than the bucket holds: the
+/// mutation count is lowered once a response tells the bucket size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchLimits {
+    /// Mutation fields per document.
+    pub mutations_per_document: usize,
+    /// `customerByIdentifier` aliases per document.
+    pub lookups_per_document: usize,
+    /// `customer(id:)` aliases per document.
+    pub reads_per_document: usize,
+}
+
+impl Default for BatchLimits {
+    fn default() -> Self {
+        Self {
+            mutations_per_document: 25,
+            lookups_per_document: 50,
+            reads_per_document: 20,
+        }
+    }
+}
+
+/// The Shopify Admin GraphQL client: the sync's [`cin7_sparklayer_core::ports::CustomerSink`].
+///
+/// Cheap to clone (one `Arc`); clones share the connection pool, the cost bucket and the
+/// request counters. `Debug` shows the endpoint, never the token.
+#[derive(Clone)]
+pub struct ShopifyClient {
+    pub(crate) transport: Arc<Transport>,
+    pub(crate) limits: BatchLimits,
+}
+
+impl std::fmt::Debug for ShopifyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyClient")
+            .field("endpoint", &self.transport.endpoint())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShopifyClient {
+    /// A builder; see [`ShopifyClientBuilder`].
+    pub fn builder() -> ShopifyClientBuilder {
+        ShopifyClientBuilder::default()
+    }
+
+    /// A client from the `[shopify]` config section (SPEC §6).
+    ///
+    /// # Errors
+    /// [`ConfigError::Missing`] without an access token; [`ConfigError::Invalid`] for a bad
+    /// shop domain or endpoint.
+    pub fn from_config(config: &ShopifyConfig) -> Result<Self, ConfigError> {
+        let token = config
+            .access_token
+            .clone()
+            .filter(|t| !t.is_blank())
+            .ok_or(ConfigError::Missing {
+                key: "shopify.access_token",
+                env: "SHOPIFY_ACCESS_TOKEN",
+            })?;
+        let mut b = Self::builder()
+            .shop(&config.shop)
+            .access_token(token)
+            .api_version(&config.api_version);
+        if let Some(endpoint) = &config.endpoint {
+            b = b.endpoint(endpoint);
+        }
+        b.build()
+    }
+
+    /// The GraphQL URL requests go to.
+    pub fn endpoint(&self) -> &str {
+        self.transport.endpoint()
+    }
+
+    /// Sum of `actualQueryCost` Shopify reported so far (for benchmarks and the run log).
+    pub fn cost_points(&self) -> u64 {
+        self.transport.points_spent()
+    }
+
+    /// Mutations per document, lowered so one document never asks more than the bucket holds.
+    pub(crate) fn mutations_per_document(&self) -> usize {
+        let limit = self.limits.mutations_per_document.max(1);
+        match self.transport.bucket_maximum() {
+            Some(max) => {
+                limit.min(((max / crate::document::MUTATION_COST).floor() as usize).max(1))
+            }
+            None => limit,
+        }
+    }
+}
+
+/// Builds a [`ShopifyClient`].
+///
+/// Defaults: API version [`DEFAULT_SHOPIFY_API_VERSION`], 60 s request timeout, 10 s connect
+/// timeout, [`RetryPolicy::default`], [`BatchLimits::default`].
+#[derive(Default)]
+pub struct ShopifyClientBuilder {
+    shop: Option<String>,
+    token: Option<Secret>,
+    api_version: Option<String>,
+    endpoint: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    limits: BatchLimits,
+}
+
+impl std::fmt::Debug for ShopifyClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyClientBuilder")
+            .field("shop", &self.shop)
+            .field("api_version", &self.api_version)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShopifyClientBuilder {
+    /// The shop's domain, e.g. `acme.myshopify.com` (a bare `acme` gets `.myshopify.com`).
+    pub fn shop(mut self, shop: impl Into<String>) -> Self {
+        self.shop = Some(shop.into());
+        self
+    }
+
+    /// The Admin API access token (`X-Shopify-Access-Token`).
+    pub fn access_token(mut self, token: Secret) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// The API version, e.g. `2026-10`.
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = Some(version.into());
+        self
+    }
+
+    /// A full GraphQL URL overriding shop and version (sandbox, proxies, tests).
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+
+    /// Whole-request timeout (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retry and pacing policy (E7).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Document sizes.
+    pub fn limits(mut self, limits: BatchLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The client.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the token is missing or blank, the shop domain or the endpoint is
+    /// not usable, or the HTTP client cannot be built.
+    pub fn build(self) -> Result<ShopifyClient, ConfigError> {
+        let token = self
+            .token
+            .filter(|t| !t.is_blank())
+            .ok_or(ConfigError::Missing {
+                key: "shopify.access_token",
+                env: "SHOPIFY_ACCESS_TOKEN",
+            })?;
+        let mut header =
+            HeaderValue::from_str(token.expose().trim()).map_err(|_| ConfigError::Invalid {
+                key: "shopify.access_token",
+                reason: "contains characters not allowed in an HTTP header".into(),
+            })?;
+        header.set_sensitive(true);
+        let endpoint = match self.endpoint {
+            Some(url) => {
+                let url = url.trim().to_owned();
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(ConfigError::Invalid {
+                        key: "shopify.endpoint",
+                        reason: "must be an http(s) URL".into(),
+                    });
+                }
+                url
+            }
+            None => {
+                let shop = self.shop.unwrap_or_default();
+                let shop = shop
+                    .trim()
+                    .trim_start_matches("https://")
+                    .trim_end_matches('/');
+                if shop.is_empty() || shop.contains('/') || shop.contains(' ') {
+                    return Err(ConfigError::Invalid {
+                        key: "shopify.shop",
+                        reason: "give the shop's domain, e.g. \"acme.myshopify.com\"".into(),
+                    });
+                }
+                let host = if shop.contains('.') {
+                    shop.to_owned()
+                } else {
+                    format!("{shop}.myshopify.com")
+                };
+                let version = self
+                    .api_version
+                    .unwrap_or_else(|| DEFAULT_SHOPIFY_API_VERSION.to_owned());
+                format!("https://{host}/admin/api/{}/graphql.json", version.trim())
+            }
+        };
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
+            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+            .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::Invalid {
+                key: "shopify",
+                reason: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(ShopifyClient {
+            transport: Arc::new(Transport::new(http, endpoint, header, self.retry)),
+            limits: self.limits,
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! The client's errors, and how they map onto the core's [`PortError`] (E3, E7).
+//!
+//! No variant carries the access token, a header or a request body; the endpoint URL is
+//! stripped from transport errors as well.
+
+use std::time::Duration;
+
+use cin7_sparklayer_core::{PortError, Service};
+
+/// What to tell the user when Shopify refuses the credentials.
+pub const AUTH_HINT: &str =
+    "check SHOPIFY_ACCESS_TOKEN and the app's scopes (read_customers, write_customers)";
+
+/// An error of the Shopify transport or of a whole GraphQL document.
+///
+/// Per-record problems (`userErrors`) are not here: they become [`PortError::Rejected`] on
+/// the record they belong to.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShopifyError {
+    /// HTTP 401/403: the token is wrong, expired or lacks scopes. Fatal to the run.
+    #[error("Shopify refused the access token (HTTP {status}): {AUTH_HINT}")]
+    Unauthorized {
+        /// 401 or 403.
+        status: u16,
+    },
+    /// A top-level `ACCESS_DENIED` GraphQL error: the app lacks a scope. Fatal to the run.
+    #[error("Shopify denied access ({message}): {AUTH_HINT}")]
+    AccessDenied {
+        /// Shopify's message.
+        message: String,
+    },
+    /// Still `THROTTLED` (or 429) when the attempts ran out.
+    #[error("still throttled after {attempts} attempts")]
+    Throttled {
+        /// Attempts made.
+        attempts: u32,
+        /// The last wait the bucket asked for.
+        retry_after: Option<Duration>,
+    },
+    /// HTTP 5xx on every attempt.
+    #[error("HTTP {status} after {attempts} attempts")]
+    Server {
+        /// The last status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The connection failed on every attempt (URL removed from the source).
+    #[error("request failed after {attempts} attempts: {source}")]
+    Network {
+        /// Attempts made.
+        attempts: u32,
+        /// The transport error, without its URL.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An HTTP status the API should not answer with (400, 404 …).
+    #[error("unexpected HTTP {status}")]
+    Status {
+        /// The status.
+        status: u16,
+    },
+    /// The document failed as a whole (`errors[]` without data), e.g. a schema mismatch.
+    #[error("GraphQL error: {message}")]
+    GraphQl {
+        /// Shopify's messages, joined.
+        message: String,
+    },
+    /// The body is not the JSON the API documents.
+    #[error("response did not parse: {0}")]
+    Decode(String),
+}
+
+impl From<ShopifyError> for PortError {
+    fn from(e: ShopifyError) -> Self {
+        let service = Service::Shopify;
+        match e {
+            ShopifyError::Unauthorized { status } => PortError::Unauthenticated {
+                service,
+                message: format!("HTTP {status}: {AUTH_HINT}"),
+            },
+            ShopifyError::AccessDenied { message } => PortError::Unauthenticated {
+                service,
+                message: format!("{message}: {AUTH_HINT}"),
+            },
+            ShopifyError::Throttled { retry_after, .. } => PortError::RateLimited {
+                service,
+                retry_after,
+            },
+            e @ (ShopifyError::Server { .. } | ShopifyError::Network { .. }) => {
+                PortError::Unavailable {
+                    service,
+                    message: e.to_string(),
+                }
+            }
+            e @ (ShopifyError::Status { .. }
+            | ShopifyError::GraphQl { .. }
+            | ShopifyError::Decode(_)) => PortError::Protocol {
+                service,
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// A `PortError::Rejected` from Shopify.
+pub(crate) fn rejected(code: Option<String>, field: Option<String>, message: String) -> PortError {
+    PortError::Rejected {
+        service: Service::Shopify,
+        code,
+        field,
+        message,
+    }
+}
+
+/// A copy of a port error, for the several records one failed document belongs to.
+pub(crate) fn clone_port_error(e: &PortError) -> PortError {
+    let service = Service::Shopify;
+    match e {
+        PortError::Unauthenticated { message, .. } => PortError::Unauthenticated {
+            service,
+            message: message.clone(),
+        },
+        PortError::RateLimited { retry_after, .. } => PortError::RateLimited {
+            service,
+            retry_after: *retry_after,
+        },
+        PortError::Rejected {
+            code,
+            field,
+            message,
+            ..
+        } => rejected(code.clone(), field.clone(), message.clone()),
+        PortError::NotFound { what, .. } => PortError::NotFound {
+            service,
+            what: what.clone(),
+        },
+        PortError::Unavailable { message, .. } => PortError::Unavailable {
+            service,
+            message: message.clone(),
+        },
+        other => PortError::Protocol {
+            service,
+            message: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,117 @@
+//! Read operations: customer accounts version (C13), lookup by email (C2, E5) and the synced
+//! fields of known customers (C15, E6). Several customers share one document via aliases.
+
+use cin7_sparklayer_core::PortError;
+use cin7_sparklayer_core::ports::{InviteSupport, RemoteCustomer};
+use serde_json::Value;
+
+use crate::document::{DocBuilder, OpKind};
+use crate::error::ShopifyError;
+use crate::transport::{Answer, Transport};
+use crate::wire::{SYNCED_METAFIELD_KEYS, customer_email, remote_customer};
+
+/// Selection of a lookup: cheap (one object plus the email object).
+const LOOKUP_SELECTION: &str = "id state tags defaultEmailAddress { emailAddress }";
+
+/// Estimated cost of one lookup alias.
+const LOOKUP_COST: f64 = 2.0;
+
+/// Selection of a full read: the synced fields and the sync's metafields.
+const FULL_SELECTION: &str = "id state tags firstName lastName phone taxExempt \
+defaultEmailAddress { emailAddress } \
+defaultAddress { address1 address2 city company countryCodeV2 firstName lastName phone province provinceCode zip } \
+metafields(first: 10, keys: $keys) { nodes { namespace key type value } }";
+
+/// Estimated cost of one full read: customer, email, address, and a 10-node connection.
+const FULL_COST: f64 = 3.0 + 2.0 + 10.0;
+
+/// `shop { customerAccountsV2 { customerAccountsVersion } }` → classic or new accounts (C13).
+pub(crate) async fn invite_support(t: &Transport) -> Result<InviteSupport, PortError> {
+    let mut b = DocBuilder::new(OpKind::Query, "CustomerAccounts");
+    b.field(
+        "shop { customerAccountsV2 { customerAccountsVersion } }".into(),
+        3.0,
+    );
+    let answer = t.execute(&b.build()).await?;
+    let version = &answer.get("shop")["customerAccountsV2"]["customerAccountsVersion"];
+    match version.as_str() {
+        Some("CLASSIC") => Ok(InviteSupport::Classic),
+        Some(_) => Ok(InviteSupport::NotApplicable),
+        None => Err(ShopifyError::Decode(
+            "shop.customerAccountsV2.customerAccountsVersion is missing".into(),
+        )
+        .into()),
+    }
+}
+
+/// `customerByIdentifier(identifier: {emailAddress})` per email, `per_doc` aliases a document,
+/// keeping only customers whose email matches exactly, ignoring case (C2).
+pub(crate) async fn find_by_emails(
+    t: &Transport,
+    emails: &[String],
+    per_doc: usize,
+) -> Result<Vec<Option<RemoteCustomer>>, PortError> {
+    let mut out = Vec::with_capacity(emails.len());
+    for chunk in emails.chunks(per_doc.max(1)) {
+        let mut b = DocBuilder::new(OpKind::Query, "CustomersByEmail");
+        for (i, email) in chunk.iter().enumerate() {
+            let v = b.var(format!("e{i}"), "String!", Value::from(email.trim()));
+            b.field(
+                format!("c{i}: customerByIdentifier(identifier: {{emailAddress: {v}}}) {{ {LOOKUP_SELECTION} }}"),
+                LOOKUP_COST,
+            );
+        }
+        let answer = t.execute(&b.build()).await?;
+        for (i, email) in chunk.iter().enumerate() {
+            let alias = format!("c{i}");
+            field_error(&answer, &alias)?;
+            let found = remote_customer(answer.get(&alias), false).filter(|c| {
+                customer_email(answer.get(&alias))
+                    .is_some_and(|e| e.trim().eq_ignore_ascii_case(email.trim()))
+                    && c.id.starts_with("gid://shopify/Customer/")
+            });
+            out.push(found);
+        }
+    }
+    Ok(out)
+}
+
+/// `customer(id:)` per ID with the synced fields, `per_doc` aliases a document (C15, E6).
+pub(crate) async fn get_customers(
+    t: &Transport,
+    ids: &[String],
+    per_doc: usize,
+) -> Result<Vec<Option<RemoteCustomer>>, PortError> {
+    let keys = Value::from(SYNCED_METAFIELD_KEYS.to_vec());
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(per_doc.max(1)) {
+        let mut b = DocBuilder::new(OpKind::Query, "CustomersById");
+        b.var("keys".into(), "[String!]", keys.clone());
+        for (i, id) in chunk.iter().enumerate() {
+            let v = b.var(format!("id{i}"), "ID!", Value::from(id.as_str()));
+            b.field(
+                format!("c{i}: customer(id: {v}) {{ {FULL_SELECTION} }}"),
+                FULL_COST,
+            );
+        }
+        let answer = t.execute(&b.build()).await?;
+        for i in 0..chunk.len() {
+            let alias = format!("c{i}");
+            field_error(&answer, &alias)?;
+            out.push(remote_customer(answer.get(&alias), true));
+        }
+    }
+    Ok(out)
+}
+
+/// A field-level error on a read alias fails the read: a lookup that silently returned
+/// "not found" would create a duplicate customer (E5).
+fn field_error(answer: &Answer, alias: &str) -> Result<(), PortError> {
+    match answer.error_for(alias) {
+        Some(e) if answer.get(alias).is_null() => Err(ShopifyError::GraphQl {
+            message: e.message.clone(),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
