@@ -1,0 +1,49 @@
+//! `runs`: every recorded run's report, and the incremental cursor derived from them (E4).
+
+use chrono::{DateTime, Utc};
+use cin7_sparklayer_core::report::RunReport;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::codec::{time_from_sql, time_to_sql, to_json};
+use crate::error::OpError;
+
+/// Stores a run. `succeeded` is [`RunReport::succeeded`]: no failures and not a dry run.
+pub(crate) fn record(conn: &Connection, report: &RunReport) -> Result<(), OpError> {
+    let what = || format!("recording the run started at {}", report.started_at);
+    let json = to_json(report, what)?;
+    conn.prepare_cached(
+        "INSERT INTO runs (started_at, finished_at, mode, dry_run, succeeded, report)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            time_to_sql(report.started_at),
+            time_to_sql(report.finished_at),
+            report.mode.to_string(),
+            report.dry_run,
+            report.succeeded(),
+            json,
+        ])
+    })
+    .map_err(OpError::sqlite(what()))?;
+    Ok(())
+}
+
+/// The start of the latest successful run: the greatest start time, so the cursor never
+/// moves back even when runs are recorded out of order.
+pub(crate) fn last_successful(conn: &Connection) -> Result<Option<DateTime<Utc>>, OpError> {
+    let what = "reading the last successful run";
+    let started: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT id, started_at FROM runs WHERE succeeded = 1
+             ORDER BY started_at DESC, id DESC LIMIT 1",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(OpError::sqlite(what))?;
+    started
+        .map(|(id, text)| time_from_sql(&text, || format!("run {id}, column started_at")))
+        .transpose()
+}
