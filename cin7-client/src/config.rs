@@ -1,0 +1,175 @@
+//! Client settings: the builder, its documented defaults and the retry policy (E7, SPEC §6).
+
+use std::time::Duration;
+
+use cin7_sparklayer_core::Secret;
+use cin7_sparklayer_core::config::Cin7Config;
+
+use crate::{BuildError, Cin7Client};
+
+/// Cin7 Core External API v2 base URL (SPEC §6 default).
+pub const DEFAULT_BASE_URL: &str = "https://inventory.dearsystems.com/ExternalApi/v2/";
+
+/// How failed requests are retried (E7). Public fields; [`Default`] documents the values.
+///
+/// See [`crate::retry::decide`] for how each status is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt, for throttling and transient errors alike. Default 6.
+    pub max_retries: u32,
+    /// First wait after a 5xx or network error; doubles per retry. Default 500 ms.
+    pub initial_backoff: Duration,
+    /// Cap of the transient backoff. Default 30 s.
+    pub max_backoff: Duration,
+    /// First wait after a 429/503 without `Retry-After`; doubles per retry. Default 15 s.
+    pub throttle_backoff: Duration,
+    /// Cap of the throttle backoff: a full rate-limit window plus margin. Default 65 s.
+    pub max_throttle_backoff: Duration,
+    /// The longest `Retry-After` honoured as given; longer ones are cut to this. Default 120 s.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 6,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            throttle_backoff: Duration::from_secs(15),
+            max_throttle_backoff: Duration::from_secs(65),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Builds a [`Cin7Client`]. Defaults: base URL [`DEFAULT_BASE_URL`], page size 1000,
+/// 60 calls per minute, request timeout 60 s, connect timeout 10 s, [`RetryPolicy::default`],
+/// jitter from an OS-seeded RNG.
+#[derive(Debug, Clone)]
+pub struct Cin7ClientBuilder {
+    pub(crate) account_id: Option<Secret>,
+    pub(crate) application_key: Option<Secret>,
+    pub(crate) base_url: String,
+    pub(crate) page_size: u32,
+    pub(crate) calls_per_minute: u32,
+    pub(crate) request_timeout: Option<Duration>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) jitter_seed: Option<u64>,
+}
+
+impl Default for Cin7ClientBuilder {
+    fn default() -> Self {
+        Self {
+            account_id: None,
+            application_key: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            page_size: 1000,
+            calls_per_minute: 60,
+            request_timeout: Some(Duration::from_secs(60)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            retry: RetryPolicy::default(),
+            jitter_seed: None,
+        }
+    }
+}
+
+impl Cin7ClientBuilder {
+    /// The account ID (`api-auth-accountid`).
+    pub fn account_id(mut self, value: impl Into<Secret>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+
+    /// The application key (`api-auth-applicationkey`).
+    pub fn application_key(mut self, value: impl Into<Secret>) -> Self {
+        self.application_key = Some(value.into());
+        self
+    }
+
+    /// The API base URL; a trailing `/` is added when missing (sandbox fakes, wiremock).
+    pub fn base_url(mut self, value: impl Into<String>) -> Self {
+        self.base_url = value.into();
+        self
+    }
+
+    /// `Limit` sent with every list request, 1–1000. Cin7 may still send fewer rows (E8).
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = value;
+        self
+    }
+
+    /// At most this many requests in any sliding 60-second window, shared by every clone (E7).
+    pub fn calls_per_minute(mut self, value: u32) -> Self {
+        self.calls_per_minute = value;
+        self
+    }
+
+    /// Whole-request timeout; `None` disables it (tests on tokio's paused clock need that,
+    /// because a paused clock jumps over timers while a request waits on the network).
+    pub fn request_timeout(mut self, value: Option<Duration>) -> Self {
+        self.request_timeout = value;
+        self
+    }
+
+    /// Connect timeout; `None` disables it.
+    pub fn connect_timeout(mut self, value: Option<Duration>) -> Self {
+        self.connect_timeout = value;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(mut self, value: RetryPolicy) -> Self {
+        self.retry = value;
+        self
+    }
+
+    /// Seeds the backoff jitter RNG, for reproducible tests.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
+    /// Takes account ID, key, base URL, page size and calls per minute from the `[cin7]` config.
+    pub fn from_config(config: &Cin7Config) -> Self {
+        Self {
+            account_id: config.account_id.clone(),
+            application_key: config.application_key.clone(),
+            base_url: config.base_url.clone(),
+            page_size: config.page_size,
+            calls_per_minute: config.calls_per_minute,
+            ..Self::default()
+        }
+    }
+
+    /// Validates the settings and creates the client.
+    ///
+    /// # Errors
+    /// [`BuildError`] naming the missing secret, the bad URL or the out-of-range number.
+    pub fn build(self) -> Result<Cin7Client, BuildError> {
+        Cin7Client::from_builder(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_config_carries_the_settings() {
+        let config: Cin7Config = toml::from_str(
+            r#"
+            account_id = "acc"
+            application_key = "key"
+            page_size = 250
+            calls_per_minute = 30
+            "#,
+        )
+        .unwrap();
+        let b = Cin7ClientBuilder::from_config(&config);
+        assert_eq!(b.page_size, 250);
+        assert_eq!(b.calls_per_minute, 30);
+        assert_eq!(b.base_url, DEFAULT_BASE_URL);
+        assert_eq!(b.account_id.as_ref().map(Secret::expose), Some("acc"));
+    }
+}

@@ -1,0 +1,212 @@
+//! Lazy paging over Cin7 list endpoints (E8), one page in memory at a time.
+//!
+//! The walk ends on an empty page, or when the rows received reach the latest `Total`. A page
+//! shorter than `Limit` never ends it on its own: Cin7 caps customer pages at 100 whatever
+//! `Limit` says. A page that repeats the previous one (same IDs) ends the stream with a paging
+//! error instead of looping forever.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use cin7_sparklayer_core::PortError;
+use cin7_sparklayer_core::ports::{Fetched, MalformedRecord, RecordStream};
+use futures::{StreamExt, TryStreamExt, stream};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::{Cin7Client, Cin7Error};
+
+/// A paged list endpoint: its path and the envelope key holding the rows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ListEndpoint {
+    pub(crate) path: &'static str,
+    pub(crate) list_key: &'static str,
+}
+
+/// `GET customer` → `CustomerList`.
+pub(crate) const CUSTOMERS: ListEndpoint = ListEndpoint {
+    path: "customer",
+    list_key: "CustomerList",
+};
+
+/// `GET product` → `Products`.
+pub(crate) const PRODUCTS: ListEndpoint = ListEndpoint {
+    path: "product",
+    list_key: "Products",
+};
+
+#[derive(Debug)]
+struct WalkState {
+    page: u32,
+    received: u64,
+    last_fingerprint: Option<u64>,
+    done: bool,
+}
+
+/// Walks every page of `endpoint` with `query` (plus `Page` and `Limit`), parsing each row on
+/// its own: a row that does not parse as `W` becomes [`Fetched::Malformed`].
+pub(crate) fn walk<W, T>(
+    client: Cin7Client,
+    endpoint: ListEndpoint,
+    query: Vec<(&'static str, String)>,
+    convert: fn(W) -> T,
+) -> RecordStream<T>
+where
+    W: DeserializeOwned + Send + 'static,
+    T: Send + 'static,
+{
+    let state = WalkState {
+        page: 1,
+        received: 0,
+        last_fingerprint: None,
+        done: false,
+    };
+    stream::try_unfold(state, move |mut st| {
+        let client = client.clone();
+        let query = query.clone();
+        async move {
+            if st.done {
+                return Ok::<_, PortError>(None);
+            }
+            let mut q = query;
+            q.push(("Page", st.page.to_string()));
+            q.push(("Limit", client.page_size().to_string()));
+            let body = client.get_json(endpoint.path, &q).await?;
+            let (total, items) = envelope(endpoint, body)?;
+            if items.is_empty() {
+                return Ok(None);
+            }
+            let fingerprint = fingerprint(&items);
+            if st.last_fingerprint == Some(fingerprint) {
+                return Err(Cin7Error::Paging {
+                    path: endpoint.path.to_owned(),
+                    message: format!(
+                        "page {} repeats page {} (after {} rows, Total {})",
+                        st.page,
+                        st.page - 1,
+                        st.received,
+                        total.map_or_else(|| "absent".to_owned(), |t| t.to_string())
+                    ),
+                }
+                .into());
+            }
+            st.last_fingerprint = Some(fingerprint);
+            st.received += items.len() as u64;
+            if total.is_some_and(|t| st.received >= t) {
+                st.done = true;
+            }
+            let page = st.page;
+            let rows: Vec<Result<Fetched<T>, PortError>> = items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Ok(parse_row(endpoint, page, i, v, convert)))
+                .collect();
+            st.page += 1;
+            Ok(Some((stream::iter(rows), st)))
+        }
+    })
+    .try_flatten()
+    .boxed()
+}
+
+/// Ends a stream after its first error (the [`RecordStream`] contract), for chained walks.
+pub(crate) fn stop_after_error<T: Send + 'static>(s: RecordStream<T>) -> RecordStream<T> {
+    s.scan(false, |failed, item| {
+        let out = if *failed {
+            None
+        } else {
+            *failed = item.is_err();
+            Some(item)
+        };
+        futures::future::ready(out)
+    })
+    .boxed()
+}
+
+/// `{Total, Page, <list_key>: [...]}` → (`Total`, rows).
+fn envelope(endpoint: ListEndpoint, body: Value) -> Result<(Option<u64>, Vec<Value>), Cin7Error> {
+    let decode = |message: String| Cin7Error::Decode {
+        path: endpoint.path.to_owned(),
+        message,
+    };
+    let Value::Object(mut obj) = body else {
+        return Err(decode(format!(
+            "expected an object with `{}`, got another JSON value",
+            endpoint.list_key
+        )));
+    };
+    let total = match obj.get("Total") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            crate::wire::lenient::integer(v.clone())
+                .map_err(|e| decode(format!("Total: {e}")))?
+                .unwrap_or(0),
+        ),
+    };
+    let items = match obj.remove(endpoint.list_key) {
+        Some(Value::Array(items)) => items,
+        Some(Value::Null) => Vec::new(),
+        None if total.is_some() => Vec::new(),
+        None => {
+            return Err(decode(format!(
+                "the answer has neither `{}` nor `Total`",
+                endpoint.list_key
+            )));
+        }
+        Some(_) => return Err(decode(format!("`{}` is not a list", endpoint.list_key))),
+    };
+    Ok((total, items))
+}
+
+fn row_id(value: &Value) -> Option<String> {
+    match value.get("ID")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn fingerprint(items: &[Value]) -> u64 {
+    let mut h = DefaultHasher::new();
+    items.len().hash(&mut h);
+    for (i, v) in items.iter().enumerate() {
+        match row_id(v) {
+            Some(id) => id.hash(&mut h),
+            None => i.hash(&mut h),
+        }
+    }
+    h.finish()
+}
+
+fn parse_row<W: DeserializeOwned, T>(
+    endpoint: ListEndpoint,
+    page: u32,
+    index: usize,
+    value: Value,
+    convert: fn(W) -> T,
+) -> Fetched<T> {
+    let id = row_id(&value);
+    let at = format!("{}[{index}]", endpoint.list_key);
+    if id.is_none() && matches!(value.get("ID"), Some(Value::String(_))) {
+        return Fetched::Malformed(MalformedRecord {
+            id: None,
+            field: Some(format!("{at}.ID")),
+            reason: format!("empty ID (page {page})"),
+        });
+    }
+    match serde_path_to_error::deserialize::<_, W>(value) {
+        Ok(w) => Fetched::Record(convert(w)),
+        Err(e) => {
+            let path = e.path().to_string();
+            let field = if path == "." {
+                at
+            } else {
+                format!("{at}.{path}")
+            };
+            Fetched::Malformed(MalformedRecord {
+                id,
+                field: Some(field),
+                reason: format!("{} (page {page})", e.inner()),
+            })
+        }
+    }
+}
