@@ -1,0 +1,2 @@
+//! Placeholder: the push benchmark is being written.
+fn main() {}

@@ -1,0 +1,223 @@
+//! Building a [`SparkLayerClient`]: credentials, base URL, timeouts, retry policy.
+
+use std::time::Duration;
+
+use cin7_sparklayer_core::Secret;
+use cin7_sparklayer_core::config::SparkLayerConfig;
+use reqwest::header::HeaderValue;
+use url::Url;
+
+use crate::client::SparkLayerClient;
+use crate::error::SparkLayerError;
+use crate::retry::RetryPolicy;
+
+/// SparkLayer's live API.
+pub const DEFAULT_BASE_URL: &str = "https://app.sparklayer.io";
+
+/// The `User-Agent` every request carries: this library and its version.
+pub const USER_AGENT: &str = concat!(
+    "cin7-sparklayer/",
+    env!("CARGO_PKG_VERSION"),
+    " (sparklayer-client; Cin7 Core B2B sync)"
+);
+
+/// The integration name the sync log is written under (reference §10).
+pub const DEFAULT_SYNC_LOG_INTEGRATION: &str = "cin7-core-sync";
+
+/// Transport settings. Every timeout may be `None` (no limit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Whole-request timeout (default 120 s; SparkLayer PATCHes of 500 SKUs can be slow).
+    pub request_timeout: Option<Duration>,
+    /// TCP/TLS connect timeout (default 15 s).
+    pub connect_timeout: Option<Duration>,
+    /// How long an idle pooled connection is kept (default 90 s).
+    pub pool_idle_timeout: Option<Duration>,
+    /// Renew the access token this long before its `expires_in` runs out (default 60 s;
+    /// at most half the token's lifetime).
+    pub renew_before: Duration,
+}
+
+impl Default for ClientOptions {
+    /// 120 s request, 15 s connect, 90 s idle pool, renew 60 s before expiry.
+    fn default() -> Self {
+        Self {
+            request_timeout: Some(Duration::from_secs(120)),
+            connect_timeout: Some(Duration::from_secs(15)),
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            renew_before: Duration::from_secs(60),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// No timers at all: for tests on a paused tokio clock, where any pending timer would be
+    /// jumped to while the client waits for the server.
+    pub fn without_timeouts() -> Self {
+        Self {
+            request_timeout: None,
+            connect_timeout: None,
+            pool_idle_timeout: None,
+            ..Self::default()
+        }
+    }
+}
+
+/// Builder of a [`SparkLayerClient`]: `SparkLayerClient::builder()…build()`.
+#[derive(Debug, Clone, Default)]
+pub struct SparkLayerClientBuilder {
+    site_id: Option<String>,
+    client_id: Option<Secret>,
+    client_secret: Option<Secret>,
+    base_url: Option<String>,
+    options: ClientOptions,
+    retry: RetryPolicy,
+    sync_log_integration: Option<String>,
+}
+
+impl SparkLayerClientBuilder {
+    /// The Site ID (`sparklayer.site_id`), sent as the `Site-Id` header.
+    pub fn site_id(mut self, site_id: impl Into<String>) -> Self {
+        self.site_id = Some(site_id.into());
+        self
+    }
+
+    /// The API Client ID (`SPARKLAYER_CLIENT_ID`).
+    pub fn client_id(mut self, client_id: Secret) -> Self {
+        self.client_id = Some(client_id);
+        self
+    }
+
+    /// The API Client Secret (`SPARKLAYER_CLIENT_SECRET`).
+    pub fn client_secret(mut self, client_secret: Secret) -> Self {
+        self.client_secret = Some(client_secret);
+        self
+    }
+
+    /// The API's base URL (default [`DEFAULT_BASE_URL`]); tests point it at a mock or the sandbox.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Transport settings (timeouts, token renewal margin).
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The retry policy (E7).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The sync-log integration name (default [`DEFAULT_SYNC_LOG_INTEGRATION`]).
+    pub fn sync_log_integration(mut self, name: impl Into<String>) -> Self {
+        self.sync_log_integration = Some(name.into());
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`SparkLayerError::Config`] naming the missing or invalid setting.
+    pub fn build(self) -> Result<SparkLayerClient, SparkLayerError> {
+        let site_id = self
+            .site_id
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .ok_or(SparkLayerError::Config {
+                key: "sparklayer.site_id",
+                reason: "missing".into(),
+            })?;
+        let site_header = HeaderValue::from_str(&site_id).map_err(|_| SparkLayerError::Config {
+            key: "sparklayer.site_id",
+            reason: "must be printable ASCII".into(),
+        })?;
+        let client_id = non_blank(
+            self.client_id,
+            "sparklayer.client_id",
+            "SPARKLAYER_CLIENT_ID",
+        )?;
+        let client_secret = non_blank(
+            self.client_secret,
+            "sparklayer.client_secret",
+            "SPARKLAYER_CLIENT_SECRET",
+        )?;
+        let raw = self.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        let base_url = Url::parse(raw.trim()).map_err(|e| SparkLayerError::Config {
+            key: "sparklayer.base_url",
+            reason: e.to_string(),
+        })?;
+        if base_url.cannot_be_a_base() || !matches!(base_url.scheme(), "http" | "https") {
+            return Err(SparkLayerError::Config {
+                key: "sparklayer.base_url",
+                reason: "must be an http(s) URL".into(),
+            });
+        }
+        let mut http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .pool_idle_timeout(self.options.pool_idle_timeout);
+        if let Some(t) = self.options.request_timeout {
+            http = http.timeout(t);
+        }
+        if let Some(t) = self.options.connect_timeout {
+            http = http.connect_timeout(t);
+        }
+        let http = http.build().map_err(|e| SparkLayerError::Config {
+            key: "sparklayer",
+            reason: format!("HTTP client: {e}"),
+        })?;
+        Ok(SparkLayerClient::from_parts(crate::client::Parts {
+            http,
+            base_url,
+            site_id,
+            site_header,
+            client_id,
+            client_secret,
+            retry: self.retry,
+            renew_before: self.options.renew_before,
+            sync_log_integration: self
+                .sync_log_integration
+                .unwrap_or_else(|| DEFAULT_SYNC_LOG_INTEGRATION.to_owned()),
+        }))
+    }
+}
+
+fn non_blank(
+    value: Option<Secret>,
+    key: &'static str,
+    env: &'static str,
+) -> Result<Secret, SparkLayerError> {
+    value
+        .filter(|s| !s.is_blank())
+        .ok_or(SparkLayerError::Config {
+            key,
+            reason: format!("missing: set it in the config file or the environment variable {env}"),
+        })
+}
+
+impl SparkLayerClient {
+    /// A builder with default options and retry policy.
+    pub fn builder() -> SparkLayerClientBuilder {
+        SparkLayerClientBuilder::default()
+    }
+
+    /// A client from the `[sparklayer]` section of the configuration (SPEC §6).
+    ///
+    /// # Errors
+    /// [`SparkLayerError::Config`] when a credential is missing or the base URL is invalid.
+    pub fn from_config(config: &SparkLayerConfig) -> Result<Self, SparkLayerError> {
+        let mut builder = Self::builder()
+            .site_id(config.site_id.clone())
+            .base_url(config.base_url.clone());
+        if let Some(id) = &config.client_id {
+            builder = builder.client_id(id.clone());
+        }
+        if let Some(secret) = &config.client_secret {
+            builder = builder.client_secret(secret.clone());
+        }
+        builder.build()
+    }
+}
