@@ -13,9 +13,13 @@
 //! - [`memory`] (feature `testing`): in-memory adapters for tests and hosts.
 
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod hash;
+#[cfg(feature = "testing")]
+pub mod memory;
 pub mod model;
+pub mod plan;
 pub mod ports;
 pub mod report;
 pub mod rules;

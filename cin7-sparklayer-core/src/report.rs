@@ -199,6 +199,9 @@ pub struct RunReport {
     pub requests: BTreeMap<Service, RequestCounts>,
     /// The plan, kept for dry runs.
     pub plan: Option<Plan>,
+    /// The run was asked to stop (shutdown) and ended early; what was done is recorded.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 impl RunReport {
@@ -226,6 +229,7 @@ impl RunReport {
             warning_records: Vec::new(),
             requests: BTreeMap::new(),
             plan: None,
+            interrupted: false,
         }
     }
 
@@ -306,6 +310,6 @@ impl RunReport {
 
     /// Whether the run had no failure (it then moves the incremental cursor).
     pub fn succeeded(&self) -> bool {
-        self.failures.is_empty() && !self.dry_run
+        self.failures.is_empty() && !self.dry_run && !self.interrupted
     }
 }

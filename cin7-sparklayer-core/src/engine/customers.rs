@@ -1,0 +1,593 @@
+//! The customers pass: C1–C14 applied to every fetched customer, then written (E2, E3, E5, E6).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use futures::StreamExt;
+
+use crate::config::OnLeave;
+use crate::error::{PortError, RunError};
+use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
+use crate::plan::{
+    CustomerDecision, CustomerFacts, link_after_revoke, link_after_write, plan_customer,
+    plan_revoke,
+};
+use crate::ports::{
+    AccountState, CustomerLink, CustomerWrite, Fetched, InviteSupport, RemoteCustomer,
+};
+use crate::report::{CustomerAction, CustomerPlanEntry, RecordKind, RunMode, RunReport};
+use crate::rules::{
+    DuplicateVerdict, MappedCustomer, MappingContext, map_customer, resolve_duplicates,
+};
+
+use super::{ResolvedMode, RunOptions, SyncEngine, fatal};
+
+/// What the customers pass hands to the pricing pass.
+#[derive(Debug, Default)]
+pub(crate) struct CustomersOutcome {
+    /// Tier codes used by customers synced in this run (C8, P1 `assigned`).
+    pub(crate) tiers_used: BTreeSet<u8>,
+    /// Own lists of customers synced in this run (P2).
+    pub(crate) own_lists: Vec<DesiredPriceList>,
+    /// Cin7 IDs of customers synced in this run (in scope, not skipped).
+    pub(crate) synced: HashSet<String>,
+    /// Cin7 IDs of customers seen in this run (any outcome).
+    pub(crate) seen: HashSet<String>,
+}
+
+/// A planned write with what to record after it.
+struct PendingWrite {
+    write: CustomerWrite,
+    desired: Option<DesiredCustomer>,
+    created: bool,
+    email: Option<String>,
+}
+
+pub(crate) struct CustomersPass<'a> {
+    engine: &'a SyncEngine,
+    options: &'a RunOptions,
+    resolved: &'a ResolvedMode,
+    account: &'a AccountInfo,
+    groups: &'a [CustomerGroup],
+}
+
+impl<'a> CustomersPass<'a> {
+    pub(crate) fn new(
+        engine: &'a SyncEngine,
+        options: &'a RunOptions,
+        resolved: &'a ResolvedMode,
+        account: &'a AccountInfo,
+        groups: &'a [CustomerGroup],
+    ) -> Self {
+        Self {
+            engine,
+            options,
+            resolved,
+            account,
+            groups,
+        }
+    }
+
+    /// Reads every customer in scope of the run, deduplicated by ID (the later `LastModifiedOn` wins).
+    async fn fetch(&self, report: &mut RunReport) -> Result<Vec<SourceCustomer>, RunError> {
+        let Some(scope) = self.resolved.customers.clone() else {
+            return Ok(Vec::new());
+        };
+        self.options.progress.phase("customers", None);
+        let mut stream = self.engine.ports.customers.customers(scope);
+        let mut out: Vec<SourceCustomer> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(Fetched::Record(c)) => {
+                    self.options.progress.advance(1);
+                    match index.get(&c.id) {
+                        Some(&i) => {
+                            if c.last_modified >= out[i].last_modified {
+                                out[i] = c;
+                            }
+                        }
+                        None => {
+                            index.insert(c.id.clone(), out.len());
+                            out.push(c);
+                        }
+                    }
+                }
+                Ok(Fetched::Malformed(m)) => {
+                    let detail = match &m.field {
+                        Some(f) => format!("{f}: {}", m.reason),
+                        None => m.reason.clone(),
+                    };
+                    report.skip(
+                        RecordKind::Customer,
+                        m.id.as_deref(),
+                        "malformed",
+                        Some(detail),
+                    );
+                }
+                Err(source) => {
+                    return Err(RunError::Port {
+                        step: "reading Cin7 customers",
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn run(self, report: &mut RunReport) -> Result<CustomersOutcome, RunError> {
+        let ports = &self.engine.ports;
+        let settings = &self.engine.settings;
+        let cfg = &settings.customers;
+        let links: HashMap<String, CustomerLink> = ports
+            .state
+            .customer_links()
+            .await
+            .map_err(|source| RunError::Port {
+                step: "reading the state store",
+                source,
+            })?
+            .into_iter()
+            .map(|l| (l.cin7_id.clone(), l))
+            .collect();
+        let owner_of: HashMap<&str, &str> = links
+            .values()
+            .map(|l| (l.shopify_id.as_str(), l.cin7_id.as_str()))
+            .collect();
+
+        let customers = self.fetch(report).await?;
+        let ctx = MappingContext {
+            customers: cfg,
+            prefix: &settings.pricing.prefix,
+            zero_price: settings.pricing.zero_price,
+            pricing_enabled: settings.pricing.enabled,
+            account: self.account,
+            groups: self.groups,
+        };
+        let mut outcome = CustomersOutcome::default();
+        let mut plan_entries: Vec<CustomerPlanEntry> = Vec::new();
+        let mut pending: Vec<PendingWrite> = Vec::new();
+
+        // Map (C1, C2, C4–C12).
+        let mut mapped: Vec<MappedCustomer> = Vec::new();
+        for c in &customers {
+            outcome.seen.insert(c.id.clone());
+            match map_customer(c, &ctx) {
+                Ok(m) => mapped.push(m),
+                Err(skip) => {
+                    let link = links.get(&c.id);
+                    if skip.out_of_scope
+                        && cfg.on_leave == OnLeave::Revoke
+                        && let Some(w) = link.and_then(plan_revoke)
+                    {
+                        plan_entries.push(entry(
+                            &c.id,
+                            link.map(|l| l.email.clone()),
+                            CustomerAction::Revoke,
+                            Some(skip.reason.to_owned()),
+                        ));
+                        pending.push(PendingWrite {
+                            write: w,
+                            desired: None,
+                            created: false,
+                            email: link.map(|l| l.email.clone()),
+                        });
+                        continue;
+                    }
+                    report.skip(
+                        RecordKind::Customer,
+                        Some(&c.id),
+                        skip.reason,
+                        skip.detail.clone(),
+                    );
+                    plan_entries.push(entry(
+                        &c.id,
+                        None,
+                        CustomerAction::Skip(skip.reason.to_owned()),
+                        skip.detail,
+                    ));
+                }
+            }
+        }
+        // Linked customers that vanished from a full read have left scope too (C14).
+        if self.resolved.mode == RunMode::Full && cfg.on_leave == OnLeave::Revoke {
+            let mut gone: Vec<&CustomerLink> = links
+                .values()
+                .filter(|l| !outcome.seen.contains(&l.cin7_id))
+                .collect();
+            gone.sort_by(|a, b| a.cin7_id.cmp(&b.cin7_id));
+            for link in gone {
+                if let Some(w) = plan_revoke(link) {
+                    plan_entries.push(entry(
+                        &link.cin7_id,
+                        Some(link.email.clone()),
+                        CustomerAction::Revoke,
+                        Some("gone".into()),
+                    ));
+                    pending.push(PendingWrite {
+                        write: w,
+                        desired: None,
+                        created: false,
+                        email: Some(link.email.clone()),
+                    });
+                }
+            }
+        }
+
+        // C3: duplicates, counting linked customers not read in this run as participants.
+        let mut pairs: Vec<(String, String)> = mapped
+            .iter()
+            .map(|m| (m.desired.cin7_id.clone(), m.desired.email_key()))
+            .collect();
+        let extra: Vec<(String, String)> = links
+            .values()
+            .filter(|l| !l.revoked && !outcome.seen.contains(&l.cin7_id))
+            .map(|l| (l.cin7_id.clone(), l.email.clone()))
+            .collect();
+        pairs.extend(extra);
+        let linked: HashSet<(String, String)> = links
+            .values()
+            .filter(|l| !l.revoked)
+            .map(|l| (l.cin7_id.clone(), l.email.clone()))
+            .collect();
+        let verdicts = resolve_duplicates(&pairs, &linked);
+        let mut kept: Vec<MappedCustomer> = Vec::new();
+        for (m, verdict) in mapped.into_iter().zip(verdicts) {
+            match verdict {
+                DuplicateVerdict::Keep => kept.push(m),
+                DuplicateVerdict::Skip { others } => {
+                    let detail =
+                        format!("email shared with Cin7 customer(s) {}", others.join(", "));
+                    report.skip(
+                        RecordKind::Customer,
+                        Some(&m.desired.cin7_id),
+                        "duplicate_email",
+                        Some(detail.clone()),
+                    );
+                    plan_entries.push(entry(
+                        &m.desired.cin7_id,
+                        Some(m.desired.email.clone()),
+                        CustomerAction::Skip("duplicate_email".into()),
+                        Some(detail),
+                    ));
+                }
+            }
+        }
+
+        // Look up unlinked customers by email (E5), and read linked ones back in a full run (C15).
+        let unlinked: Vec<String> = kept
+            .iter()
+            .filter(|m| !links.contains_key(&m.desired.cin7_id))
+            .map(|m| m.desired.email.clone())
+            .collect();
+        let found = self.find_by_emails(&unlinked).await?;
+        let invite_support = if cfg.send_invites {
+            Some(
+                ports
+                    .shopify
+                    .invite_support()
+                    .await
+                    .map_err(|source| RunError::Port {
+                        step: "reading Shopify's customer account settings",
+                        source,
+                    })?,
+            )
+        } else {
+            None
+        };
+        let invites_on = invite_support == Some(InviteSupport::Classic);
+        let read_back: Vec<String> = kept
+            .iter()
+            .filter_map(|m| links.get(&m.desired.cin7_id))
+            .filter(|l| self.resolved.mode == RunMode::Full || (invites_on && !l.invite_sent))
+            .map(|l| l.shopify_id.clone())
+            .collect();
+        let remote = self.get_customers(&read_back).await?;
+
+        // Plan (E1).
+        let mut unchanged_invites: Vec<(CustomerLink, AccountState)> = Vec::new();
+        for m in kept {
+            let id = m.desired.cin7_id.clone();
+            let link = links.get(&id);
+            let by_email = if link.is_none() {
+                found.get(&m.desired.email_key())
+            } else {
+                None
+            };
+            // Never overwrite a Shopify customer linked to another Cin7 customer (C3).
+            if let Some(f) = by_email
+                && let Some(other) = owner_of.get(f.id.as_str())
+                && *other != id
+            {
+                let detail =
+                    format!("Shopify customer with this email is linked to Cin7 customer {other}");
+                report.skip(
+                    RecordKind::Customer,
+                    Some(&id),
+                    "duplicate_email",
+                    Some(detail.clone()),
+                );
+                plan_entries.push(entry(
+                    &id,
+                    Some(m.desired.email.clone()),
+                    CustomerAction::Skip("duplicate_email".into()),
+                    Some(detail),
+                ));
+                continue;
+            }
+            for w in &m.warnings {
+                report.warn(&id, w.reason, w.detail.clone());
+            }
+            outcome.synced.insert(id.clone());
+            if let Some(t) = m.tier {
+                outcome.tiers_used.insert(t);
+            }
+            if let Some(list) = m.own_list.clone() {
+                outcome.own_lists.push(list);
+            }
+            let remote_now = link.and_then(|l| remote.get(&l.shopify_id));
+            let decision = plan_customer(
+                &m.desired,
+                CustomerFacts {
+                    link,
+                    found_by_email: by_email,
+                    remote: remote_now,
+                },
+            );
+            let email = Some(m.desired.email.clone());
+            match decision {
+                CustomerDecision::Unchanged => {
+                    report.count_customer("unchanged");
+                    plan_entries.push(entry(&id, email, CustomerAction::Unchanged, None));
+                    if let (Some(l), Some(r)) = (link, remote_now)
+                        && invites_on
+                        && !l.invite_sent
+                    {
+                        unchanged_invites.push((l.clone(), r.account_state));
+                    }
+                }
+                CustomerDecision::Create(write) => {
+                    plan_entries.push(entry(&id, email.clone(), CustomerAction::Create, None));
+                    pending.push(PendingWrite {
+                        write,
+                        desired: Some(m.desired),
+                        created: true,
+                        email,
+                    });
+                }
+                CustomerDecision::Update(write) => {
+                    plan_entries.push(entry(&id, email.clone(), CustomerAction::Update, None));
+                    pending.push(PendingWrite {
+                        write,
+                        desired: Some(m.desired),
+                        created: false,
+                        email,
+                    });
+                }
+            }
+        }
+
+        if self.options.dry_run {
+            for p in &pending {
+                report.count_customer(match (&p.desired, p.created) {
+                    (None, _) => "revoke",
+                    (Some(_), true) => "create",
+                    (Some(_), false) => "update",
+                });
+            }
+            if let Some(plan) = report.plan.as_mut() {
+                plan.customers = plan_entries;
+            }
+            return Ok(outcome);
+        }
+
+        // Apply (E3, E5): batches of writes, the state saved per record as each succeeds.
+        self.options
+            .progress
+            .phase("customer writes", Some(pending.len() as u64));
+        let mut links = links;
+        for batch in pending.chunks(settings.write_batch.max(1)) {
+            if self.options.should_stop() {
+                report.interrupted = true;
+                break;
+            }
+            let writes: Vec<CustomerWrite> = batch.iter().map(|p| p.write.clone()).collect();
+            let results = ports.shopify.write_customers(&writes).await;
+            for (p, result) in batch.iter().zip(results) {
+                let id = p.write.cin7_id.clone();
+                match result {
+                    Ok(out) => {
+                        for w in &out.warnings {
+                            report.warn(&id, &w.reason, Some(w.message.clone()));
+                        }
+                        let new_link = match &p.desired {
+                            Some(d) => link_after_write(d, &out.shopify_id, links.get(&id)),
+                            None => match links.get(&id) {
+                                Some(l) => link_after_revoke(l),
+                                None => continue,
+                            },
+                        };
+                        self.save_link(&new_link).await?;
+                        report.count_customer(match (&p.desired, p.created) {
+                            (None, _) => "revoke",
+                            (Some(_), true) => "create",
+                            (Some(_), false) => "update",
+                        });
+                        if p.desired.is_some() {
+                            let state = if p.created && out.account_state == AccountState::Unknown {
+                                AccountState::Disabled
+                            } else {
+                                out.account_state
+                            };
+                            let link = self
+                                .maybe_invite(new_link, state, invite_support, p.created, report)
+                                .await?;
+                            links.insert(id, link);
+                        } else {
+                            links.insert(id, new_link);
+                        }
+                    }
+                    Err(e) => {
+                        let e = fatal("writing Shopify customers", e)?;
+                        report.count_customer("failed");
+                        let step = if p.desired.is_none() {
+                            "revoke"
+                        } else if p.created {
+                            "create"
+                        } else {
+                            "update"
+                        };
+                        let _ = &p.email;
+                        report.fail(RecordKind::Customer, &id, step, &e);
+                    }
+                }
+            }
+            self.options.progress.advance(batch.len() as u64);
+        }
+        for (link, state) in unchanged_invites {
+            if self.options.should_stop() {
+                report.interrupted = true;
+                break;
+            }
+            self.maybe_invite(link, state, invite_support, false, report)
+                .await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn save_link(&self, link: &CustomerLink) -> Result<(), RunError> {
+        self.engine
+            .ports
+            .state
+            .save_customer_link(link)
+            .await
+            .map_err(|source| RunError::Port {
+                step: "saving a customer link",
+                source,
+            })
+    }
+
+    /// C13: sends the invite once, ever; settles the link when Shopify says it was already sent.
+    async fn maybe_invite(
+        &self,
+        mut link: CustomerLink,
+        state: AccountState,
+        support: Option<InviteSupport>,
+        created: bool,
+        report: &mut RunReport,
+    ) -> Result<CustomerLink, RunError> {
+        if link.invite_sent {
+            return Ok(link);
+        }
+        match support {
+            None => return Ok(link),
+            Some(InviteSupport::NotApplicable) => {
+                if created {
+                    report.count_invite("invite_not_applicable");
+                    report.warn(
+                        &link.cin7_id,
+                        "invite_not_applicable",
+                        Some("the shop uses new customer accounts".into()),
+                    );
+                }
+                return Ok(link);
+            }
+            Some(InviteSupport::Classic) => {}
+        }
+        match state {
+            AccountState::Disabled => {
+                match self
+                    .engine
+                    .ports
+                    .shopify
+                    .send_invite(&link.shopify_id)
+                    .await
+                {
+                    Ok(()) => {
+                        link.invite_sent = true;
+                        self.save_link(&link).await?;
+                        report.count_invite("sent");
+                    }
+                    Err(e) => {
+                        let e = fatal("sending an account invite", e)?;
+                        report.fail(RecordKind::Customer, &link.cin7_id, "invite", &e);
+                    }
+                }
+            }
+            AccountState::Invited | AccountState::Enabled | AccountState::Declined => {
+                link.invite_sent = true;
+                self.save_link(&link).await?;
+                report.count_invite("already_invited");
+            }
+            AccountState::Unknown => {}
+        }
+        Ok(link)
+    }
+
+    /// `find_by_emails` in batches; result keyed by lowercased email.
+    async fn find_by_emails(
+        &self,
+        emails: &[String],
+    ) -> Result<HashMap<String, RemoteCustomer>, RunError> {
+        let mut out = HashMap::new();
+        let batch = self.engine.settings.lookup_batch.max(1);
+        for chunk in emails.chunks(batch) {
+            let found = self
+                .engine
+                .ports
+                .shopify
+                .find_by_emails(chunk)
+                .await
+                .map_err(|source| lookup_error("looking up Shopify customers by email", source))?;
+            for (email, hit) in chunk.iter().zip(found) {
+                if let Some(c) = hit {
+                    out.insert(email.to_lowercase(), c);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `get_customers` in batches; result keyed by Shopify ID.
+    async fn get_customers(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, RemoteCustomer>, RunError> {
+        let mut out = HashMap::new();
+        let batch = self.engine.settings.lookup_batch.max(1);
+        for chunk in ids.chunks(batch) {
+            let found = self
+                .engine
+                .ports
+                .shopify
+                .get_customers(chunk)
+                .await
+                .map_err(|source| lookup_error("reading Shopify customers", source))?;
+            for (id, hit) in chunk.iter().zip(found) {
+                if let Some(c) = hit {
+                    out.insert(id.clone(), c);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A failed lookup leaves the run unable to tell creates from updates safely, so it stops the run.
+fn lookup_error(step: &'static str, source: PortError) -> RunError {
+    RunError::Port { step, source }
+}
+
+fn entry(
+    id: &str,
+    email: Option<String>,
+    action: CustomerAction,
+    detail: Option<String>,
+) -> CustomerPlanEntry {
+    CustomerPlanEntry {
+        cin7_id: id.to_owned(),
+        email,
+        action,
+        detail,
+    }
+}

@@ -1,0 +1,11 @@
+//! In-memory adapters (feature `testing`): a state store, a Cin7 source, a Shopify sink and a
+//! SparkLayer sink that keep everything in memory with the real APIs' main semantics.
+//! For tests, benchmarks and hosts that want a dry harness.
+
+mod sinks;
+mod source;
+mod state;
+
+pub use sinks::{MemoryPriceLists, MemoryShopify, ShopifyRecord};
+pub use source::MemorySource;
+pub use state::MemoryState;

@@ -1,0 +1,13 @@
+//! The planner (E1): desired state compared with the state store and, in full runs, with what
+//! Shopify and SparkLayer hold (C15). Pure functions; the engine feeds them and applies the result.
+
+mod customers;
+mod drift;
+mod prices;
+
+pub use customers::{
+    CustomerDecision, CustomerFacts, link_after_revoke, link_after_write, plan_customer,
+    plan_revoke,
+};
+pub use drift::{customer_drifted, same_metafield_value};
+pub use prices::{Baseline, Coverage, ListPlan, baseline_from_rows, plan_empty, plan_list};

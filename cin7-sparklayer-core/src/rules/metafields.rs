@@ -1,0 +1,113 @@
+//! C7–C10: the `sparklayer.*` and `cin7.*` metafields SparkLayer and staff read.
+
+use rust_decimal::Decimal;
+
+use crate::model::{DesiredMetafield, MetafieldKey, MetafieldType};
+
+use super::names::truncate;
+
+/// `sparklayer.group` (C7).
+pub const GROUP: (&str, &str) = ("sparklayer", "group");
+/// `sparklayer.price_lists` (C8).
+pub const PRICE_LISTS: (&str, &str) = ("sparklayer", "price_lists");
+/// `sparklayer.payment_on_account` (C9).
+pub const PAYMENT_ON_ACCOUNT: (&str, &str) = ("sparklayer", "payment_on_account");
+/// `sparklayer.company_name` (C10).
+pub const COMPANY_NAME: (&str, &str) = ("sparklayer", "company_name");
+/// `cin7.customer_id` (C10).
+pub const CUSTOMER_ID: (&str, &str) = ("cin7", "customer_id");
+/// `cin7.credit_limit` (C9).
+pub const CREDIT_LIMIT: (&str, &str) = ("cin7", "credit_limit");
+/// `cin7.on_credit_hold` (C9).
+pub const ON_CREDIT_HOLD: (&str, &str) = ("cin7", "on_credit_hold");
+
+/// Namespaces the sync owns: on revoke every metafield it set in them is deleted (C14).
+pub const MANAGED_NAMESPACES: [&str; 2] = ["sparklayer", "cin7"];
+
+fn metafield(key: (&str, &str), kind: MetafieldType, value: String) -> DesiredMetafield {
+    DesiredMetafield {
+        key: MetafieldKey::new(key.0, key.1),
+        kind,
+        value,
+    }
+}
+
+/// A decimal as a JSON number / `number_decimal` text with Cin7's precision (≤ 4 decimals), no trailing zeros.
+pub fn decimal_text(value: Decimal) -> String {
+    value.round_dp(4).normalize().to_string()
+}
+
+/// C9: the credit limit SparkLayer sees: 0 while on credit hold.
+pub fn effective_credit_limit(credit_limit: Decimal, on_credit_hold: bool) -> Decimal {
+    if on_credit_hold {
+        Decimal::ZERO
+    } else {
+        credit_limit
+    }
+}
+
+/// The inputs of the metafield rules for one customer.
+#[derive(Debug, Clone)]
+pub struct MetafieldInputs<'a> {
+    /// Cin7 `ID` (C10).
+    pub cin7_id: &'a str,
+    /// Cin7 `Name` (C10).
+    pub company_name: Option<&'a str>,
+    /// The selected group's slug (C7).
+    pub group_slug: Option<&'a str>,
+    /// Price list slugs in order: own list first, then tier list (C8).
+    pub price_lists: &'a [String],
+    /// `CreditLimit` (C9).
+    pub credit_limit: Decimal,
+    /// `IsOnCreditHold` (C9).
+    pub on_credit_hold: bool,
+}
+
+/// C7–C10: every metafield the sync wants on the customer, sorted by key.
+///
+/// A metafield with nothing to say (no group, no lists, no name) is left out, so the planner
+/// deletes it if the sync set it earlier.
+pub fn customer_metafields(input: &MetafieldInputs<'_>) -> Vec<DesiredMetafield> {
+    let mut out = Vec::with_capacity(7);
+    if let Some(slug) = input.group_slug {
+        out.push(metafield(
+            GROUP,
+            MetafieldType::SingleLineTextField,
+            slug.to_owned(),
+        ));
+    }
+    if !input.price_lists.is_empty() {
+        let json = serde_json::to_string(input.price_lists).unwrap_or_else(|_| "[]".into());
+        out.push(metafield(PRICE_LISTS, MetafieldType::Json, json));
+    }
+    let limit = effective_credit_limit(input.credit_limit, input.on_credit_hold);
+    out.push(metafield(
+        PAYMENT_ON_ACCOUNT,
+        MetafieldType::Json,
+        format!("{{\"credit_limit\":{}}}", decimal_text(limit)),
+    ));
+    if let Some(name) = input.company_name.map(str::trim).filter(|n| !n.is_empty()) {
+        out.push(metafield(
+            COMPANY_NAME,
+            MetafieldType::SingleLineTextField,
+            truncate(name, 255),
+        ));
+    }
+    out.push(metafield(
+        CUSTOMER_ID,
+        MetafieldType::SingleLineTextField,
+        input.cin7_id.to_owned(),
+    ));
+    out.push(metafield(
+        CREDIT_LIMIT,
+        MetafieldType::NumberDecimal,
+        decimal_text(input.credit_limit),
+    ));
+    out.push(metafield(
+        ON_CREDIT_HOLD,
+        MetafieldType::Boolean,
+        input.on_credit_hold.to_string(),
+    ));
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}

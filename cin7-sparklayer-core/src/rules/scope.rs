@@ -1,0 +1,56 @@
+//! C1 Scope: which Cin7 customers the sync looks after.
+
+use crate::model::SourceCustomer;
+
+/// Normalises a tag for comparison: trimmed, inner whitespace collapsed, lowercased (C1, C7).
+pub fn normalize_tag(tag: &str) -> String {
+    tag.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Whether one of `tags` equals one of `include_tags`, case-insensitively after trimming (C1).
+pub fn has_included_tag(tags: &[String], include_tags: &[String]) -> bool {
+    let wanted: Vec<String> = include_tags
+        .iter()
+        .map(|t| normalize_tag(t))
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.iter()
+        .map(|t| normalize_tag(t))
+        .any(|t| wanted.contains(&t))
+}
+
+/// Why a customer is out of scope (C1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutOfScope {
+    /// `Status` is not `Active` (reason `inactive`).
+    Inactive,
+    /// None of `include_tags` is among its tags (reason `not_in_scope`).
+    NotTagged,
+}
+
+impl OutOfScope {
+    /// The skip reason code.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Inactive => "inactive",
+            Self::NotTagged => "not_in_scope",
+        }
+    }
+}
+
+/// C1: a customer is in scope when it is `Active` and carries one of `include_tags`.
+///
+/// # Errors
+/// Why it is out of scope.
+pub fn check_scope(customer: &SourceCustomer, include_tags: &[String]) -> Result<(), OutOfScope> {
+    if !customer.status.is_active() {
+        return Err(OutOfScope::Inactive);
+    }
+    if !has_included_tag(&customer.tags, include_tags) {
+        return Err(OutOfScope::NotTagged);
+    }
+    Ok(())
+}
