@@ -2,6 +2,7 @@
 //! ordered migrations that bring any older state file up to [`SCHEMA_VERSION`].
 
 use std::path::Path;
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
@@ -85,7 +86,7 @@ pub(crate) enum Found {
 /// The connection is read-write (without `CREATE`) rather than read-only: a read-only
 /// connection to a WAL-mode file cannot remove the `-wal` and `-shm` files when it closes,
 /// and would leave them next to a file it refused. Reads change no byte of the file.
-pub(crate) fn probe(path: &Path) -> Result<Found, StateOpenError> {
+pub(crate) fn probe(path: &Path, busy_timeout: Duration) -> Result<Found, StateOpenError> {
     let sqlite = |source| StateOpenError::Sqlite {
         path: path.to_owned(),
         source,
@@ -105,6 +106,7 @@ pub(crate) fn probe(path: &Path) -> Result<Found, StateOpenError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(sqlite)?;
+    conn.busy_timeout(busy_timeout).map_err(sqlite)?;
     let (application_id, version) = identity(&conn).map_err(classify)?;
     let found = judge(path, &conn, application_id, version).map_err(|e| match e {
         Judged::Open(e) => e,

@@ -114,7 +114,7 @@ impl SqliteStateStore {
             source,
         };
         if path.exists() {
-            match schema::probe(path)? {
+            match schema::probe(path, options.busy_timeout)? {
                 Found::Empty => {
                     tracing::info!(path = %path.display(), "initialising empty state file")
                 }
@@ -138,7 +138,8 @@ impl SqliteStateStore {
         Ok(Self::from_connection(conn, path))
     }
 
-    /// A fresh store in memory, for tests and dry runs; gone when the last clone is dropped.
+    /// A fresh store in memory, for tests and hosts that keep no state between runs; gone
+    /// when the last clone is dropped.
     ///
     /// # Errors
     /// Only if SQLite cannot allocate the database.
