@@ -51,3 +51,13 @@ impl StateStore for SqliteStateStore {
         self.call(move |conn| runs::record(conn, &report)).await
     }
 }
+
+impl SqliteStateStore {
+    /// Every recorded run's report, oldest first (for a status display; not part of the port).
+    ///
+    /// # Errors
+    /// [`PortError::State`] when the file cannot be read.
+    pub async fn runs(&self) -> Result<Vec<RunReport>, PortError> {
+        self.call(|conn| runs::all(conn)).await
+    }
+}

@@ -100,3 +100,59 @@ fn an_empty_file_is_initialised() {
     let state = SqliteStateStore::open(&path).expect("an empty file is a new store");
     assert_eq!(state.path(), path);
 }
+
+/// Set for the child process of [`a_killed_process_loses_no_returned_save`].
+const CHILD_ENV: &str = "CIN7_SPARKLAYER_STATE_TEST_CHILD";
+const CHILD_SAVES: usize = 50;
+
+/// The child: saves, then aborts without closing anything (no destructor, no checkpoint).
+/// Does nothing unless started by the parent test.
+#[tokio::test]
+#[ignore = "run by a_killed_process_loses_no_returned_save in a child process"]
+async fn child_saves_then_aborts() {
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let state = SqliteStateStore::open(&path).expect("open in child");
+    for i in 0..CHILD_SAVES {
+        state
+            .save_customer_link(&link(&i.to_string()))
+            .await
+            .expect("save");
+    }
+    state
+        .save_price_list(&header(), &PriceListOrigin::Tier { code: 1 })
+        .await
+        .expect("save list");
+    state
+        .save_price_rows("tier-1", &[("SKU".to_owned(), Some(1 << 63))])
+        .await
+        .expect("save rows");
+    std::process::abort();
+}
+
+#[tokio::test]
+async fn a_killed_process_loses_no_returned_save() {
+    let dir = TempDir::new("abort");
+    let path = dir.file("state.sqlite");
+    let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["child_saves_then_aborts", "--exact", "--ignored", "--quiet"])
+        .env(CHILD_ENV, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("run the child");
+    assert!(!status.success(), "the child aborted");
+    assert!(
+        dir.names().iter().any(|n| n.ends_with("-wal")),
+        "the WAL was left un-checkpointed"
+    );
+
+    let state = SqliteStateStore::open(&path).expect("reopen after the crash");
+    assert_eq!(
+        state.customer_links().await.expect("links").len(),
+        CHILD_SAVES
+    );
+    let lists = state.price_lists().await.expect("lists");
+    assert_eq!(lists[0].rows, BTreeMap::from([("SKU".to_owned(), 1 << 63)]));
+}

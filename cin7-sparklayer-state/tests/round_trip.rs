@@ -229,10 +229,36 @@ async fn a_failed_row_patch_changes_nothing() {
 #[tokio::test]
 async fn empty_changes_are_a_no_op() {
     let state = store();
+    let origin = PriceListOrigin::Tier { code: 1 };
     state
-        .save_price_rows("anything", &[])
+        .save_price_list(&header("t"), &origin)
+        .await
+        .expect("save list");
+    state
+        .save_price_rows("t", &[])
         .await
         .expect("nothing to do");
+    assert!(state.price_lists().await.expect("lists")[0].rows.is_empty());
+}
+
+#[tokio::test]
+async fn runs_are_listed_oldest_first_with_their_reports() {
+    let state = store();
+    let first = common::report(
+        cin7_sparklayer_core::report::RunMode::Full,
+        false,
+        common::at(0),
+        1,
+    );
+    let second = common::report(
+        cin7_sparklayer_core::report::RunMode::Incremental,
+        true,
+        common::at(9),
+        0,
+    );
+    state.record_run(&first).await.expect("record");
+    state.record_run(&second).await.expect("record");
+    assert_eq!(state.runs().await.expect("runs"), vec![first, second]);
 }
 
 #[test]

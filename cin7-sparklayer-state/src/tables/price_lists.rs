@@ -87,9 +87,6 @@ pub(crate) fn save_rows(
     slug: &str,
     changes: &[RowChange],
 ) -> Result<(), OpError> {
-    if changes.is_empty() {
-        return Ok(());
-    }
     let what = || {
         format!(
             "saving {} row changes of price list {slug:?}",

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use cin7_sparklayer_core::report::RunReport;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::codec::{time_from_sql, time_to_sql, to_json};
+use crate::codec::{from_json, time_from_sql, time_to_sql, to_json};
 use crate::error::OpError;
 
 /// Stores a run. `succeeded` is [`RunReport::succeeded`]: no failures and not a dry run.
@@ -46,4 +46,20 @@ pub(crate) fn last_successful(conn: &Connection) -> Result<Option<DateTime<Utc>>
     started
         .map(|(id, text)| time_from_sql(&text, || format!("run {id}, column started_at")))
         .transpose()
+}
+
+/// Every recorded run's report, in the order recorded.
+pub(crate) fn all(conn: &Connection) -> Result<Vec<RunReport>, OpError> {
+    let what = "reading the run history";
+    let mut stmt = conn
+        .prepare_cached("SELECT id, report FROM runs ORDER BY id")
+        .map_err(OpError::sqlite(what))?;
+    let mut rows = stmt.query([]).map_err(OpError::sqlite(what))?;
+    let mut reports = Vec::new();
+    while let Some(row) = rows.next().map_err(OpError::sqlite(what))? {
+        let id: i64 = row.get(0).map_err(OpError::sqlite(what))?;
+        let json: String = row.get(1).map_err(OpError::sqlite(what))?;
+        reports.push(from_json(&json, || format!("run {id}, column report"))?);
+    }
+    Ok(reports)
 }
