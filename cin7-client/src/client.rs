@@ -262,7 +262,10 @@ impl Cin7Client {
                 Decision::GiveUp { kind } => {
                     let attempts = retries + 1;
                     if kind == RetryKind::Throttled {
-                        self.inner.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                        self.inner
+                            .counters
+                            .throttled
+                            .fetch_add(1, Ordering::Relaxed);
                     }
                     return Err(give_up(path, kind, attempt, sent, attempts));
                 }
@@ -373,8 +376,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn sensitive(value: &str, which: &'static str) -> Result<HeaderValue, BuildError> {
-    let mut v = HeaderValue::from_str(value.trim())
-        .map_err(|_| BuildError::InvalidCredential { which })?;
+    let mut v =
+        HeaderValue::from_str(value.trim()).map_err(|_| BuildError::InvalidCredential { which })?;
     v.set_sensitive(true);
     Ok(v)
 }

@@ -30,7 +30,9 @@ pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Erro
 pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
     match Value::deserialize(d)? {
         Value::Null => Ok(None),
-        Value::Number(n) => parse_decimal(&n.to_string()).map(Some).map_err(D::Error::custom),
+        Value::Number(n) => parse_decimal(&n.to_string())
+            .map(Some)
+            .map_err(D::Error::custom),
         Value::String(s) if s.trim().is_empty() => Ok(None),
         Value::String(s) => parse_decimal(&s).map(Some).map_err(D::Error::custom),
         other => Err(D::Error::custom(format!(
@@ -57,7 +59,9 @@ pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" => Ok(true),
             "false" | "0" | "no" | "" => Ok(false),
-            other => Err(D::Error::custom(format!("expected a boolean, got {other:?}"))),
+            other => Err(D::Error::custom(format!(
+                "expected a boolean, got {other:?}"
+            ))),
         },
         Value::Number(n) if n.as_u64() == Some(0) => Ok(false),
         Value::Number(n) if n.as_u64() == Some(1) => Ok(true),

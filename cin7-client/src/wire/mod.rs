@@ -7,8 +7,8 @@ pub mod lenient;
 
 use chrono::{DateTime, Utc};
 use cin7_sparklayer_core::model::{
-    AccountInfo, AddressKind, CustomerPrice, PriceTier, RecordStatus, SourceAddress,
-    SourceContact, SourceCustomer, SourceProduct, TIER_COUNT, non_empty, split_tags,
+    AccountInfo, AddressKind, CustomerPrice, PriceTier, RecordStatus, SourceAddress, SourceContact,
+    SourceCustomer, SourceProduct, TIER_COUNT, non_empty, split_tags,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -289,7 +289,9 @@ pub fn account_info(me: Me, tiers: PriceTiers) -> Option<AccountInfo> {
         .price_tiers
         .into_iter()
         .filter_map(|t| {
-            let code = u8::try_from(t.code?).ok().filter(|c| (1..=10).contains(c))?;
+            let code = u8::try_from(t.code?)
+                .ok()
+                .filter(|c| (1..=10).contains(c))?;
             Some(PriceTier {
                 code,
                 name: non_empty(t.name.as_deref()).unwrap_or_else(|| format!("Tier {code}")),
