@@ -194,3 +194,20 @@ fn a_missing_directory_is_reported_with_the_path() {
     assert!(message.contains("directory exists"), "{message}");
     assert!(!path.exists());
 }
+
+#[test]
+fn a_directory_is_reported_with_the_path() {
+    let dir = TempDir::new("is-dir");
+    let path = dir.file("state.sqlite");
+    std::fs::create_dir(&path).expect("mkdir");
+    let err = SqliteStateStore::open(&path).expect_err("a directory is no state file");
+    let port = PortError::from(err);
+    let message = port.to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(message.contains("set state.path"), "{message}");
+    assert!(
+        message.contains("unable to open"),
+        "the SQLite cause is kept: {message}"
+    );
+    assert_eq!(dir.names(), vec!["state.sqlite"]);
+}
