@@ -1,0 +1,547 @@
+//! Shopify's semantics for the operations the sync uses: unique email and phone, `customerSet`
+//! replacing the address list (and the tag list when given), `tagsAdd`/`tagsRemove`, typed
+//! metafields written atomically, invites moving `DISABLED` → `INVITED`.
+//!
+//! Each operation returns its payload as a full JSON object; the executor projects it onto the
+//! document's selection.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::model::{FakeAddress, FakeCustomer, FakeMetafield};
+
+/// The fake's data.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub(crate) customers: BTreeMap<u64, FakeCustomer>,
+    pub(crate) invites: BTreeMap<String, u32>,
+    pub(crate) classic_accounts: bool,
+    next_id: u64,
+    next_address: u64,
+}
+
+fn user_error(code: Option<&str>, field: &[&str], message: &str) -> Value {
+    json!({ "code": code, "field": field, "message": message })
+}
+
+fn numeric_id(gid: &str) -> Option<u64> {
+    gid.strip_prefix("gid://shopify/Customer/")?.parse().ok()
+}
+
+fn opt_str(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_owned)
+}
+
+/// `local@domain.tld`, no spaces.
+fn valid_email(e: &str) -> bool {
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !e.contains(char::is_whitespace)
+        && !domain.contains('@')
+}
+
+/// E.164: `+`, then 7 to 15 digits, the first not 0.
+fn valid_phone(p: &str) -> bool {
+    let Some(digits) = p.strip_prefix('+') else {
+        return false;
+    };
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+impl Store {
+    pub(crate) fn new(classic_accounts: bool) -> Self {
+        Self {
+            classic_accounts,
+            next_id: 1_000_000,
+            next_address: 5_000_000,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a customer as is (test setup); returns its ID.
+    pub(crate) fn insert(&mut self, mut c: FakeCustomer) -> String {
+        self.next_id += 1;
+        let n = self.next_id;
+        if c.id.is_empty() {
+            c.id = format!("gid://shopify/Customer/{n}");
+        }
+        let key = numeric_id(&c.id).unwrap_or(n);
+        for a in &mut c.addresses {
+            if a.id.is_empty() {
+                a.id = self.address_id();
+            }
+        }
+        let id = c.id.clone();
+        self.customers.insert(key, c);
+        id
+    }
+
+    fn address_id(&mut self) -> String {
+        self.next_address += 1;
+        format!(
+            "gid://shopify/MailingAddress/{}?model_name=CustomerAddress",
+            self.next_address
+        )
+    }
+
+    pub(crate) fn get(&self, gid: &str) -> Option<&FakeCustomer> {
+        self.customers.get(&numeric_id(gid)?)
+    }
+
+    fn get_mut(&mut self, gid: &str) -> Option<&mut FakeCustomer> {
+        self.customers.get_mut(&numeric_id(gid)?)
+    }
+
+    pub(crate) fn by_email(&self, email: &str) -> Option<&FakeCustomer> {
+        let email = email.trim();
+        self.customers.values().find(|c| {
+            c.email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(email))
+        })
+    }
+
+    fn by_phone(&self, phone: &str) -> Option<&FakeCustomer> {
+        self.customers
+            .values()
+            .find(|c| c.phone.as_deref() == Some(phone))
+    }
+
+    /// `customerSet(identifier:, input:)`.
+    pub(crate) fn customer_set(&mut self, identifier: &Value, input: &Value) -> Value {
+        let fail = |errors: Vec<Value>| json!({ "customer": null, "userErrors": errors });
+        let input_email = input.get("email").and_then(Value::as_str).map(str::trim);
+        let target: Option<String> = match identifier {
+            Value::Null => None,
+            Value::Object(k) if k.get("id").is_some_and(|v| !v.is_null()) => {
+                let id = k["id"].as_str().unwrap_or_default();
+                match self.get(id) {
+                    Some(c) => Some(c.id.clone()),
+                    None => {
+                        return fail(vec![user_error(
+                            Some("NOT_FOUND"),
+                            &["identifier", "id"],
+                            "Customer does not exist",
+                        )]);
+                    }
+                }
+            }
+            Value::Object(k) if k.get("email").is_some_and(|v| !v.is_null()) => {
+                let email = k["email"].as_str().unwrap_or_default().trim();
+                match input_email {
+                    None => {
+                        return fail(vec![user_error(
+                            Some("MISSING_FIELD_REQUIRED"),
+                            &["input", "email"],
+                            "The input field corresponding to the identifier is required",
+                        )]);
+                    }
+                    Some(e) if !e.eq_ignore_ascii_case(email) => {
+                        return fail(vec![user_error(
+                            Some("INPUT_MISMATCH"),
+                            &["input", "email"],
+                            "The identifier value does not match the value of the corresponding field in the input",
+                        )]);
+                    }
+                    Some(_) => self.by_email(email).map(|c| c.id.clone()),
+                }
+            }
+            _ => {
+                return fail(vec![user_error(
+                    Some("INVALID"),
+                    &["identifier"],
+                    "Unsupported identifier",
+                )]);
+            }
+        };
+        let errors = self.validate_customer(target.as_deref(), input);
+        if !errors.is_empty() {
+            return fail(errors);
+        }
+        let id = match target {
+            Some(id) => id,
+            None => self.insert(FakeCustomer::new(String::new(), None)),
+        };
+        let addresses = match input.get("addresses") {
+            Some(Value::Array(list)) => Some(
+                list.iter()
+                    .map(|a| self.address_from(a))
+                    .collect::<Vec<FakeAddress>>(),
+            ),
+            _ => None,
+        };
+        let Some(c) = self.get_mut(&id) else {
+            return fail(vec![user_error(None, &[], "customer vanished")]);
+        };
+        let set = |field: &str, slot: &mut Option<String>| {
+            if let Some(v) = input.get(field) {
+                *slot = opt_str(v)
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty());
+            }
+        };
+        set("email", &mut c.email);
+        set("firstName", &mut c.first_name);
+        set("lastName", &mut c.last_name);
+        set("phone", &mut c.phone);
+        if let Some(b) = input.get("taxExempt").and_then(Value::as_bool) {
+            c.tax_exempt = b;
+        }
+        if let Some(list) = addresses {
+            c.addresses = list;
+        }
+        if let Some(Value::Array(tags)) = input.get("tags") {
+            c.tags = dedup_tags(tags.iter().filter_map(Value::as_str));
+        }
+        json!({ "customer": c.to_graphql(), "userErrors": [] })
+    }
+
+    fn address_from(&mut self, a: &Value) -> FakeAddress {
+        FakeAddress {
+            id: self.address_id(),
+            address1: opt_str(&a["address1"]),
+            address2: opt_str(&a["address2"]),
+            city: opt_str(&a["city"]),
+            company: opt_str(&a["company"]),
+            country_code: opt_str(&a["countryCode"]),
+            first_name: opt_str(&a["firstName"]),
+            last_name: opt_str(&a["lastName"]),
+            phone: opt_str(&a["phone"]),
+            province: opt_str(&a["province"]),
+            province_code: opt_str(&a["provinceCode"]),
+            zip: opt_str(&a["zip"]),
+        }
+    }
+
+    /// Shopify's validation of a customer write (`self_id` is the customer being updated).
+    fn validate_customer(&self, self_id: Option<&str>, input: &Value) -> Vec<Value> {
+        let mut errors = Vec::new();
+        let email = input.get("email").and_then(Value::as_str).map(str::trim);
+        if let Some(e) = email {
+            if !valid_email(e) {
+                errors.push(user_error(
+                    Some("INVALID"),
+                    &["input", "email"],
+                    "Email is invalid",
+                ));
+            } else if self
+                .by_email(e)
+                .is_some_and(|c| Some(c.id.as_str()) != self_id)
+            {
+                errors.push(user_error(
+                    Some("TAKEN"),
+                    &["input", "email"],
+                    "Email has already been taken",
+                ));
+            }
+        }
+        if let Some(p) = input.get("phone").and_then(Value::as_str) {
+            if !valid_phone(p) {
+                errors.push(user_error(
+                    Some("INVALID"),
+                    &["input", "phone"],
+                    "Phone is invalid",
+                ));
+            } else if self
+                .by_phone(p)
+                .is_some_and(|c| Some(c.id.as_str()) != self_id)
+            {
+                errors.push(user_error(
+                    Some("TAKEN"),
+                    &["input", "phone"],
+                    "Phone has already been taken",
+                ));
+            }
+        }
+        for name in ["firstName", "lastName"] {
+            if input
+                .get(name)
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.chars().count() > 255)
+            {
+                errors.push(user_error(
+                    Some("TOO_LONG"),
+                    &["input", name],
+                    &format!("{} is too long (maximum is 255 characters)", humanise(name)),
+                ));
+            }
+        }
+        if let Some(Value::Array(list)) = input.get("addresses") {
+            for (i, a) in list.iter().enumerate() {
+                let idx = i.to_string();
+                if let Some(code) = a.get("countryCode").and_then(Value::as_str)
+                    && rust_iso3166::from_alpha2(code).is_none()
+                {
+                    errors.push(user_error(
+                        Some("INVALID"),
+                        &["input", "addresses", &idx, "countryCode"],
+                        &format!("Country code {code} is invalid"),
+                    ));
+                }
+                if let Some(p) = a.get("phone").and_then(Value::as_str)
+                    && !valid_phone(p)
+                {
+                    errors.push(user_error(
+                        Some("INVALID"),
+                        &["input", "addresses", &idx, "phone"],
+                        "Phone is invalid",
+                    ));
+                }
+            }
+        }
+        if let Some(Value::Array(tags)) = input.get("tags")
+            && tags
+                .iter()
+                .any(|t| t.as_str().is_some_and(|t| t.len() > 255))
+        {
+            errors.push(user_error(
+                Some("TOO_LONG"),
+                &["input", "tags"],
+                "Tag is too long",
+            ));
+        }
+        let existing = self_id.and_then(|id| self.get(id));
+        let has = |field: &str, current: Option<&Option<String>>| match input.get(field) {
+            Some(v) => v.as_str().is_some_and(|s| !s.trim().is_empty()),
+            None => current.is_some_and(Option::is_some),
+        };
+        if errors.is_empty()
+            && !has("email", existing.map(|c| &c.email))
+            && !has("phone", existing.map(|c| &c.phone))
+            && !has("firstName", existing.map(|c| &c.first_name))
+            && !has("lastName", existing.map(|c| &c.last_name))
+        {
+            errors.push(user_error(
+                Some("BLANK"),
+                &[],
+                "Customer must have a name, phone number or email address",
+            ));
+        }
+        errors
+    }
+
+    /// `tagsAdd` / `tagsRemove` on a customer.
+    pub(crate) fn tags(&mut self, id: &str, tags: &Value, add: bool) -> Value {
+        let Some(c) = self.get_mut(id) else {
+            return json!({ "node": null, "userErrors": [user_error(None, &["id"], "Customer does not exist")] });
+        };
+        let given: Vec<&str> = tags
+            .as_array()
+            .map(|t| t.iter().filter_map(Value::as_str).map(str::trim).collect())
+            .unwrap_or_default();
+        if add {
+            let all = c
+                .tags
+                .iter()
+                .map(String::as_str)
+                .chain(given.iter().copied());
+            c.tags = dedup_tags(all);
+        } else {
+            c.tags
+                .retain(|t| !given.iter().any(|g| g.eq_ignore_ascii_case(t)));
+        }
+        json!({ "node": c.to_graphql(), "userErrors": [] })
+    }
+
+    /// `metafieldsSet`: every entry validated first; nothing is written if one fails.
+    pub(crate) fn metafields_set(&mut self, entries: &Value) -> Value {
+        let list = entries.as_array().cloned().unwrap_or_default();
+        let mut errors = Vec::new();
+        if list.len() > 25 {
+            errors.push(json!({ "code": "LESS_THAN_OR_EQUAL_TO", "field": ["metafields"],
+                "message": "Exceeded the maximum metafields input limit of 25.", "elementIndex": null }));
+        }
+        for (i, m) in list.iter().enumerate() {
+            if let Some((code, field, message)) = self.check_metafield(m) {
+                errors.push(
+                    json!({ "code": code, "field": ["metafields", i.to_string(), field],
+                    "message": message, "elementIndex": i }),
+                );
+            }
+        }
+        if !errors.is_empty() {
+            return json!({ "metafields": null, "userErrors": errors });
+        }
+        let mut written = Vec::new();
+        for m in &list {
+            let owner = m["ownerId"].as_str().unwrap_or_default().to_owned();
+            let value = FakeMetafield {
+                namespace: m["namespace"].as_str().unwrap_or_default().to_owned(),
+                key: m["key"].as_str().unwrap_or_default().to_owned(),
+                kind: m["type"].as_str().unwrap_or_default().to_owned(),
+                value: m["value"].as_str().unwrap_or_default().to_owned(),
+            };
+            if let Some(c) = self.get_mut(&owner) {
+                written.push(value.to_graphql(&owner));
+                match c
+                    .metafields
+                    .iter_mut()
+                    .find(|x| x.namespace == value.namespace && x.key == value.key)
+                {
+                    Some(slot) => *slot = value,
+                    None => c.metafields.push(value),
+                }
+            }
+        }
+        json!({ "metafields": written, "userErrors": [] })
+    }
+
+    fn check_metafield(&self, m: &Value) -> Option<(&'static str, &'static str, String)> {
+        let Some(owner) = m["ownerId"].as_str().and_then(|o| self.get(o)) else {
+            return Some(("INVALID", "ownerId", "Owner does not exist".into()));
+        };
+        let ns = m["namespace"].as_str().unwrap_or_default();
+        let key = m["key"].as_str().unwrap_or_default();
+        let ok_chars = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if !(3..=255).contains(&ns.len()) || !ok_chars(ns) {
+            return Some((
+                "INVALID",
+                "namespace",
+                format!("Namespace {ns:?} is invalid"),
+            ));
+        }
+        if !(2..=64).contains(&key.len()) || !ok_chars(key) {
+            return Some(("INVALID", "key", format!("Key {key:?} is invalid")));
+        }
+        let kind = m["type"].as_str().unwrap_or_default();
+        let value = m["value"].as_str().unwrap_or_default();
+        if let Some(existing) = owner.metafield(ns, key)
+            && existing.kind != kind
+        {
+            return Some((
+                "INVALID_TYPE",
+                "type",
+                format!(
+                    "Type must be {} to match the existing metafield",
+                    existing.kind
+                ),
+            ));
+        }
+        let valid = match kind {
+            "single_line_text_field" => {
+                !value.contains('\n') && !value.is_empty() && value.len() <= 65_535
+            }
+            "multi_line_text_field" => !value.is_empty() && value.len() <= 65_535,
+            "json" => value.len() <= 2_000_000 && serde_json::from_str::<Value>(value).is_ok(),
+            "number_decimal" => valid_decimal(value),
+            "number_integer" => value.parse::<i64>().is_ok(),
+            "boolean" => value == "true" || value == "false",
+            _ => {
+                return Some((
+                    "INVALID_TYPE",
+                    "type",
+                    format!("Type {kind:?} is not a valid type"),
+                ));
+            }
+        };
+        (!valid).then(|| {
+            (
+                "INVALID_VALUE",
+                "value",
+                format!("Value is invalid for type {kind}"),
+            )
+        })
+    }
+
+    /// `metafieldsDelete`.
+    pub(crate) fn metafields_delete(&mut self, entries: &Value) -> Value {
+        let mut deleted = Vec::new();
+        for m in entries.as_array().cloned().unwrap_or_default() {
+            let owner = m["ownerId"].as_str().unwrap_or_default();
+            let ns = m["namespace"].as_str().unwrap_or_default();
+            let key = m["key"].as_str().unwrap_or_default();
+            let gone = self.get_mut(owner).is_some_and(|c| {
+                let before = c.metafields.len();
+                c.metafields
+                    .retain(|x| !(x.namespace == ns && x.key == key));
+                before != c.metafields.len()
+            });
+            deleted.push(if gone {
+                json!({ "ownerId": owner, "namespace": ns, "key": key })
+            } else {
+                Value::Null
+            });
+        }
+        json!({ "deletedMetafields": deleted, "userErrors": [] })
+    }
+
+    /// `customerSendAccountInviteEmail`: classic accounts only; `DISABLED`/`INVITED`/`DECLINED` → `INVITED`.
+    pub(crate) fn invite(&mut self, id: &str) -> Value {
+        let fail = |m: &str| json!({ "customer": null, "userErrors": [user_error(Some("INVALID"), &["customerId"], m)] });
+        if !self.classic_accounts {
+            return fail("Account invites are only available with classic customer accounts");
+        }
+        let Some(c) = self.get_mut(id) else {
+            return fail("Customer does not exist");
+        };
+        if c.state == "ENABLED" {
+            return fail("Customer account is already enabled");
+        }
+        if c.email.is_none() {
+            return fail("Customer has no email address");
+        }
+        c.state = "INVITED".into();
+        let out = json!({ "customer": c.to_graphql(), "userErrors": [] });
+        *self.invites.entry(id.to_owned()).or_default() += 1;
+        out
+    }
+
+    /// `shop`.
+    pub(crate) fn shop(&self) -> Value {
+        let version = if self.classic_accounts {
+            "CLASSIC"
+        } else {
+            "NEW_CUSTOMER_ACCOUNTS"
+        };
+        let mut accounts = Map::new();
+        accounts.insert("customerAccountsVersion".into(), version.into());
+        accounts.insert(
+            "loginLinksVisibleOnStorefrontAndCheckout".into(),
+            true.into(),
+        );
+        accounts.insert("loginRequiredAtCheckout".into(), false.into());
+        json!({ "__typename": "Shop", "id": "gid://shopify/Shop/1", "name": "Sandbox shop",
+            "customerAccountsV2": accounts })
+    }
+}
+
+fn humanise(field: &str) -> &'static str {
+    match field {
+        "firstName" => "First name",
+        _ => "Last name",
+    }
+}
+
+/// Tags keep their first spelling; duplicates (case-insensitive) and blanks are dropped.
+fn dedup_tags<'a>(tags: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags.map(str::trim).filter(|t| !t.is_empty()) {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(t)) {
+            out.push(t.to_owned());
+        }
+    }
+    out
+}
+
+/// `number_decimal`: optional sign, digits, optional fraction.
+fn valid_decimal(v: &str) -> bool {
+    let v = v.strip_prefix('-').unwrap_or(v);
+    let (int, frac) = v.split_once('.').unwrap_or((v, "0"));
+    !int.is_empty()
+        && !frac.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && int.len() <= 13
+        && frac.len() <= 9
+}
