@@ -1,0 +1,430 @@
+//! Property tests: at least one per rule C1–C12 and P1–P3.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use cin7_sparklayer_core::config::{CurrencyMode, CustomersConfig, ZeroPrice};
+use cin7_sparklayer_core::hash::{customer_hash, price_hash};
+use cin7_sparklayer_core::model::{
+    AccountInfo, AddressKind, CustomerGroup, CustomerPrice, DesiredPriceList, PriceListHeader,
+    PriceListOrigin, PriceRow, PriceTier, RecordStatus, SourceAddress, SourceContact,
+    SourceCustomer, SourceProduct,
+};
+use cin7_sparklayer_core::plan::{Baseline, Coverage, plan_list};
+use cin7_sparklayer_core::rules::*;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn tag_variant(tag: &str) -> impl Strategy<Value = String> {
+    let tag = tag.to_owned();
+    (any::<Vec<bool>>(), 0usize..3, 0usize..3).prop_map(move |(caps, l, r)| {
+        let body: String = tag
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if caps.get(i).copied().unwrap_or(false) {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        format!("{}{}{}", " ".repeat(l), body, " ".repeat(r))
+    })
+}
+
+fn decimal() -> impl Strategy<Value = Decimal> {
+    (-1_000_000i64..100_000_000, 0u32..=4).prop_map(|(n, s)| Decimal::new(n, s))
+}
+
+fn address() -> impl Strategy<Value = SourceAddress> {
+    (
+        prop_oneof![
+            Just(Some(AddressKind::Shipping)),
+            Just(Some(AddressKind::Billing)),
+            Just(Some(AddressKind::Business)),
+            Just(Some(AddressKind::Other)),
+            Just(None)
+        ],
+        any::<bool>(),
+        prop_oneof![
+            Just("Australia"),
+            Just("USA"),
+            Just("UK"),
+            Just("Narnia"),
+            Just("")
+        ],
+    )
+        .prop_map(|(kind, default_for_type, country)| SourceAddress {
+            line1: Some("1 Main St".into()),
+            country: Some(country.into()),
+            state: Some("NSW".into()),
+            kind,
+            default_for_type,
+            ..SourceAddress::default()
+        })
+}
+
+fn arb_text() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(String::new())),
+        ".{0,40}".prop_map(Some),
+        "[a-z]{1,8}@[a-z]{1,8}\\.(com|io)".prop_map(Some),
+        Just(Some("x".repeat(100_000))),
+    ]
+}
+
+fn contact() -> impl Strategy<Value = SourceContact> {
+    (
+        arb_text(),
+        arb_text(),
+        arb_text(),
+        arb_text(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(name, phone, mobile_phone, email, default)| SourceContact {
+                name,
+                phone,
+                mobile_phone,
+                email,
+                default,
+            },
+        )
+}
+
+fn customer() -> impl Strategy<Value = SourceCustomer> {
+    (
+        "[a-f0-9]{8}",
+        arb_text(),
+        prop_oneof![
+            Just(RecordStatus::Active),
+            Just(RecordStatus::Deprecated),
+            Just(RecordStatus::Other("x".into()))
+        ],
+        prop::collection::vec(
+            prop_oneof![
+                Just("b2b".to_string()),
+                Just("Trade".to_string()),
+                ".{0,12}"
+            ],
+            0..4,
+        ),
+        prop::collection::vec(contact(), 0..3),
+        prop::collection::vec(address(), 0..4),
+        prop::collection::vec(("[A-Z]{1,4}", decimal()), 0..4),
+        prop_oneof![
+            Just(None),
+            Just(Some("AUD".to_string())),
+            Just(Some("usd".to_string())),
+            Just(Some(String::new()))
+        ],
+        prop_oneof![
+            Just(None),
+            Just(Some("Tier 2".to_string())),
+            Just(Some("Gold".to_string()))
+        ],
+        decimal(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                id,
+                name,
+                status,
+                tags,
+                contacts,
+                addresses,
+                prices,
+                currency,
+                tier,
+                credit,
+                hold,
+            )| SourceCustomer {
+                name,
+                status,
+                tags,
+                contacts,
+                addresses,
+                currency,
+                price_tier: tier,
+                credit_limit: credit,
+                on_credit_hold: hold,
+                product_prices: prices
+                    .into_iter()
+                    .map(|(sku, price)| CustomerPrice { sku, price })
+                    .collect(),
+                ..SourceCustomer::new(id)
+            },
+        )
+}
+
+fn account() -> AccountInfo {
+    AccountInfo {
+        base_currency: "AUD".into(),
+        price_tiers: (1..=10)
+            .map(|code| PriceTier {
+                code,
+                name: format!("Tier {code}"),
+            })
+            .collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// C1: scope is stable under tag case and spacing.
+    #[test]
+    fn c1_scope_stable_under_case_and_spacing(v in tag_variant("b2b"), others in prop::collection::vec("[a-z]{1,6}", 0..3)) {
+        let mut tags = others.clone();
+        tags.push(v);
+        prop_assert!(has_included_tag(&tags, &["B2B".to_string()]));
+        let other_tags: Vec<String> = others.into_iter().filter(|t| t != "b2b").collect();
+        prop_assert!(!has_included_tag(&other_tags, &["b2b".to_string()]));
+    }
+
+    /// C2: the email is the first default contact's, trimmed; never another contact's without the fallback.
+    #[test]
+    fn c2_identity_is_the_default_contacts_email(c in customer(), fallback in any::<bool>()) {
+        match pick_email(&c, fallback) {
+            Ok(email) => {
+                prop_assert!(is_valid_email(&email));
+                let first_default = c.contacts.iter().find(|x| x.default);
+                let from_default = first_default.and_then(|d| d.email.as_deref()).map(str::trim) == Some(email.as_str());
+                if !fallback {
+                    prop_assert!(from_default);
+                } else {
+                    prop_assert!(from_default || c.contacts.iter().any(|x| x.email.as_deref().map(str::trim) == Some(email.as_str())));
+                }
+            }
+            Err(e) => prop_assert!(["no_default_contact_email", "invalid_email"].contains(&e.reason())),
+        }
+    }
+
+    /// C3: a customer never appears twice; at most one keeper per email, and it is the linked one.
+    #[test]
+    fn c3_duplicates_one_keeper_per_email(
+        rows in prop::collection::vec(("[a-d]", "[xy]@e\\.com"), 1..12),
+        linked_pick in prop::collection::vec(any::<bool>(), 12),
+    ) {
+        let customers: Vec<(String, String)> = rows.iter().map(|(i, e)| (i.clone(), e.clone())).collect();
+        let linked: HashSet<(String, String)> = customers.iter().zip(&linked_pick).filter(|(_, l)| **l).map(|(c, _)| (c.0.clone(), c.1.to_lowercase())).collect();
+        let verdicts = resolve_duplicates(&customers, &linked);
+        prop_assert_eq!(verdicts.len(), customers.len());
+        let mut keepers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for ((id, email), v) in customers.iter().zip(&verdicts) {
+            if *v == DuplicateVerdict::Keep {
+                keepers.entry(email.to_lowercase()).or_default().insert(id.clone());
+            }
+        }
+        for (email, ids) in &keepers {
+            prop_assert_eq!(ids.len(), 1, "two Cin7 customers kept for {}", email);
+            let distinct: BTreeSet<&String> = customers.iter().filter(|(_, e)| e.to_lowercase() == *email).map(|(i, _)| i).collect();
+            if distinct.len() > 1 {
+                let id = ids.iter().next().cloned().unwrap_or_default();
+                prop_assert!(linked.contains(&(id, email.clone())));
+            }
+        }
+    }
+
+    /// C4: first name is the first word, last name the rest; together they are the name.
+    #[test]
+    fn c4_name_split_round_trips(words in prop::collection::vec("[A-Za-zé]{1,8}", 0..5), pad in "[ \t]{0,3}") {
+        let name = format!("{pad}{}{pad}", words.join("  "));
+        let (first, last) = split_name(Some(&name));
+        match words.len() {
+            0 => prop_assert_eq!((first, last), (None, None)),
+            1 => { prop_assert_eq!(first.as_deref(), Some(words[0].as_str())); prop_assert_eq!(last, None); }
+            _ => {
+                prop_assert_eq!(first.as_deref(), Some(words[0].as_str()));
+                prop_assert_eq!(last.unwrap_or_default(), words[1..].join(" "));
+            }
+        }
+    }
+
+    /// C4: a picked phone is E.164 and normalising it again changes nothing.
+    #[test]
+    fn c4_phone_is_e164_and_idempotent(digits in "[0-9]{6,12}", prefix in prop_oneof![Just(""), Just("0"), Just("+61 "), Just("+1 ")], country in prop_oneof![Just(Some("AU")), Just(Some("US")), Just(None)]) {
+        let raw = format!("{prefix}{digits}");
+        match pick_phone(&[Some(&raw), None], country) {
+            PhonePick::Valid(p) => {
+                prop_assert!(p.starts_with('+') && p[1..].chars().all(|c| c.is_ascii_digit()));
+                prop_assert_eq!(to_e164(&p, None), Some(p.clone()));
+            }
+            PhonePick::Invalid => prop_assert_eq!(to_e164(&raw, country), None),
+            PhonePick::Absent => prop_assert!(false, "a phone was given"),
+        }
+    }
+
+    /// C5: the picked address is one of the inputs and follows the precedence.
+    #[test]
+    fn c5_address_pick_follows_precedence(addrs in prop::collection::vec(address(), 0..6)) {
+        let rank = |a: &SourceAddress| -> Option<usize> {
+            let k = match a.kind { Some(AddressKind::Shipping) => 0, Some(AddressKind::Billing) => 1, Some(AddressKind::Business) => 2, _ => return None };
+            Some(if a.default_for_type { k } else { 3 + k })
+        };
+        match pick_address(&addrs) {
+            None => prop_assert!(addrs.iter().all(|a| rank(a).is_none())),
+            Some(i) => {
+                let r = rank(&addrs[i]);
+                prop_assert!(r.is_some());
+                for (j, a) in addrs.iter().enumerate() {
+                    if let Some(rj) = rank(a) {
+                        prop_assert!(r <= Some(rj));
+                        if Some(rj) == r { prop_assert!(i <= j); }
+                    }
+                }
+            }
+        }
+    }
+
+    /// C5: country names map the same under case and spacing; aliases agree with canonical names.
+    #[test]
+    fn c5_country_names_are_case_and_space_insensitive(
+        pick in prop::sample::select(vec![("Australia", "AU"), ("United States", "US"), ("USA", "US"), ("United States of America", "US"), ("UK", "GB"), ("Great Britain", "GB"), ("United Kingdom", "GB"), ("New Zealand", "NZ"), ("Germany", "DE"), ("Canada", "CA")]),
+        caps in any::<Vec<bool>>(),
+    ) {
+        let varied: String = pick.0.chars().enumerate().map(|(i, c)| if caps.get(i).copied().unwrap_or(false) { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }).collect();
+        let code = country_code(&format!("  {} ", varied));
+        prop_assert_eq!(code.as_deref(), Some(pick.1));
+    }
+
+    /// C6: tax exemption is an exact, case-insensitive name match.
+    #[test]
+    fn c6_tax_exempt_case_insensitive(v in tag_variant("tax exempt"), other in "[a-z]{3,10}") {
+        let rules = vec!["Tax Exempt".to_string()];
+        prop_assert!(is_tax_exempt(Some(&v), &rules));
+        let longer = format!("{} tax exempt", other);
+        prop_assert!(!is_tax_exempt(Some(&longer), &rules));
+        prop_assert!(!is_tax_exempt(None, &rules));
+    }
+
+    /// C7: the group is the first tag, in tag order, that names a group.
+    #[test]
+    fn c7_group_follows_tag_order(tags in prop::collection::vec(prop_oneof![Just("Gold"), Just("silver"), Just("other"), Just("b2b")], 0..5)) {
+        let groups = vec![
+            CustomerGroup { name: "gold".into(), slug: "gold-slug".into() },
+            CustomerGroup { name: "Silver".into(), slug: "silver-slug".into() },
+        ];
+        let tags: Vec<String> = tags.into_iter().map(String::from).collect();
+        let pick = pick_group(&tags, &groups);
+        let first = tags.iter().find(|t| groups.iter().any(|g| g.name.eq_ignore_ascii_case(t)));
+        prop_assert_eq!(pick.group.map(|g| g.name.to_lowercase()), first.map(|t| t.to_lowercase()));
+        let distinct: BTreeSet<String> = tags.iter().filter(|t| groups.iter().any(|g| g.name.eq_ignore_ascii_case(t))).map(|t| t.to_lowercase()).collect();
+        prop_assert_eq!(pick.multiple, distinct.len() > 1);
+    }
+
+    /// C8: the customer's own list comes first, then the tier list; slugs are at most 30 characters.
+    #[test]
+    fn c8_list_order(id in ".{1,60}", tier in proptest::option::of(1u8..=10), own in any::<bool>()) {
+        let slug = customer_slug("cin7", &id);
+        let lists = assigned_lists(own.then_some(slug.as_str()), tier, "cin7");
+        prop_assert_eq!(lists.len(), usize::from(own) + usize::from(tier.is_some()));
+        if own { prop_assert_eq!(&lists[0], &slug); }
+        if let Some(t) = tier { prop_assert_eq!(lists.last().cloned(), Some(tier_slug("cin7", t))); }
+        prop_assert!(lists.iter().all(|s| s.len() <= MAX_SLUG_LEN));
+    }
+
+    /// C9: payment_on_account is a JSON number equal to the credit limit, 0 on hold.
+    #[test]
+    fn c9_credit_is_a_json_number(credit in decimal(), hold in any::<bool>()) {
+        let mf = customer_metafields(&MetafieldInputs { cin7_id: "x", company_name: None, group_slug: None, price_lists: &[], credit_limit: credit, on_credit_hold: hold });
+        let poa = mf.iter().find(|m| m.key.key == "payment_on_account").map(|m| m.value.clone()).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(&poa).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let n = v.get("credit_limit").cloned().unwrap_or_default();
+        prop_assert!(n.is_number());
+        let got: Decimal = n.to_string().parse().map_err(|_| TestCaseError::fail("not a decimal"))?;
+        let want = if hold { Decimal::ZERO } else { credit.round_dp(4) };
+        prop_assert_eq!(got, want);
+    }
+
+    /// C10, C11, C12 and robustness: mapping never panics; metafields are sorted and unique, carry
+    /// the Cin7 ID, tags are exactly the B2B tag, and non-base currencies are skipped.
+    #[test]
+    fn c10_c11_c12_mapping_total(c in customer()) {
+        let cfg = CustomersConfig { currency: CurrencyMode::BaseOnly, ..CustomersConfig::default() };
+        let account = account();
+        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
+        match map_customer(&c, &ctx) {
+            Ok(m) => {
+                let keys: Vec<_> = m.desired.metafields.iter().map(|f| f.key.clone()).collect();
+                let mut sorted = keys.clone(); sorted.sort(); sorted.dedup();
+                prop_assert_eq!(keys, sorted);
+                prop_assert!(m.desired.metafields.iter().any(|f| f.key.namespace == "cin7" && f.key.key == "customer_id" && f.value == c.id));
+                prop_assert_eq!(m.desired.managed_tags.clone(), vec!["b2b".to_string()]);
+                prop_assert!(currency_allowed(c.currency.as_deref(), "AUD", CurrencyMode::BaseOnly));
+                prop_assert_eq!(customer_hash(&m.desired), customer_hash(&m.desired.clone()));
+            }
+            Err(skip) => {
+                if skip.reason == "non_base_currency" {
+                    prop_assert!(!currency_allowed(c.currency.as_deref(), "AUD", CurrencyMode::BaseOnly));
+                }
+            }
+        }
+    }
+
+    /// P1: tier lists hold only active products with a SKU and a positive price, and do not
+    /// depend on the order products are read in.
+    #[test]
+    fn p1_tier_lists_order_independent(products in prop::collection::vec((prop_oneof![Just(RecordStatus::Active), Just(RecordStatus::Deprecated)], prop_oneof![Just(None), Just(Some("".to_string())), "[A-C]{1,2}".prop_map(Some)], prop::collection::vec(proptest::option::of(decimal()), 10)), 0..20), seed in any::<u64>()) {
+        let products: Vec<SourceProduct> = products.into_iter().enumerate().map(|(i, (status, sku, prices))| {
+            let mut tier_prices = [None; 10];
+            for (t, p) in prices.into_iter().enumerate() { tier_prices[t] = p; }
+            SourceProduct { id: format!("p{i:03}"), sku, status, tier_prices, last_modified: None }
+        }).collect();
+        let build = |ps: &[SourceProduct]| {
+            let mut b = TierListBuilder::new(ZeroPrice::Skip);
+            for p in ps { b.add(p); }
+            b.finish(&(1..=10).collect(), &account(), "cin7").0
+        };
+        let a = build(&products);
+        let mut shuffled = products.clone();
+        let n = shuffled.len();
+        if n > 1 { for i in 0..n { let j = ((seed as usize).wrapping_mul(31).wrapping_add(i * 7)) % n; shuffled.swap(i, j); } }
+        prop_assert_eq!(&a, &build(&shuffled));
+        for list in &a {
+            let skus: BTreeSet<_> = list.rows.iter().map(|r| &r.sku).collect();
+            prop_assert_eq!(skus.len(), list.rows.len());
+            for r in &list.rows {
+                prop_assert!(r.pricing.iter().all(|b| b.price > Decimal::ZERO));
+                prop_assert!(products.iter().any(|p| p.status.is_active() && p.sku.as_deref() == Some(r.sku.as_str())));
+            }
+        }
+    }
+
+    /// P2: customer slugs are at most 30 characters of a-z0-9-, stable, and names at most 64 characters.
+    #[test]
+    fn p2_customer_slug_shape(id in ".{0,200}", name in proptest::option::of(".{0,300}"), prefix in "[a-z][a-z0-9-]{0,14}") {
+        let s = customer_slug(&prefix, &id);
+        prop_assert!(s.len() <= MAX_SLUG_LEN);
+        prop_assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        prop_assert_eq!(&s, &customer_slug(&prefix, &id));
+        prop_assert!(validate_prefix(&prefix).is_ok());
+        prop_assert!(customer_list_name(name.as_deref(), &id).chars().count() <= MAX_LIST_NAME_LEN);
+    }
+
+    /// P3: applying the planned rows to the baseline gives exactly the desired list; an
+    /// unchanged list plans nothing; rows written are only the changed ones.
+    #[test]
+    fn p3_plan_is_minimal_and_complete(
+        base in prop::collection::btree_map("[a-f]{1,2}", 1i64..50, 0..15),
+        want in prop::collection::btree_map("[a-f]{1,2}", 1i64..50, 0..15),
+    ) {
+        let rows = |m: &BTreeMap<String, i64>| m.iter().map(|(s, p)| PriceRow::single(s.clone(), Decimal::from(*p))).collect::<Vec<_>>();
+        let desired = DesiredPriceList { header: PriceListHeader { slug: "cin7-tier-1".into(), name: "T".into(), currency: "AUD".into() }, origin: PriceListOrigin::Tier { code: 1 }, rows: rows(&want) };
+        let baseline: BTreeMap<String, u64> = rows(&base).iter().map(|r| (r.sku.clone(), price_hash(&r.pricing))).collect();
+        let plan = plan_list(&desired, Baseline::Known(&baseline), Coverage::Complete, true);
+        let mut applied = baseline.clone();
+        for r in &plan.rows {
+            if r.pricing.is_empty() { applied.remove(&r.sku); } else { applied.insert(r.sku.clone(), price_hash(&r.pricing)); }
+        }
+        let target: BTreeMap<String, u64> = desired.rows.iter().map(|r| (r.sku.clone(), price_hash(&r.pricing))).collect();
+        prop_assert_eq!(&applied, &target);
+        let changed = want.iter().filter(|(s, p)| base.get(*s) != Some(p)).count() + base.keys().filter(|s| !want.contains_key(*s)).count();
+        prop_assert_eq!(plan.rows.len(), changed);
+        prop_assert!(plan.batches(4).all(|b| b.len() <= 4));
+        let again = plan_list(&desired, Baseline::Known(&target), Coverage::Complete, true);
+        prop_assert!(again.is_noop());
+    }
+}
