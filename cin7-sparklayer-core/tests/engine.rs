@@ -28,10 +28,17 @@ fn customer(i: usize) -> SourceCustomer {
     SourceCustomer {
         name: Some(format!("Company {i}")),
         currency: Some("AUD".into()),
-        price_tier: Some(if i % 2 == 0 { "Tier 1" } else { "Tier 2" }.into()),
+        price_tier: Some(
+            if i.is_multiple_of(2) {
+                "Tier 1"
+            } else {
+                "Tier 2"
+            }
+            .into(),
+        ),
         tags: vec![
             "b2b".into(),
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 "Gold".into()
             } else {
                 "misc".into()
