@@ -1,0 +1,581 @@
+//! Generated Cin7 customers, one [`CustomerCase`] each (SPEC §3 edge cases).
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use rust_decimal::Decimal;
+
+use super::{BASE_CURRENCY, IdGen, money};
+
+/// What a generated customer exercises (SPEC §3). The rule each one targets is in its doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerCase {
+    /// In scope, base currency, one default contact with a valid unique email, default
+    /// Shipping address in Australia, known tier; sometimes a group tag and custom prices.
+    Valid,
+    /// C1: `Tags: null` → out of scope.
+    TagsNull,
+    /// C1: `Tags: ""` → out of scope.
+    TagsEmpty,
+    /// C1: `" B2B ,Wholesale"`: mixed case and spaces, still in scope.
+    TagsMixedCase,
+    /// C1: tags without `b2b` (`"retail, newsletter"`) → out of scope.
+    NotInScope,
+    /// C1/C14: `Status: Deprecated` with the `b2b` tag → out of scope.
+    Deprecated,
+    /// C2: contacts with emails but none `Default: true` → `no_default_contact_email`
+    /// (or the first email with `email_fallback`).
+    NoDefaultContact,
+    /// C2: `Contacts: []`.
+    NoContacts,
+    /// C2: the default contact has `Email: null`; a second contact has one.
+    DefaultWithoutEmail,
+    /// C2: two contacts marked default: the first one's email wins.
+    TwoDefaults,
+    /// C2: an email that is not `local@domain.tld` → `invalid_email`.
+    InvalidEmail,
+    /// C3: the same email as an earlier valid customer, in different case → `duplicate_email`.
+    DuplicateEmail,
+    /// C4: `Phone` does not parse, `MobilePhone` null → no phone, `invalid_phone`.
+    PhoneInvalid,
+    /// C4: `Phone` invalid, `MobilePhone` valid → the mobile is used.
+    PhoneMobileOnly,
+    /// C4: a phone already in `+44 …` form on a UK address.
+    PhoneWithCountry,
+    /// C4: a one-word contact name → empty last name.
+    OneWordName,
+    /// C5: only a default Billing address.
+    AddressBillingOnly,
+    /// C5: only a default Business address.
+    AddressBusinessOnly,
+    /// C5: Billing (default) listed before Shipping (default): Shipping wins.
+    AddressShippingAfterBilling,
+    /// C5: addresses without `DefaultForType`: the first Shipping wins.
+    AddressNoDefault,
+    /// C5: `Addresses: []` → no address.
+    AddressNone,
+    /// C5: country aliases: `USA`, `UK`, `United States of America`, `Great Britain`.
+    CountryAlias,
+    /// C5: an unknown country (`Atlantis`) → no address, `unknown_country`.
+    UnknownCountry,
+    /// C5: the state as a name (`New South Wales`, `California`, `Ontario`) → `provinceCode`.
+    StateAsName,
+    /// C6: `TaxRule` in the exempt list (`Tax Exempt`, also in other case).
+    TaxExempt,
+    /// C8: `PriceTier` names no tier (`Platinum`) → `unknown_price_tier`.
+    UnknownTier,
+    /// C8: `PriceTier` in different case than the account's name (`wholesale`).
+    TierNameCase,
+    /// C7: two group tags: the first wins, `multiple_groups`.
+    MultipleGroups,
+    /// C9: `IsOnCreditHold: true` with a credit limit → `credit_limit: 0`.
+    CreditHold,
+    /// C12: a currency other than the base (`USD`) → `non_base_currency`.
+    NonBaseCurrency,
+    /// P2: customer-specific prices (`ProductPrices`), 4-decimal prices included.
+    CustomPrices,
+    /// Client skip path: a field of the wrong type (`CreditLimit: "lots"`, `Contacts: "n/a"`,
+    /// `ID: null`).
+    Malformed,
+}
+
+impl CustomerCase {
+    /// Every case, in declaration order.
+    pub const ALL: &'static [CustomerCase] = &[
+        Self::Valid,
+        Self::TagsNull,
+        Self::TagsEmpty,
+        Self::TagsMixedCase,
+        Self::NotInScope,
+        Self::Deprecated,
+        Self::NoDefaultContact,
+        Self::NoContacts,
+        Self::DefaultWithoutEmail,
+        Self::TwoDefaults,
+        Self::InvalidEmail,
+        Self::DuplicateEmail,
+        Self::PhoneInvalid,
+        Self::PhoneMobileOnly,
+        Self::PhoneWithCountry,
+        Self::OneWordName,
+        Self::AddressBillingOnly,
+        Self::AddressBusinessOnly,
+        Self::AddressShippingAfterBilling,
+        Self::AddressNoDefault,
+        Self::AddressNone,
+        Self::CountryAlias,
+        Self::UnknownCountry,
+        Self::StateAsName,
+        Self::TaxExempt,
+        Self::UnknownTier,
+        Self::TierNameCase,
+        Self::MultipleGroups,
+        Self::CreditHold,
+        Self::NonBaseCurrency,
+        Self::CustomPrices,
+        Self::Malformed,
+    ];
+
+    /// Whether C1 puts it in scope (active, tagged `b2b`) and the client can parse it.
+    pub fn in_scope(self) -> bool {
+        !matches!(
+            self,
+            Self::TagsNull
+                | Self::TagsEmpty
+                | Self::NotInScope
+                | Self::Deprecated
+                | Self::Malformed
+        )
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Olivia",
+    "Jack",
+    "Amelia",
+    "Noah",
+    "Charlotte",
+    "William",
+    "Isla",
+    "Oliver",
+    "Mia",
+    "Thomas",
+    "Grace",
+    "James",
+    "Chloe",
+    "Lucas",
+    "Ruby",
+    "Henry",
+    "Zoe",
+    "Leo",
+    "Sophie",
+    "Ethan",
+];
+const LAST: &[&str] = &[
+    "Smith",
+    "Nguyen",
+    "Williams",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Johnson",
+    "White",
+    "Martin",
+    "Anderson",
+    "Thompson",
+    "Lee",
+    "Walker",
+    "Harris",
+    "Ryan",
+    "Kelly",
+    "King",
+    "Davies",
+    "Chen",
+    "van der Berg",
+];
+const TRADE: &[&str] = &[
+    "Hardware",
+    "Building Supplies",
+    "Garden Centre",
+    "Homewares",
+    "Cafe Supplies",
+    "Hospitality",
+    "Office Supplies",
+    "Pet Supplies",
+    "Outdoor",
+    "Kitchenware",
+];
+const PLACE: &[&str] = &[
+    "Harbour",
+    "Coastal",
+    "Northside",
+    "Southern Cross",
+    "Bayside",
+    "Highland",
+    "Riverside",
+    "Metro",
+    "Sunrise",
+    "Golden Wattle",
+];
+const GROUP_TAGS: &[&str] = &["Wholesale", "vip", "Trade Partners", "DISTRIBUTORS"];
+const TIERS: &[&str] = &["Retail", "Wholesale", "Distributor", "VIP", "Trade"];
+
+/// Generates `n` customers: each case once first, then ~70 % valid.
+pub(super) fn generate(
+    rng: &mut StdRng,
+    ids: &mut IdGen,
+    n: usize,
+    skus: &[String],
+) -> Vec<(CustomerCase, Value)> {
+    let edge: Vec<CustomerCase> = CustomerCase::ALL
+        .iter()
+        .copied()
+        .filter(|c| !matches!(c, CustomerCase::Valid | CustomerCase::Malformed))
+        .collect();
+    let mut out: Vec<(CustomerCase, Value)> = Vec::with_capacity(n);
+    let mut first_valid_email: Option<String> = None;
+    for i in 0..n {
+        let case = if let Some(c) = CustomerCase::ALL.get(i) {
+            *c
+        } else if i % 1000 == 999 {
+            CustomerCase::Malformed
+        } else if rng.random_bool(0.70) {
+            CustomerCase::Valid
+        } else {
+            edge[rng.random_range(0..edge.len())]
+        };
+        let mut c = valid(rng, ids, i, skus);
+        if case == CustomerCase::Valid && first_valid_email.is_none() {
+            first_valid_email = c["Contacts"][0]["Email"].as_str().map(str::to_owned);
+        }
+        apply(case, &mut c, rng, i, skus, first_valid_email.as_deref());
+        out.push((case, c));
+    }
+    out
+}
+
+fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
+    items[rng.random_range(0..items.len())]
+}
+
+fn au_phone(rng: &mut StdRng) -> String {
+    if rng.random_bool(0.5) {
+        format!(
+            "02 9{:03} {:04}",
+            rng.random_range(100..1000),
+            rng.random_range(0..10_000)
+        )
+    } else {
+        format!(
+            "04{:02} {:03} {:03}",
+            rng.random_range(0..100),
+            rng.random_range(0..1000),
+            rng.random_range(0..1000)
+        )
+    }
+}
+
+fn address(
+    kind: &str,
+    default: bool,
+    line1: String,
+    city: &str,
+    state: &str,
+    postcode: &str,
+    country: &str,
+) -> Value {
+    json!({
+        "ID": null, "Line1": line1, "Line2": "", "City": city, "State": state,
+        "Postcode": postcode, "Country": country, "Type": kind, "DefaultForType": default,
+    })
+}
+
+fn au_address(rng: &mut StdRng, kind: &str, default: bool) -> Value {
+    let (city, state, postcode) = [
+        ("Sydney", "NSW", "2000"),
+        ("Melbourne", "VIC", "3000"),
+        ("Brisbane", "QLD", "4000"),
+        ("Perth", "WA", "6000"),
+        ("Adelaide", "SA", "5000"),
+    ][rng.random_range(0..5)];
+    address(
+        kind,
+        default,
+        format!("{} George St", rng.random_range(1..400)),
+        city,
+        state,
+        postcode,
+        "Australia",
+    )
+}
+
+/// A valid, in-scope customer.
+fn valid(rng: &mut StdRng, ids: &mut IdGen, i: usize, skus: &[String]) -> Value {
+    let company = format!("{} {} {}", pick(rng, PLACE), pick(rng, TRADE), i);
+    let contact = format!("{} {}", pick(rng, FIRST), pick(rng, LAST));
+    let email = format!("buyer.{i}@customer{i}.example.com");
+    let tags = if rng.random_bool(0.5) {
+        format!("b2b,{}", pick(rng, GROUP_TAGS))
+    } else {
+        "b2b".to_owned()
+    };
+    let mut prices = Vec::new();
+    if rng.random_bool(0.125) && !skus.is_empty() {
+        let n = 1 + rng.random_range(0..3);
+        prices = custom_prices(rng, skus, n);
+    }
+    json!({
+        "ID": ids.guid(),
+        "Name": company,
+        "Currency": BASE_CURRENCY,
+        "PaymentTerm": "30 days",
+        "Discount": 0,
+        "TaxRule": "GST on Income",
+        "Carrier": "DEFAULT Carrier",
+        "SalesRepresentative": null,
+        "Location": "Main Warehouse",
+        "Comments": "",
+        "AccountReceivable": "610",
+        "RevenueAccount": "200",
+        "PriceTier": pick(rng, TIERS),
+        "TaxNumber": "",
+        "AttributeSet": null,
+        "Tags": tags,
+        "Status": "Active",
+        "CreditLimit": rng.random_range(0..50u32) * 500,
+        "IsOnCreditHold": false,
+        "LastModifiedOn": ids.modified(),
+        "Addresses": [au_address(rng, "Shipping", true), au_address(rng, "Billing", true)],
+        "Contacts": [{
+            "ID": ids.guid(), "Name": contact, "JobTitle": "Purchasing", "Phone": au_phone(rng),
+            "MobilePhone": null, "Fax": null, "Email": email, "Website": null,
+            "Default": true, "Comment": null, "IncludeInEmail": true,
+        }],
+        "ProductPrices": prices,
+    })
+}
+
+fn custom_prices(rng: &mut StdRng, skus: &[String], n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|k| {
+            let sku = &skus[rng.random_range(0..skus.len())];
+            // Every other row has four decimals (Cin7's precision).
+            let cents: i64 = rng.random_range(100..100_000);
+            let price = if k % 2 == 0 {
+                money(Decimal::new(cents, 2))
+            } else {
+                money(Decimal::new(cents * 100 + rng.random_range(1..100), 4))
+            };
+            json!({"ProductID": null, "ProductName": format!("Product {sku}"), "ProductSKU": sku, "Price": price})
+        })
+        .collect()
+}
+
+/// Turns a valid customer into `case`.
+fn apply(
+    case: CustomerCase,
+    c: &mut Value,
+    rng: &mut StdRng,
+    i: usize,
+    skus: &[String],
+    dup: Option<&str>,
+) {
+    use CustomerCase as C;
+    let contact0 = c["Contacts"][0].clone();
+    match case {
+        C::Valid => {}
+        C::TagsNull => c["Tags"] = Value::Null,
+        C::TagsEmpty => c["Tags"] = json!(""),
+        C::TagsMixedCase => c["Tags"] = json!(" B2B ,Wholesale"),
+        C::NotInScope => c["Tags"] = json!("retail, newsletter"),
+        C::Deprecated => c["Status"] = json!("Deprecated"),
+        C::NoDefaultContact => {
+            c["Contacts"][0]["Default"] = json!(false);
+            let mut second = contact0;
+            second["Default"] = json!(false);
+            second["Email"] = json!(format!("accounts.{i}@customer{i}.example.com"));
+            push(c, "Contacts", second);
+        }
+        C::NoContacts => c["Contacts"] = json!([]),
+        C::DefaultWithoutEmail => {
+            c["Contacts"][0]["Email"] = Value::Null;
+            let mut second = contact0;
+            second["Default"] = json!(false);
+            second["Email"] = json!(format!("other.{i}@customer{i}.example.com"));
+            push(c, "Contacts", second);
+        }
+        C::TwoDefaults => {
+            let mut second = contact0;
+            second["Email"] = json!(format!("second.{i}@customer{i}.example.com"));
+            push(c, "Contacts", second);
+        }
+        C::InvalidEmail => {
+            let bad = [
+                "not-an-email",
+                "john@localhost",
+                "jane doe@example.com",
+                "sales@@example.com",
+            ];
+            c["Contacts"][0]["Email"] = json!(bad[i % bad.len()]);
+        }
+        C::DuplicateEmail => {
+            let email = dup.map_or_else(
+                || "BUYER.0@CUSTOMER0.EXAMPLE.COM".to_owned(),
+                str::to_uppercase,
+            );
+            c["Contacts"][0]["Email"] = json!(format!(" {email} "));
+        }
+        C::PhoneInvalid => {
+            c["Contacts"][0]["Phone"] = json!("12345");
+            c["Contacts"][0]["MobilePhone"] = Value::Null;
+        }
+        C::PhoneMobileOnly => {
+            c["Contacts"][0]["Phone"] = json!("ext. 12");
+            c["Contacts"][0]["MobilePhone"] = json!("0412 345 678");
+        }
+        C::PhoneWithCountry => {
+            c["Contacts"][0]["Phone"] = json!("+44 20 7946 0958");
+            c["Addresses"] = json!([address(
+                "Shipping",
+                true,
+                "221B Baker Street".into(),
+                "London",
+                "",
+                "NW1 6XE",
+                "United Kingdom"
+            )]);
+        }
+        C::OneWordName => c["Contacts"][0]["Name"] = json!("Cher"),
+        C::AddressBillingOnly => c["Addresses"] = json!([au_address(rng, "Billing", true)]),
+        C::AddressBusinessOnly => c["Addresses"] = json!([au_address(rng, "Business", true)]),
+        C::AddressShippingAfterBilling => {
+            c["Addresses"] = json!([
+                au_address(rng, "Billing", true),
+                address(
+                    "Shipping",
+                    true,
+                    "1 Shipping Lane".into(),
+                    "Hobart",
+                    "TAS",
+                    "7000",
+                    "Australia"
+                ),
+            ]);
+        }
+        C::AddressNoDefault => {
+            c["Addresses"] = json!([
+                au_address(rng, "Business", false),
+                address(
+                    "Shipping",
+                    false,
+                    "9 First Shipping Rd".into(),
+                    "Darwin",
+                    "NT",
+                    "0800",
+                    "Australia"
+                ),
+                au_address(rng, "Shipping", false),
+            ]);
+        }
+        C::AddressNone => c["Addresses"] = json!([]),
+        C::CountryAlias => {
+            let a = match i % 4 {
+                0 => address(
+                    "Shipping",
+                    true,
+                    "100 Market St".into(),
+                    "San Francisco",
+                    "CA",
+                    "94103",
+                    "USA",
+                ),
+                1 => address(
+                    "Shipping",
+                    true,
+                    "10 Downing St".into(),
+                    "London",
+                    "",
+                    "SW1A 2AA",
+                    "UK",
+                ),
+                2 => address(
+                    "Shipping",
+                    true,
+                    "350 Fifth Ave".into(),
+                    "New York",
+                    "NY",
+                    "10118",
+                    "United States of America",
+                ),
+                _ => address(
+                    "Shipping",
+                    true,
+                    "1 Princes St".into(),
+                    "Edinburgh",
+                    "",
+                    "EH2 2EQ",
+                    "Great Britain",
+                ),
+            };
+            c["Addresses"] = json!([a]);
+        }
+        C::UnknownCountry => {
+            c["Addresses"] = json!([address(
+                "Shipping",
+                true,
+                "1 Poseidon Way".into(),
+                "Poseidonis",
+                "",
+                "00000",
+                "Atlantis"
+            )]);
+        }
+        C::StateAsName => {
+            let a = match i % 3 {
+                0 => address(
+                    "Shipping",
+                    true,
+                    "5 Pitt St".into(),
+                    "Sydney",
+                    "New South Wales",
+                    "2000",
+                    "Australia",
+                ),
+                1 => address(
+                    "Shipping",
+                    true,
+                    "1 Infinite Loop".into(),
+                    "Cupertino",
+                    "California",
+                    "95014",
+                    "United States",
+                ),
+                _ => address(
+                    "Shipping",
+                    true,
+                    "100 King St W".into(),
+                    "Toronto",
+                    "Ontario",
+                    "M5X 1A9",
+                    "Canada",
+                ),
+            };
+            c["Addresses"] = json!([a]);
+        }
+        C::TaxExempt => {
+            c["TaxRule"] = json!(if i % 2 == 0 {
+                "Tax Exempt"
+            } else {
+                "tax exempt"
+            })
+        }
+        C::UnknownTier => c["PriceTier"] = json!("Platinum"),
+        C::TierNameCase => c["PriceTier"] = json!(" wholesale "),
+        C::MultipleGroups => c["Tags"] = json!("b2b, VIP, Wholesale"),
+        C::CreditHold => {
+            c["IsOnCreditHold"] = json!(true);
+            c["CreditLimit"] = money(Decimal::new(50_005, 1));
+        }
+        C::NonBaseCurrency => c["Currency"] = json!("USD"),
+        C::CustomPrices => {
+            if !skus.is_empty() {
+                let n = 3 + rng.random_range(0..5);
+                c["ProductPrices"] = json!(custom_prices(rng, skus, n));
+            }
+        }
+        C::Malformed => match i % 3 {
+            0 => c["CreditLimit"] = json!("lots"),
+            1 => c["Contacts"] = json!("n/a"),
+            _ => c["ID"] = Value::Null,
+        },
+    }
+}
+
+fn push(c: &mut Value, key: &str, item: Value) {
+    if let Some(list) = c.get_mut(key).and_then(Value::as_array_mut) {
+        list.push(item);
+    }
+}
