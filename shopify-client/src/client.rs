@@ -119,6 +119,7 @@ pub struct ShopifyClientBuilder {
     endpoint: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    no_timeouts: bool,
     retry: RetryPolicy,
     limits: BatchLimits,
 }
@@ -167,6 +168,13 @@ impl ShopifyClientBuilder {
     /// Connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Turns both timeouts off: only for tests on a paused tokio clock, where an idle runtime
+    /// jumps straight to the next timer and would fire a timeout while a request is in flight.
+    pub fn no_timeouts(mut self) -> Self {
+        self.no_timeouts = true;
         self
     }
 
@@ -235,15 +243,17 @@ impl ShopifyClientBuilder {
                 format!("https://{host}/admin/api/{}/graphql.json", version.trim())
             }
         };
-        let http = reqwest::Client::builder()
-            .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
-            .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
-            .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConfigError::Invalid {
-                key: "shopify",
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?;
+        let mut http = reqwest::Client::builder()
+            .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")));
+        if !self.no_timeouts {
+            http = http
+                .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
+                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)));
+        }
+        let http = http.build().map_err(|e| ConfigError::Invalid {
+            key: "shopify",
+            reason: format!("cannot build the HTTP client: {e}"),
+        })?;
         Ok(ShopifyClient {
             transport: Arc::new(Transport::new(http, endpoint, header, self.retry)),
             limits: self.limits,

@@ -1,0 +1,132 @@
+//! Helpers shared by the wiremock tests: a client aimed at a `MockServer`, Shopify-shaped
+//! responses, and the schema check every sent document goes through.
+
+#![allow(dead_code, unreachable_pub)]
+
+pub mod data;
+
+use apollo_compiler::{ExecutableDocument, Schema};
+use serde_json::{Map, Value, json};
+use shopify_client::{RetryPolicy, ShopifyClient};
+use wiremock::{MockServer, Request, ResponseTemplate};
+
+/// The token every test client uses; it must never show in Debug output or errors.
+pub const TOKEN: &str = "shpat_test_SECRET_9f8e7d";
+
+/// The GraphQL path of the pinned version.
+pub const PATH: &str = "/admin/api/2026-10/graphql.json";
+
+/// A client aimed at `server`, without timeouts (paused clocks) and with fast retries.
+pub fn client(server: &MockServer) -> ShopifyClient {
+    ShopifyClient::builder()
+        .endpoint(format!("{}{PATH}", server.uri()))
+        .access_token(TOKEN.into())
+        .no_timeouts()
+        .retry(RetryPolicy {
+            max_attempts: 4,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .expect("test client builds")
+}
+
+/// `extensions.cost` like Shopify sends it.
+pub fn cost(requested: f64, actual: f64, available: f64) -> Value {
+    json!({ "cost": {
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
+        "throttleStatus": { "maximumAvailable": 1000.0, "currentlyAvailable": available, "restoreRate": 100.0 }
+    } })
+}
+
+/// HTTP 200 with `data`.
+pub fn ok(data: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .set_body_json(json!({ "data": data, "extensions": cost(10.0, 10.0, 900.0) }))
+}
+
+/// The request's `query` and `variables`.
+pub fn gql(req: &Request) -> (String, Map<String, Value>) {
+    let body: Value = serde_json::from_slice(&req.body).expect("request body is JSON");
+    let query = body["query"]
+        .as_str()
+        .expect("query is a string")
+        .to_owned();
+    let vars = body["variables"].as_object().cloned().unwrap_or_default();
+    (query, vars)
+}
+
+/// `(alias, field name)` of each top-level field (the client writes one per line).
+pub fn top_fields(query: &str) -> Vec<(String, String)> {
+    query
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (alias, rest) = l.trim().split_once(": ")?;
+            let field = rest.split(['(', ' ']).next()?.to_owned();
+            Some((alias.to_owned(), field))
+        })
+        .collect()
+}
+
+/// A responder computing each alias's payload with `f(alias, field, variables)`.
+pub fn scripted<F>(f: F) -> impl Fn(&Request) -> ResponseTemplate + Send + Sync + 'static
+where
+    F: Fn(&str, &str, &Map<String, Value>) -> Value + Send + Sync + 'static,
+{
+    move |req: &Request| {
+        let (query, vars) = gql(req);
+        let data: Map<String, Value> = top_fields(&query)
+            .into_iter()
+            .map(|(alias, field)| {
+                let v = f(&alias, &field, &vars);
+                (alias, v)
+            })
+            .collect();
+        ok(Value::Object(data))
+    }
+}
+
+/// The index in an alias such as `s3` or `m12`.
+pub fn index(alias: &str) -> usize {
+    alias
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .expect("alias ends in a number")
+}
+
+/// Validates `query` against `schema/admin-subset.graphql` with a real GraphQL validator.
+pub fn validate(query: &str) -> Result<(), String> {
+    let sdl = include_str!("../../schema/admin-subset.graphql");
+    let schema = Schema::parse_and_validate(sdl, "admin-subset.graphql")
+        .map_err(|e| format!("schema: {}", e.errors))?;
+    ExecutableDocument::parse_and_validate(&schema, query, "document.graphql")
+        .map(|_| ())
+        .map_err(|e| e.errors.to_string())
+}
+
+/// Every document `server` received is valid against the schema subset.
+pub async fn assert_documents_valid(server: &MockServer) {
+    let requests = server.received_requests().await.unwrap_or_default();
+    assert!(!requests.is_empty(), "no request reached the server");
+    for r in &requests {
+        let (query, _) = gql(r);
+        if let Err(e) = validate(&query) {
+            panic!("document does not match the Shopify schema:\n{query}\n{e}");
+        }
+    }
+}
+
+/// The payload of a successful `customerSet`.
+pub fn set_ok(id: &str, state: &str) -> Value {
+    json!({ "customer": { "id": id, "state": state }, "userErrors": [] })
+}
+
+/// A successful `metafieldsSet` / `tagsAdd` / … payload.
+pub fn mutation_ok(field: &str) -> Value {
+    match field {
+        "metafieldsSet" => json!({ "metafields": [], "userErrors": [] }),
+        "metafieldsDelete" => json!({ "deletedMetafields": [], "userErrors": [] }),
+        _ => json!({ "userErrors": [] }),
+    }
+}
