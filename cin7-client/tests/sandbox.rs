@@ -1,0 +1,214 @@
+//! The client against the sandbox fake of Cin7: every record exactly once (E8), incremental
+//! fetches after mutations, faults and throttles survived, credentials enforced.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use cin7_client::{Cin7Client, RetryPolicy};
+use cin7_sparklayer_core::PortError;
+use cin7_sparklayer_core::ports::{CustomerSource, FetchScope, Fetched, PricingSource};
+use cin7_sparklayer_sandbox::cin7::{FakeCin7, FakeCin7Options, ThrottleStatus};
+use cin7_sparklayer_sandbox::data::{CustomerCase, Dataset, ProductCase};
+use futures::TryStreamExt;
+use rust_decimal::Decimal;
+
+fn client_for(fake: &FakeCin7, calls_per_minute: u32) -> Cin7Client {
+    Cin7Client::builder()
+        .account_id(fake.account_id())
+        .application_key(fake.application_key())
+        .base_url(fake.base_url())
+        .calls_per_minute(calls_per_minute)
+        .request_timeout(None)
+        .connect_timeout(None)
+        .jitter_seed(3)
+        .build()
+        .expect("client")
+}
+
+fn split<T>(items: Vec<Fetched<T>>) -> (Vec<T>, usize) {
+    let mut records = Vec::new();
+    let mut malformed = 0;
+    for item in items {
+        match item {
+            Fetched::Record(r) => records.push(r),
+            Fetched::Malformed(_) => malformed += 1,
+        }
+    }
+    (records, malformed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walks_every_customer_and_product_exactly_once() {
+    let data = Dataset::generate(11, 1_234, 3_210);
+    let fake = FakeCin7::start(&data, FakeCin7Options::unlimited())
+        .await
+        .unwrap();
+    let client = client_for(&fake, 60_000);
+
+    let items: Vec<_> = client
+        .customers(FetchScope::All)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), data.customers.len());
+    let (customers, malformed) = split(items);
+    let expected_bad = data.customers_of(CustomerCase::Malformed).count();
+    assert_eq!(malformed, expected_bad);
+    let ids: HashSet<_> = customers.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), customers.len(), "no customer twice");
+    // 100-row cap: 13 pages although Limit=1000 was asked for.
+    assert_eq!(fake.stats().customer_pages, 13);
+
+    let items: Vec<_> = client
+        .products(FetchScope::All)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), data.products.len());
+    let (products, malformed) = split(items);
+    assert_eq!(malformed, data.products_of(ProductCase::Malformed).count());
+    let ids: HashSet<_> = products.iter().map(|p| p.id.clone()).collect();
+    assert_eq!(ids.len(), products.len(), "no product twice");
+    assert_eq!(fake.stats().product_pages, 4);
+    assert_eq!(fake.stats().throttled, 0);
+    assert_eq!(CustomerSource::request_counts(&client).reads, 17);
+
+    let account = client.account().await.unwrap();
+    assert_eq!(account.base_currency, "AUD");
+    assert_eq!(account.tier_code("wholesale"), Some(2));
+}
+
+#[tokio::test]
+async fn incremental_fetch_sees_exactly_the_changed_records() {
+    let data = Dataset::generate(5, 300, 200);
+    let fake = FakeCin7::start(&data, FakeCin7Options::unlimited())
+        .await
+        .unwrap();
+    let client = client_for(&fake, 60_000);
+    let since = chrono::Utc::now() - chrono::Duration::seconds(2);
+    let id = data.customer_id(0).unwrap().to_owned();
+    assert!(fake.update_customer(&id, |c| c["Name"] = "Renamed Pty Ltd".into()));
+    let sku = data.products[0]["SKU"].as_str().unwrap().to_owned();
+    assert!(fake.set_product_price(&sku, 2, Decimal::new(123_4567, 4)));
+
+    let items: Vec<_> = client
+        .customers(FetchScope::ModifiedSince(since))
+        .try_collect()
+        .await
+        .unwrap();
+    let (customers, _) = split(items);
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0].id, id);
+    assert_eq!(customers[0].name.as_deref(), Some("Renamed Pty Ltd"));
+
+    let items: Vec<_> = client
+        .products(FetchScope::ModifiedSince(since))
+        .try_collect()
+        .await
+        .unwrap();
+    let (products, _) = split(items);
+    assert_eq!(products.len(), 1);
+    assert_eq!(products[0].tier_prices[1], Some(Decimal::new(123_4567, 4)));
+
+    let items: Vec<_> = client
+        .customers(FetchScope::Ids(vec![id.to_uppercase()]))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 1);
+
+    assert!(fake.remove_customer(&id));
+    let items: Vec<_> = client
+        .customers(FetchScope::All)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), data.customers.len() - 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn survives_injected_faults_and_throttles() {
+    let data = Dataset::generate(9, 1_000, 0);
+    let options = FakeCin7Options {
+        fault_rate: 0.2,
+        throttle_rate: 0.1,
+        throttle_status: ThrottleStatus::Alternate,
+        seed: 99,
+        ..FakeCin7Options::unlimited()
+    };
+    let fake = FakeCin7::start(&data, options).await.unwrap();
+    let client = Cin7Client::builder()
+        .account_id(fake.account_id())
+        .application_key(fake.application_key())
+        .base_url(fake.base_url())
+        .calls_per_minute(600)
+        .request_timeout(None)
+        .connect_timeout(None)
+        .retry_policy(RetryPolicy {
+            max_retries: 10,
+            ..RetryPolicy::default()
+        })
+        .jitter_seed(3)
+        .build()
+        .unwrap();
+    let items: Vec<_> = client
+        .customers(FetchScope::All)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 1_000);
+    let stats = fake.stats();
+    let counts = CustomerSource::request_counts(&client);
+    assert!(stats.faults > 0 && stats.throttled > 0, "{stats:?}");
+    assert_eq!(counts.retried, stats.faults);
+    assert_eq!(counts.throttled, stats.throttled);
+    assert_eq!(counts.reads, stats.requests);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pacing_keeps_the_fake_from_throttling() {
+    // 60 calls per 60 s on both sides: 70 requests must not draw a single 429/503.
+    let data = Dataset::generate(2, 7_000, 0);
+    let fake = FakeCin7::start(&data, FakeCin7Options::default())
+        .await
+        .unwrap();
+    let client = client_for(&fake, 60);
+    let start = tokio::time::Instant::now();
+    let items: Vec<_> = client
+        .customers(FetchScope::All)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 7_000);
+    assert_eq!(fake.stats().throttled, 0);
+    // 70 requests, one per second after the first (virtual time).
+    assert!(start.elapsed() >= Duration::from_secs(69));
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_paths() {
+    let data = Dataset::generate(1, 10, 10);
+    let fake = FakeCin7::start(&data, FakeCin7Options::unlimited())
+        .await
+        .unwrap();
+    let bad = Cin7Client::builder()
+        .account_id(fake.account_id())
+        .application_key("wrong")
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let err = bad.account().await.unwrap_err();
+    assert!(matches!(err, PortError::Unauthenticated { .. }), "{err}");
+    assert_eq!(fake.stats().unauthorized, 1);
+
+    let client = client_for(&fake, 60_000);
+    // Paths are case-insensitive, like Cin7's.
+    let body = client
+        .get_json("Customer", &[("Limit", "5".to_owned())])
+        .await
+        .unwrap();
+    assert_eq!(body["CustomerList"].as_array().map(Vec::len), Some(5));
+    // A wrong path is an HTML page with HTTP 200, which the client refuses.
+    let err = client.get_json("Customers", &[]).await.unwrap_err();
+    assert!(err.to_string().contains("HTML"), "{err}");
+}

@@ -1,0 +1,210 @@
+//! HTTP handling of the fake: auth, rate limit, faults, routing (case-insensitive).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use serde_json::{Value, json};
+
+use super::store::{Filter, parse_date};
+use super::{Shared, ThrottleStatus, lock};
+
+/// The API's path prefix, matched case-insensitively.
+const PREFIX: &str = "/externalapi/v2/";
+
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let c = &shared.counters;
+    c.requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let options = lock(&shared.options).clone();
+    let header_is = |name: &str, want: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == want)
+    };
+    if !header_is("api-auth-accountid", &options.account_id)
+        || !header_is("api-auth-applicationkey", &options.application_key)
+    {
+        c.unauthorized
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return (StatusCode::FORBIDDEN, "Incorrect credentials!").into_response();
+    }
+
+    // Rate limit (sliding window of admitted requests), then injected faults.
+    let throttle = {
+        let mut store = lock(&shared.store);
+        let now = tokio::time::Instant::now();
+        let mut throttle = false;
+        if let Some(limit) = options.calls_per_window {
+            while store
+                .window
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= options.window)
+            {
+                store.window.pop_front();
+            }
+            if store.window.len() >= limit as usize {
+                throttle = true;
+            } else {
+                store.window.push_back(now);
+            }
+        }
+        if !throttle
+            && options.throttle_rate > 0.0
+            && store.rng.random_bool(options.throttle_rate.clamp(0.0, 1.0))
+        {
+            throttle = true;
+        }
+        if throttle {
+            store.throttle_flip = !store.throttle_flip;
+            Some(match options.throttle_status {
+                ThrottleStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+                ThrottleStatus::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                ThrottleStatus::Alternate if store.throttle_flip => StatusCode::TOO_MANY_REQUESTS,
+                ThrottleStatus::Alternate => StatusCode::SERVICE_UNAVAILABLE,
+            })
+        } else if options.fault_rate > 0.0
+            && store.rng.random_bool(options.fault_rate.clamp(0.0, 1.0))
+        {
+            c.faults.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(json!({"ErrorCode": 500, "Exception": "Injected fault"})),
+            )
+                .into_response();
+        } else {
+            None
+        }
+    };
+    if let Some(status) = throttle {
+        c.throttled
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let limit = options.calls_per_window.unwrap_or(60);
+        let mut resp = (
+            status,
+            format!("You reached {limit} calls per minute API limit."),
+        )
+            .into_response();
+        if let Some(after) = options.retry_after
+            && let Ok(v) = HeaderValue::from_str(&after.as_secs().max(1).to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+
+    let path = uri.path().to_ascii_lowercase();
+    let Some(endpoint) = path.strip_prefix(PREFIX).map(|p| p.trim_end_matches('/')) else {
+        return not_found_page();
+    };
+    let known = matches!(endpoint, "me" | "ref/pricetier" | "customer" | "product");
+    if !known {
+        return not_found_page();
+    }
+    if method != Method::GET {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(json!([{"ErrorCode": 405, "Exception": "The method used is not allowed"}])),
+        )
+            .into_response();
+    }
+    let q = Params::new(query);
+    let store = lock(&shared.store);
+    let body = match endpoint {
+        "me" => store.me.clone(),
+        "ref/pricetier" => store.price_tiers.clone(),
+        "customer" => {
+            c.customer_pages
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let limit = q.limit().min(options.customer_page_cap.max(1));
+            let (total, mut rows) = store.customers.page(&q.filter(), q.page(), limit);
+            if !q.flag("includeproductprices") {
+                for r in &mut rows {
+                    if let Some(o) = r.as_object_mut() {
+                        o.remove("ProductPrices");
+                    }
+                }
+            }
+            json!({"Total": total, "Page": q.page(), "CustomerList": rows})
+        }
+        _ => {
+            c.product_pages
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (total, rows) = store.products.page(&q.filter(), q.page(), q.limit());
+            json!({"Total": total, "Page": q.page(), "Products": rows})
+        }
+    };
+    axum::Json::<Value>(body).into_response()
+}
+
+/// Cin7's answer to a wrong path: an HTML page with HTTP 200 (reference §1).
+fn not_found_page() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Page not found</h1></body></html>",
+    )
+        .into_response()
+}
+
+/// Query parameters with case-insensitive keys (`Page` and `page` both work).
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn new(raw: Vec<(String, String)>) -> Self {
+        Self(
+            raw.into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+        )
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim())
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.get(key)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    fn page(&self) -> usize {
+        self.get("page")
+            .and_then(|v| v.parse().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+    }
+
+    /// `Limit`, default 100, clamped to 1–1000.
+    fn limit(&self) -> usize {
+        self.get("limit")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(100)
+            .clamp(1, 1000)
+    }
+
+    fn filter(&self) -> Filter {
+        Filter {
+            id: self
+                .get("id")
+                .filter(|v| !v.is_empty())
+                .map(str::to_ascii_lowercase),
+            since: self.get("modifiedsince").and_then(parse_date),
+            include_deprecated: self.flag("includedeprecated"),
+        }
+    }
+}
