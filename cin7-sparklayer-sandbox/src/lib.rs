@@ -7,8 +7,12 @@
 //! - [`cin7`]: fake Cin7 Core External API v2 (`me`, `ref/priceTier`, `customer`, `product`).
 //! - [`shopify`]: fake Shopify Admin GraphQL API.
 //! - [`sparklayer`]: fake SparkLayer API (auth, customer groups, price lists, pricing, sync log).
+//! - [`world`]: all three started together with the matching configuration.
 
 pub mod cin7;
 pub mod data;
 pub mod shopify;
 pub mod sparklayer;
+pub mod world;
+
+pub use world::{Sandbox, SandboxOptions};

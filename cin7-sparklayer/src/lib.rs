@@ -1,6 +1,30 @@
 //! # cin7-sparklayer
 //!
-//! Facade over the workspace: re-exports the pure core so hosts depend on one crate.
+//! Keeps a B2B merchant's Shopify customers and SparkLayer price lists in step with Cin7 Core.
+//! This facade re-exports the workspace's crates and wires them from one configuration, so a
+//! host needs one dependency and three lines:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use cin7_sparklayer::{Config, RunOptions, engine_from_config};
+//! let config = Config::from_toml_str(&std::fs::read_to_string("sync.toml")?, |k| std::env::var(k).ok())?;
+//! let engine = engine_from_config(&config)?;
+//! let report = engine.run(RunOptions::default()).await?;
+//! println!("{}", cin7_sparklayer::core::report::render_table(&report));
+//! # Ok(()) }
+//! ```
+//!
 //! The example binaries (`demo`, `sync`, `daemon`) and the benchmarks live in this package.
 
+mod progress;
+mod setup;
+
+pub use cin7_client;
 pub use cin7_sparklayer_core as core;
+pub use cin7_sparklayer_core::engine::{EngineSettings, ModeRequest, Ports, RunOptions, SyncEngine};
+pub use cin7_sparklayer_core::{Config, ConfigError, RunError};
+pub use cin7_sparklayer_state as state;
+pub use progress::BarProgress;
+pub use setup::{SetupError, engine_from_config, load_config, ports_from_config};
+pub use shopify_client;
+pub use sparklayer_client;

@@ -313,3 +313,6 @@ impl RunReport {
         self.failures.is_empty() && !self.dry_run && !self.interrupted
     }
 }
+
+mod table;
+pub use table::render_table;

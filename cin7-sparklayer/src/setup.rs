@@ -1,0 +1,107 @@
+//! Wiring: one configuration → the three clients, the state store and the engine.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use cin7_client::Cin7Client;
+use cin7_sparklayer_core::Config;
+use cin7_sparklayer_core::engine::{EngineSettings, Ports, SyncEngine};
+use cin7_sparklayer_state::SqliteStateStore;
+use shopify_client::ShopifyClient;
+use sparklayer_client::SparkLayerClient;
+
+/// A problem that stops a run before it starts (exit status 1, E3): one line saying what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {reason}")]
+    ReadConfig {
+        /// The path given.
+        path: String,
+        /// The OS error.
+        reason: String,
+    },
+    /// The configuration is invalid.
+    #[error("config {path}: {source}")]
+    Config {
+        /// The path given.
+        path: String,
+        /// What is wrong.
+        #[source]
+        source: cin7_sparklayer_core::ConfigError,
+    },
+    /// A client could not be built from the configuration.
+    #[error("{service} settings: {message}")]
+    Client {
+        /// `cin7`, `shopify` or `sparklayer`.
+        service: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The state file could not be opened.
+    #[error("{0}")]
+    State(String),
+}
+
+/// Reads and validates the TOML configuration at `path`; secrets from the environment win.
+///
+/// # Errors
+/// [`SetupError::ReadConfig`] or [`SetupError::Config`], one line each.
+pub fn load_config(path: &Path) -> Result<Config, SetupError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| SetupError::ReadConfig {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    Config::from_toml_str(&text, |k| std::env::var(k).ok()).map_err(|source| SetupError::Config {
+        path: shown,
+        source,
+    })
+}
+
+/// Builds the ports from a validated configuration: Cin7, Shopify and SparkLayer clients and
+/// the SQLite state store at `state.path`.
+///
+/// # Errors
+/// [`SetupError`] naming the setting or the state file problem.
+pub fn ports_from_config(config: &Config) -> Result<Ports, SetupError> {
+    let cin7 = Cin7Client::from_config(&config.cin7).map_err(|e| SetupError::Client {
+        service: "cin7",
+        message: e.to_string(),
+    })?;
+    let shopify = ShopifyClient::from_config(&config.shopify).map_err(|e| SetupError::Client {
+        service: "shopify",
+        message: e.to_string(),
+    })?;
+    let sparklayer =
+        SparkLayerClient::from_config(&config.sparklayer).map_err(|e| SetupError::Client {
+            service: "sparklayer",
+            message: e.to_string(),
+        })?;
+    let state = SqliteStateStore::open(&config.state.path).map_err(|e| {
+        let port: cin7_sparklayer_core::PortError = e.into();
+        SetupError::State(port.to_string())
+    })?;
+    let cin7 = Arc::new(cin7);
+    let sparklayer = Arc::new(sparklayer);
+    Ok(Ports {
+        customers: cin7.clone(),
+        products: cin7,
+        shopify: Arc::new(shopify),
+        price_lists: sparklayer.clone(),
+        groups: sparklayer,
+        state: Arc::new(state),
+    })
+}
+
+/// The engine for a validated configuration (see [`ports_from_config`]).
+///
+/// # Errors
+/// As [`ports_from_config`].
+pub fn engine_from_config(config: &Config) -> Result<SyncEngine, SetupError> {
+    Ok(SyncEngine::new(
+        ports_from_config(config)?,
+        EngineSettings::from_config(config),
+    ))
+}

@@ -1,0 +1,92 @@
+//! `sync --config sync.toml [--dry-run] [--full] [--json report.json]`: one sync run (SPEC §6).
+//!
+//! Exit status (E3): 0 every record succeeded, 2 some records failed, 1 the run could not start
+//! (bad config, bad credentials, unreadable state). Errors are one line; no backtrace.
+//! Logs go to stderr through `tracing` (`RUST_LOG`, default `info`); a progress bar is drawn
+//! when stderr is a terminal.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cin7_sparklayer::core::report::render_table;
+use cin7_sparklayer::{BarProgress, ModeRequest, RunOptions, engine_from_config, load_config};
+use clap::Parser;
+
+/// One sync run: Cin7 Core → Shopify customers and SparkLayer price lists.
+#[derive(Debug, Parser)]
+#[command(name = "sync", version)]
+struct Args {
+    /// The TOML configuration (SPEC §6). Secrets may come from the environment instead.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Print the plan and write nothing (no Shopify or SparkLayer write, no state change).
+    #[arg(long)]
+    dry_run: bool,
+    /// Read every customer and product and reconcile drift, instead of an incremental run.
+    #[arg(long)]
+    full: bool,
+    /// Also write the run report as JSON to this file.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+async fn run(args: Args) -> Result<i32, String> {
+    let config = load_config(&args.config).map_err(|e| e.to_string())?;
+    let engine = engine_from_config(&config).map_err(|e| e.to_string())?;
+    let progress = if std::io::stderr().is_terminal() {
+        Arc::new(BarProgress::stderr())
+    } else {
+        Arc::new(BarProgress::hidden())
+    };
+    let options = RunOptions {
+        mode: if args.full {
+            ModeRequest::Full
+        } else {
+            ModeRequest::Auto
+        },
+        dry_run: args.dry_run,
+        stop: None,
+        progress: progress.clone(),
+    };
+    let report = engine.run(options).await.map_err(|e| e.to_string());
+    cin7_sparklayer::core::engine::Progress::finish(progress.as_ref());
+    let report = report?;
+    println!("{}", render_table(&report));
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        std::fs::write(path, json)
+            .map_err(|e| format!("cannot write the JSON report to {}: {e}", path.display()))?;
+    }
+    Ok(report.exit_code())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logs();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
