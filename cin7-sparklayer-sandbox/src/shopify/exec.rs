@@ -338,7 +338,7 @@ fn project(
         let key = c.alias.clone().unwrap_or_else(|| c.name.clone());
         let value = if c.name == "__typename" {
             Value::from(type_name)
-        } else if is_connection(&c.name) && obj.contains_key(&c.name) {
+        } else if is_connection(&c.name) && type_name == "Customer" && obj.contains_key(&c.name) {
             let conn = connection(&obj[&c.name], c, vars);
             project(&conn, c, vars, errors)
         } else if let Some(x) = obj.get(&c.name) {
