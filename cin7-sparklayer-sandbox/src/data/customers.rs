@@ -546,7 +546,7 @@ fn apply(
             c["Addresses"] = json!([a]);
         }
         C::TaxExempt => {
-            c["TaxRule"] = json!(if i % 2 == 0 {
+            c["TaxRule"] = json!(if i.is_multiple_of(2) {
                 "Tax Exempt"
             } else {
                 "tax exempt"

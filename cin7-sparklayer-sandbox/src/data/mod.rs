@@ -214,7 +214,7 @@ pub(crate) struct IdGen {
 impl IdGen {
     fn new(seed: u64) -> Self {
         Self {
-            rng: StdRng::seed_from_u64(seed ^ 0x5eed_1d5),
+            rng: StdRng::seed_from_u64(seed ^ 0x05ee_d1d5),
             next_minute: 0,
         }
     }

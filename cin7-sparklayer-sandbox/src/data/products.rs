@@ -139,7 +139,7 @@ fn apply(case: ProductCase, p: &mut Value, rng: &mut StdRng, i: usize) {
             p["PriceTier3"] = json!("17.5000");
         }
         P::Malformed => {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 p["PriceTier3"] = json!("abc");
             } else if let Some(obj) = p.as_object_mut() {
                 obj.remove("ID");
