@@ -75,7 +75,10 @@ async fn run(args: Args) -> Result<i32, String> {
 fn main() -> ExitCode {
     let args = Args::parse();
     init_logs();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

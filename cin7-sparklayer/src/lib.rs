@@ -21,7 +21,9 @@ mod setup;
 
 pub use cin7_client;
 pub use cin7_sparklayer_core as core;
-pub use cin7_sparklayer_core::engine::{EngineSettings, ModeRequest, Ports, RunOptions, SyncEngine};
+pub use cin7_sparklayer_core::engine::{
+    EngineSettings, ModeRequest, Ports, RunOptions, SyncEngine,
+};
 pub use cin7_sparklayer_core::{Config, ConfigError, RunError};
 pub use cin7_sparklayer_state as state;
 pub use progress::BarProgress;

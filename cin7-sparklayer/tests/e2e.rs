@@ -49,7 +49,10 @@ fn writes(r: &RunReport) -> u64 {
 }
 
 fn shopify_writes(r: &RunReport) -> u64 {
-    r.requests.get(&Service::Shopify).map(|c| c.writes).unwrap_or(0)
+    r.requests
+        .get(&Service::Shopify)
+        .map(|c| c.writes)
+        .unwrap_or(0)
 }
 
 fn count(r: &RunReport, k: &str) -> u64 {
@@ -67,7 +70,8 @@ fn snapshot(sb: &Sandbox) -> (BTreeMap<String, String>, String) {
             let invites = sb.shopify.invites_sent(&c.id);
             c.id = String::new();
             c.tags.sort();
-            c.metafields.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+            c.metafields
+                .sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
             (email, format!("{c:?} invites={invites}"))
         })
         .collect();
@@ -83,13 +87,20 @@ fn snapshot(sb: &Sandbox) -> (BTreeMap<String, String>, String) {
 }
 
 fn valid_id(sb: &Sandbox, n: usize) -> String {
-    let i = sb.dataset.customers_of(CustomerCase::Valid).nth(n).expect("valid customer");
+    let i = sb
+        .dataset
+        .customers_of(CustomerCase::Valid)
+        .nth(n)
+        .expect("valid customer");
     sb.dataset.customer_id(i).expect("id").to_owned()
 }
 
 fn email_of(sb: &Sandbox, id: &str) -> String {
     let c = sb.cin7.customer(id).expect("customer");
-    c["Contacts"][0]["Email"].as_str().unwrap_or_default().to_owned()
+    c["Contacts"][0]["Email"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,14 +116,31 @@ async fn full_run_then_no_change_rerun_writes_nothing() {
     assert!(first.skip_reasons.contains_key("malformed"));
     assert!(first.warnings.contains_key("unknown_country"));
     assert_eq!(sb.shopify.customers().len() as u64, count(&first, "create"));
-    assert_eq!(u64::from(sb.shopify.total_invites()), count(&first, "create"));
-    assert!(sb.sparklayer.price_lists().keys().any(|s| s.starts_with("cin7-tier-")));
-    assert!(!sb.sparklayer.sync_logs().is_empty(), "the run is reported to the sync log");
+    assert_eq!(
+        u64::from(sb.shopify.total_invites()),
+        count(&first, "create")
+    );
+    assert!(
+        sb.sparklayer
+            .price_lists()
+            .keys()
+            .any(|s| s.starts_with("cin7-tier-"))
+    );
+    assert!(
+        !sb.sparklayer.sync_logs().is_empty(),
+        "the run is reported to the sync log"
+    );
 
     let again = e.run(RunOptions::default()).await.unwrap();
     assert_eq!(again.mode.to_string(), "incremental");
     assert_eq!(writes(&again), 0, "E2: {:?}", again.requests);
-    let full = e.run(RunOptions { mode: ModeRequest::Full, ..RunOptions::default() }).await.unwrap();
+    let full = e
+        .run(RunOptions {
+            mode: ModeRequest::Full,
+            ..RunOptions::default()
+        })
+        .await
+        .unwrap();
     assert_eq!(writes(&full), 0, "E2 on a full rerun: {:?}", full.requests);
     assert_eq!(full.failures, vec![]);
 }
@@ -126,10 +154,15 @@ async fn email_change_updates_the_same_customer() {
     let id = valid_id(&sb, 0);
     let old = email_of(&sb, &id);
     let before = sb.shopify.customer_by_email(&old).expect("synced");
-    sb.cin7.update_customer(&id, |c| c["Contacts"][0]["Email"] = "moved@example.org".into());
+    sb.cin7.update_customer(&id, |c| {
+        c["Contacts"][0]["Email"] = "moved@example.org".into()
+    });
     let r = e.run(RunOptions::default()).await.unwrap();
     assert_eq!(count(&r, "update"), 1, "{:?}", r.customers);
-    let after = sb.shopify.customer_by_email("moved@example.org").expect("renamed");
+    let after = sb
+        .shopify
+        .customer_by_email("moved@example.org")
+        .expect("renamed");
     assert_eq!(after.id, before.id, "E6: same Shopify customer");
     assert!(sb.shopify.customer_by_email(&old).is_none());
 }
@@ -144,8 +177,10 @@ async fn tag_removal_keeps_or_revokes() {
         let id = valid_id(&sb, 1);
         let email = email_of(&sb, &id);
         let shop_id = sb.shopify.customer_by_email(&email).unwrap().id;
-        sb.shopify.edit_customer(&shop_id, |c| c.tags.push("merchant-vip".into()));
-        sb.cin7.update_customer(&id, |c| c["Tags"] = "retail".into());
+        sb.shopify
+            .edit_customer(&shop_id, |c| c.tags.push("merchant-vip".into()));
+        sb.cin7
+            .update_customer(&id, |c| c["Tags"] = "retail".into());
         let r = e.run(RunOptions::default()).await.unwrap();
         let c = sb.shopify.customer(&shop_id).unwrap();
         assert!(c.tags.iter().any(|t| t == "merchant-vip"), "C11");
@@ -172,7 +207,10 @@ async fn price_change_and_sku_removal() {
     let mut skus = tier1.prices.keys().cloned();
     let changed = skus.next().unwrap();
     let removed = skus.next().unwrap();
-    assert!(sb.cin7.set_product_price(&changed, 1, Decimal::new(77_7777, 4)));
+    assert!(
+        sb.cin7
+            .set_product_price(&changed, 1, Decimal::new(77_7777, 4))
+    );
     let pid = sb
         .dataset
         .products
@@ -181,15 +219,29 @@ async fn price_change_and_sku_removal() {
         .and_then(|p| p["ID"].as_str())
         .unwrap()
         .to_owned();
-    sb.cin7.update_product(&pid, |p| p["Status"] = "Deprecated".into());
+    sb.cin7
+        .update_product(&pid, |p| p["Status"] = "Deprecated".into());
     sb.sparklayer.reset_counts();
     let r = e.run(RunOptions::default()).await.unwrap();
     assert_eq!(r.failures, vec![]);
     let after = sb.sparklayer.price_lists();
-    assert_eq!(after["cin7-tier-1"].prices[&changed][0].price, Decimal::new(77_7777, 4));
+    assert_eq!(
+        after["cin7-tier-1"].prices[&changed][0].price,
+        Decimal::new(77_7777, 4)
+    );
     assert!(!after["cin7-tier-1"].prices.contains_key(&removed));
-    let patches = sb.sparklayer.counts().per_endpoint.iter().filter(|(k, _)| k.starts_with("PATCH")).map(|(_, v)| v).sum::<u64>();
-    assert!(patches <= 10, "one PATCH per touched tier list at most, got {patches}");
+    let patches = sb
+        .sparklayer
+        .counts()
+        .per_endpoint
+        .iter()
+        .filter(|(k, _)| k.starts_with("PATCH"))
+        .map(|(_, v)| v)
+        .sum::<u64>();
+    assert!(
+        patches <= 10,
+        "one PATCH per touched tier list at most, got {patches}"
+    );
     assert_eq!(r.price_rows_written, 1);
 }
 
@@ -206,14 +258,21 @@ async fn dry_run_writes_nothing() {
     assert!(sb.sparklayer.price_lists().is_empty());
     assert!(sb.sparklayer.sync_logs().is_empty());
     let next = e.run(RunOptions::default()).await.unwrap();
-    assert_eq!(next.mode.to_string(), "full", "a dry run does not move the cursor");
+    assert_eq!(
+        next.mode.to_string(),
+        "full",
+        "a dry run does not move the cursor"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_run_rerun_equals_an_uninterrupted_run() {
     // Reference: one uninterrupted run.
     let reference = sandbox(6).await;
-    engine(&reference, &state_path("ref"), "").run(RunOptions::default()).await.unwrap();
+    engine(&reference, &state_path("ref"), "")
+        .run(RunOptions::default())
+        .await
+        .unwrap();
     let want = snapshot(&reference);
 
     for kill_after in [5u64, 23, 61] {
@@ -232,11 +291,24 @@ async fn a_killed_run_rerun_equals_an_uninterrupted_run() {
         let _ = task.await;
         let e = engine(&sb, &state, "");
         let rerun = e.run(RunOptions::default()).await.unwrap();
-        assert_eq!(rerun.failures, vec![], "kill after {kill_after}: {:#?}", rerun.failures);
+        assert_eq!(
+            rerun.failures,
+            vec![],
+            "kill after {kill_after}: {:#?}",
+            rerun.failures
+        );
         let got = snapshot(&sb);
-        assert_eq!(got.0.len(), want.0.len(), "no duplicate or missing customer");
+        assert_eq!(
+            got.0.len(),
+            want.0.len(),
+            "no duplicate or missing customer"
+        );
         for (email, c) in &want.0 {
-            assert_eq!(got.0.get(email), Some(c), "kill after {kill_after}: {email}");
+            assert_eq!(
+                got.0.get(email),
+                Some(c),
+                "kill after {kill_after}: {email}"
+            );
         }
         assert_eq!(got.1, want.1, "price lists equal");
     }

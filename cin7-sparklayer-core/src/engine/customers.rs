@@ -393,6 +393,7 @@ impl<'a> CustomersPass<'a> {
             }
             let writes: Vec<CustomerWrite> = batch.iter().map(|p| p.write.clone()).collect();
             let results = ports.shopify.write_customers(&writes).await;
+            let mut to_invite: Vec<CustomerLink> = Vec::new();
             for (p, result) in batch.iter().zip(results) {
                 let id = p.write.cin7_id.clone();
                 match result {
@@ -419,13 +420,20 @@ impl<'a> CustomersPass<'a> {
                             } else {
                                 out.account_state
                             };
-                            let link = self
-                                .maybe_invite(new_link, state, invite_support, p.created, report)
-                                .await?;
-                            links.insert(id, link);
-                        } else {
-                            links.insert(id, new_link);
+                            if let Some(link) = self
+                                .settle_invite(
+                                    new_link.clone(),
+                                    state,
+                                    invite_support,
+                                    p.created,
+                                    report,
+                                )
+                                .await?
+                            {
+                                to_invite.push(link);
+                            }
                         }
+                        links.insert(id, new_link);
                     }
                     Err(e) => {
                         let e = fatal("writing Shopify customers", e)?;
@@ -442,17 +450,53 @@ impl<'a> CustomersPass<'a> {
                     }
                 }
             }
+            self.send_invites(to_invite, report).await?;
             self.options.progress.advance(batch.len() as u64);
         }
+        let mut to_invite = Vec::new();
         for (link, state) in unchanged_invites {
+            if let Some(link) = self
+                .settle_invite(link, state, invite_support, false, report)
+                .await?
+            {
+                to_invite.push(link);
+            }
+        }
+        for chunk in to_invite.chunks(settings.write_batch.max(1)) {
             if self.options.should_stop() {
                 report.interrupted = true;
                 break;
             }
-            self.maybe_invite(link, state, invite_support, false, report)
-                .await?;
+            self.send_invites(chunk.to_vec(), report).await?;
         }
         Ok(outcome)
+    }
+
+    /// C13: sends the invites of one batch in one call, recording each as sent once it is.
+    async fn send_invites(
+        &self,
+        links: Vec<CustomerLink>,
+        report: &mut RunReport,
+    ) -> Result<(), RunError> {
+        if links.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = links.iter().map(|l| l.shopify_id.clone()).collect();
+        let results = self.engine.ports.shopify.send_invites(&ids).await;
+        for (mut link, result) in links.into_iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    link.invite_sent = true;
+                    self.save_link(&link).await?;
+                    report.count_invite("sent");
+                }
+                Err(e) => {
+                    let e = fatal("sending an account invite", e)?;
+                    report.fail(RecordKind::Customer, &link.cin7_id, "invite", &e);
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn save_link(&self, link: &CustomerLink) -> Result<(), RunError> {
@@ -467,20 +511,21 @@ impl<'a> CustomersPass<'a> {
             })
     }
 
-    /// C13: sends the invite once, ever; settles the link when Shopify says it was already sent.
-    async fn maybe_invite(
+    /// C13: decides a customer's invite. Returns the link when an invite is to be sent; settles
+    /// (records as done) a link whose customer Shopify says was already invited or has an account.
+    async fn settle_invite(
         &self,
         mut link: CustomerLink,
         state: AccountState,
         support: Option<InviteSupport>,
         created: bool,
         report: &mut RunReport,
-    ) -> Result<CustomerLink, RunError> {
+    ) -> Result<Option<CustomerLink>, RunError> {
         if link.invite_sent {
-            return Ok(link);
+            return Ok(None);
         }
         match support {
-            None => return Ok(link),
+            None => return Ok(None),
             Some(InviteSupport::NotApplicable) => {
                 if created {
                     report.count_invite("invite_not_applicable");
@@ -490,38 +535,20 @@ impl<'a> CustomersPass<'a> {
                         Some("the shop uses new customer accounts".into()),
                     );
                 }
-                return Ok(link);
+                return Ok(None);
             }
             Some(InviteSupport::Classic) => {}
         }
         match state {
-            AccountState::Disabled => {
-                match self
-                    .engine
-                    .ports
-                    .shopify
-                    .send_invite(&link.shopify_id)
-                    .await
-                {
-                    Ok(()) => {
-                        link.invite_sent = true;
-                        self.save_link(&link).await?;
-                        report.count_invite("sent");
-                    }
-                    Err(e) => {
-                        let e = fatal("sending an account invite", e)?;
-                        report.fail(RecordKind::Customer, &link.cin7_id, "invite", &e);
-                    }
-                }
-            }
+            AccountState::Disabled => Ok(Some(link)),
             AccountState::Invited | AccountState::Enabled | AccountState::Declined => {
                 link.invite_sent = true;
                 self.save_link(&link).await?;
                 report.count_invite("already_invited");
+                Ok(None)
             }
-            AccountState::Unknown => {}
+            AccountState::Unknown => Ok(None),
         }
-        Ok(link)
     }
 
     /// `find_by_emails` in batches; result keyed by lowercased email.

@@ -280,11 +280,10 @@ impl SyncEngine {
                     step: "recording the run",
                     source,
                 })?;
+            // Sent after the report is final: its own request is not in `requests` (E2 allows it).
             if let Err(e) = self.ports.price_lists.report_run(&report).await {
                 tracing::warn!(error = %e, "could not report the run to the SparkLayer sync log");
-                report.warn("sync_log", "sync_log_failed", Some(e.to_string()));
             }
-            self.fill_counts(&mut report, &before);
         }
         Ok(report)
     }

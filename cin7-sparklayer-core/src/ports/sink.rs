@@ -154,6 +154,16 @@ pub trait CustomerSink: Send + Sync + Debug {
     /// Sends the account invite email (`customerSendAccountInviteEmail`, C13).
     async fn send_invite(&self, shopify_id: &str) -> Result<(), PortError>;
 
+    /// Sends several invites; one result per ID, in order. The default calls
+    /// [`CustomerSink::send_invite`] for each; a sink may batch them into one request (aliases).
+    async fn send_invites(&self, shopify_ids: &[String]) -> Vec<Result<(), PortError>> {
+        let mut out = Vec::with_capacity(shopify_ids.len());
+        for id in shopify_ids {
+            out.push(self.send_invite(id).await);
+        }
+        out
+    }
+
     /// Requests made so far.
     fn request_counts(&self) -> RequestCounts {
         RequestCounts::default()

@@ -29,10 +29,18 @@ pub fn render_table(report: &RunReport) -> String {
         if report.dry_run { "(dry run) " } else { "" },
         report.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
         took,
-        if report.interrupted { " — interrupted" } else { "" }
+        if report.interrupted {
+            " — interrupted"
+        } else {
+            ""
+        }
     );
     if let Some(since) = report.modified_since {
-        let _ = writeln!(out, "  modified since {}", since.format("%Y-%m-%d %H:%M:%S UTC"));
+        let _ = writeln!(
+            out,
+            "  modified since {}",
+            since.format("%Y-%m-%d %H:%M:%S UTC")
+        );
     }
     counts(&mut out, "customers", &report.customers);
     counts(&mut out, "skipped (by reason)", &report.skip_reasons);
@@ -44,7 +52,10 @@ pub fn render_table(report: &RunReport) -> String {
         "  price rows: {} written, {} removed; products read: {}",
         report.price_rows_written, report.price_rows_removed, report.products_read
     );
-    let _ = writeln!(out, "  requests        reads     writes  throttled    retried");
+    let _ = writeln!(
+        out,
+        "  requests        reads     writes  throttled    retried"
+    );
     for (service, c) in &report.requests {
         let name = service.to_string();
         let _ = writeln!(
@@ -53,13 +64,22 @@ pub fn render_table(report: &RunReport) -> String {
             c.reads, c.writes, c.throttled, c.retried
         );
     }
-    let _ = writeln!(out, "  writes to Shopify + SparkLayer: {}", report.sink_writes());
+    let _ = writeln!(
+        out,
+        "  writes to Shopify + SparkLayer: {}",
+        report.sink_writes()
+    );
     if let Some(plan) = &report.plan {
         let _ = writeln!(out, "  plan (first {MAX_LINES} customer changes):");
         for e in plan
             .customers
             .iter()
-            .filter(|e| !matches!(e.action, CustomerAction::Unchanged | CustomerAction::Skip(_)))
+            .filter(|e| {
+                !matches!(
+                    e.action,
+                    CustomerAction::Unchanged | CustomerAction::Skip(_)
+                )
+            })
             .take(MAX_LINES)
         {
             let _ = writeln!(
@@ -86,7 +106,11 @@ pub fn render_table(report: &RunReport) -> String {
             let _ = writeln!(out, "    {:?} {} [{}]: {}", f.kind, f.id, f.step, f.message);
         }
         if report.failures.len() > MAX_LINES {
-            let _ = writeln!(out, "    … and {} more (see --json)", report.failures.len() - MAX_LINES);
+            let _ = writeln!(
+                out,
+                "    … and {} more (see --json)",
+                report.failures.len() - MAX_LINES
+            );
         }
     }
     out
