@@ -291,10 +291,18 @@ impl SparkLayerClient {
         let mut rows: Vec<PriceRow> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for e in entries {
-            let at = *index.entry(e.sku.clone()).or_insert_with(|| {
-                rows.push(PriceRow::removal(e.sku.clone()));
-                rows.len() - 1
-            });
+            // Entries come ordered by SKU, so the last row is almost always the one.
+            let at = match rows.last() {
+                Some(last) if last.sku == e.sku => rows.len() - 1,
+                _ => match index.get(&e.sku) {
+                    Some(at) => *at,
+                    None => {
+                        index.insert(e.sku.clone(), rows.len());
+                        rows.push(PriceRow::removal(e.sku.clone()));
+                        rows.len() - 1
+                    }
+                },
+            };
             let row = &mut rows[at];
             if let Some(pricing) = e.pricing {
                 row.pricing.extend(pricing.into_iter().map(|b| PriceBreak {
