@@ -127,14 +127,15 @@ pub fn decide(what: &Attempt, attempt: u32, policy: &RetryPolicy, jitter: f64) -
     }
 }
 
-/// `ceil((requested - currentlyAvailable) / restoreRate)` seconds, never negative; a request
-/// larger than the bucket waits for a full bucket.
+/// `(requested - currentlyAvailable) / restoreRate` seconds, never negative; a request larger
+/// than the bucket waits for a full bucket. Not rounded up to whole seconds: with a fast
+/// restore rate (Plus: 1,000/s) a second is many documents lost.
 pub fn bucket_wait(requested: f64, status: &ThrottleStatus) -> Duration {
     let needed = requested.min(status.maximum_available) - status.currently_available;
     if needed <= 0.0 || status.restore_rate <= 0.0 {
         return Duration::ZERO;
     }
-    Duration::from_secs_f64((needed / status.restore_rate).ceil().max(0.0))
+    Duration::from_secs_f64((needed / status.restore_rate).clamp(0.0, 3600.0))
 }
 
 /// Exponential backoff for attempt `attempt` (1-based), capped, jittered to `[½, 1]` of itself.
@@ -151,6 +152,8 @@ pub fn backoff(attempt: u32, policy: &RetryPolicy, jitter: f64) -> Duration {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CostBucket {
     known: Option<Known>,
+    /// Points reserved by documents sent and not answered yet.
+    in_flight: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -186,6 +189,7 @@ impl CostBucket {
 
     /// Takes `cost` points at `now` (the document is about to be sent).
     pub fn reserve(&mut self, cost: f64, now: Instant) {
+        self.in_flight += cost;
         if let Some(available) = self.available_at(now)
             && let Some(k) = self.known.as_mut()
         {
@@ -194,14 +198,24 @@ impl CostBucket {
         }
     }
 
-    /// Adopts what a response said about the bucket.
+    /// A document that reserved `cost` was answered; `status` is what the answer said, if
+    /// anything. The bucket Shopify reports does not yet know of the documents still in
+    /// flight, so their reservations are taken off it again.
+    pub fn settle(&mut self, cost: f64, status: Option<&ThrottleStatus>, now: Instant) {
+        self.in_flight = (self.in_flight - cost).max(0.0);
+        if let Some(status) = status {
+            self.known = Some(Known {
+                available: status.currently_available - self.in_flight,
+                max: status.maximum_available,
+                rate: status.restore_rate,
+                at: now,
+            });
+        }
+    }
+
+    /// Adopts what a response said about the bucket (nothing in flight).
     pub fn observe(&mut self, status: &ThrottleStatus, now: Instant) {
-        self.known = Some(Known {
-            available: status.currently_available,
-            max: status.maximum_available,
-            rate: status.restore_rate,
-            at: now,
-        });
+        self.settle(0.0, Some(status), now);
     }
 
     /// The bucket size, once a response has told it.
@@ -230,10 +244,10 @@ mod tests {
             status: Some(status(666.0)),
             retry_after: None,
         };
-        // ceil(86 / 50) = 2 s, plus slack.
+        // 86 points missing at 50/s = 1.72 s, plus slack.
         assert_eq!(
             decide(&t, 1, &p, 0.3),
-            Decision::RetryAfter(Duration::from_secs(2) + p.throttle_slack)
+            Decision::RetryAfter(Duration::from_millis(1720) + p.throttle_slack)
         );
     }
 

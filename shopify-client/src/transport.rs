@@ -14,7 +14,7 @@ use tokio::time::Instant;
 
 use crate::document::{Document, OpKind};
 use crate::error::ShopifyError;
-use crate::retry::{Attempt, CostBucket, Decision, QueryCost, RetryPolicy, decide};
+use crate::retry::{Attempt, CostBucket, Decision, QueryCost, RetryPolicy, ThrottleStatus, decide};
 
 /// Header carrying the token (marked sensitive).
 const TOKEN_HEADER: &str = "X-Shopify-Access-Token";
@@ -173,7 +173,11 @@ impl Transport {
         loop {
             attempt += 1;
             self.pace(doc.cost).await;
-            let failure = match self.send_once(&body, doc).await {
+            let mut reported = None;
+            let sent = self.send_once(&body, doc, &mut reported).await;
+            self.lock_bucket()
+                .settle(doc.cost, reported.as_ref(), Instant::now());
+            let failure = match sent {
                 Ok(answer) => {
                     self.count_final(doc.kind);
                     return Ok(answer);
@@ -240,7 +244,13 @@ impl Transport {
         }
     }
 
-    async fn send_once(&self, body: &Value, doc: &Document) -> Result<Answer, Failure> {
+    /// One attempt; `reported` receives the bucket the answer reported, if any.
+    async fn send_once(
+        &self,
+        body: &Value,
+        doc: &Document,
+        reported: &mut Option<ThrottleStatus>,
+    ) -> Result<Answer, Failure> {
         let mut token = self.token.clone();
         token.set_sensitive(true);
         let response = self
@@ -314,14 +324,17 @@ impl Transport {
                 "expected a GraphQL JSON body: {e}"
             )))
         })?;
-        self.interpret(envelope, doc)
+        let cost = envelope.extensions.as_ref().and_then(|e| e.cost);
+        *reported = cost.and_then(|c| c.throttle_status);
+        self.interpret(envelope, cost, doc)
     }
 
-    fn interpret(&self, envelope: Envelope, doc: &Document) -> Result<Answer, Failure> {
-        let cost = envelope.extensions.and_then(|e| e.cost);
-        if let Some(status) = cost.and_then(|c| c.throttle_status) {
-            self.lock_bucket().observe(&status, Instant::now());
-        }
+    fn interpret(
+        &self,
+        envelope: Envelope,
+        cost: Option<QueryCost>,
+        doc: &Document,
+    ) -> Result<Answer, Failure> {
         let actual_cost = cost.and_then(|c| c.actual_query_cost);
         if let Some(points) = actual_cost {
             self.counters

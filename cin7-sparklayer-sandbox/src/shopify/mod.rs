@@ -13,6 +13,8 @@ mod bucket;
 mod exec;
 mod model;
 mod store;
+#[cfg(test)]
+mod tests;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

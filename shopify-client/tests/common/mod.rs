@@ -62,9 +62,16 @@ pub fn top_fields(query: &str) -> Vec<(String, String)> {
         .lines()
         .skip(1)
         .filter_map(|l| {
-            let (alias, rest) = l.trim().split_once(": ")?;
-            let field = rest.split(['(', ' ']).next()?.to_owned();
-            Some((alias.to_owned(), field))
+            let l = l.trim();
+            let name = l.split([':', '(', ' ', '{']).next()?;
+            if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                return None;
+            }
+            let field = match l[name.len()..].strip_prefix(": ") {
+                Some(rest) => rest.split(['(', ' ']).next()?,
+                None => name,
+            };
+            Some((name.to_owned(), field.to_owned()))
         })
         .collect()
 }
