@@ -237,3 +237,33 @@ mod tests {
         assert_eq!(parse_retry_after("-1", now), None);
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn decisions_are_bounded(
+            status in proptest::option::of(100u16..600),
+            retry_after in proptest::option::of(0u64..100_000),
+            retries_done in 0u32..20,
+            jitter in 0.0f64..1.0,
+        ) {
+            let p = RetryPolicy::default();
+            let retry_after = retry_after.map(Duration::from_secs);
+            match decide(&p, status, retry_after, retries_done, jitter) {
+                Decision::GiveUp => {
+                    prop_assert!(retries_done >= p.max_retries || status.is_some_and(|s| !is_transient(s)));
+                }
+                Decision::Retry { delay, .. } => {
+                    prop_assert!(retries_done < p.max_retries);
+                    prop_assert!(status.is_none_or(is_transient));
+                    prop_assert!(delay <= p.max_backoff.max(p.max_retry_after));
+                }
+            }
+        }
+    }
+}

@@ -196,6 +196,11 @@ async fn secrets_stay_out_of_debug_and_errors() {
             ..RetryPolicy::default()
         },
     );
+    let builder = sparklayer_client::SparkLayerClient::builder()
+        .client_id(cin7_sparklayer_core::Secret::new(CLIENT_ID))
+        .client_secret(cin7_sparklayer_core::Secret::new(SECRET));
+    let builder_debug = format!("{builder:?}");
+    assert!(!builder_debug.contains(SECRET) && !builder_debug.contains(CLIENT_ID));
     let debug = format!("{client:?}");
     assert!(debug.contains(SITE));
     for text in [debug, format!("{:?}", SparkLayerClientDebugProbe(&client))] {

@@ -312,3 +312,84 @@ async fn runs_are_reported_to_the_sync_log() {
         .unwrap();
     assert_eq!(fake.counts().writes, before);
 }
+
+/// The fake's own rules, seen with a raw HTTP client.
+#[tokio::test]
+async fn the_fake_refuses_what_sparklayer_refuses() {
+    let fake = start(FakeSparkLayerOptions::default()).await;
+    let http = reqwest::Client::new();
+    let url = |p: &str| format!("{}{p}", fake.base_url());
+    // A form-encoded token request is refused; a JSON one without Site-Id too.
+    let form = http
+        .post(url("/api/auth/token"))
+        .header("Site-Id", "sandbox-site")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&client_id=sandbox-client-id&client_secret=sandbox-client-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 400);
+    let creds = serde_json::json!({
+        "grant_type": "client_credentials",
+        "client_id": "sandbox-client-id",
+        "client_secret": "sandbox-client-secret",
+    });
+    let no_site = http
+        .post(url("/api/auth/token"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_site.status(), 401);
+    let token: serde_json::Value = http
+        .post(url("/api/auth/token"))
+        .header("Site-Id", "sandbox-site")
+        .json(&creds)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(token["expires_in"], 3600);
+    let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+    let get = |p: &str, auth: &str| {
+        http.get(url(p))
+            .header("Site-Id", "sandbox-site")
+            .header("authorization", auth.to_owned())
+            .send()
+    };
+    assert_eq!(
+        get("/api/v1/customer-groups", "Bearer nope")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        get("/api/v1/customer-groups", &bearer)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        get("/api/v2/price-lists?page=1&page_size=251", &bearer)
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    // Sync-log errors need unique external IDs.
+    let dup = http
+        .put(url("/api/v1/sync-log/x/products"))
+        .header("Site-Id", "sandbox-site")
+        .header("authorization", bearer.clone())
+        .json(&serde_json::json!({"errors": [{"external_id": "a"}, {"external_id": "a"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dup.status(), 400);
+    let counts = fake.counts();
+    assert_eq!((counts.token, counts.unauthorized), (3, 2));
+}
