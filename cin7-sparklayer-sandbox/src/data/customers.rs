@@ -61,7 +61,8 @@ pub enum CustomerCase {
     CountryAlias,
     /// C5: an unknown country (`Atlantis`) → no address, `unknown_country`.
     UnknownCountry,
-    /// C5: the state as a name (`New South Wales`, `California`, `Ontario`) → `provinceCode`.
+    /// C5: the state as a name (`New South Wales`, `California`, `Ontario`): not a code of the
+    /// country, so it goes to `province` (codes such as `NSW` go to `provinceCode`).
     StateAsName,
     /// C6: `TaxRule` in the exempt list (`Tax Exempt`, also in other case).
     TaxExempt,
@@ -251,7 +252,8 @@ fn au_phone(rng: &mut StdRng) -> String {
     } else {
         format!(
             "04{:02} {:03} {:03}",
-            rng.random_range(0..100),
+            // 040x–043x: prefixes every AU mobile numbering plan accepts.
+            rng.random_range(0..40),
             rng.random_range(0..1000),
             rng.random_range(0..1000)
         )
@@ -338,10 +340,14 @@ fn valid(rng: &mut StdRng, ids: &mut IdGen, i: usize, skus: &[String]) -> Value 
     })
 }
 
+/// `n` customer-specific prices on distinct SKUs.
 fn custom_prices(rng: &mut StdRng, skus: &[String], n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|k| {
-            let sku = &skus[rng.random_range(0..skus.len())];
+    let picks = rand::seq::index::sample(rng, skus.len(), n.min(skus.len())).into_vec();
+    picks
+        .into_iter()
+        .enumerate()
+        .map(|(k, at)| {
+            let sku = &skus[at];
             // Every other row has four decimals (Cin7's precision).
             let cents: i64 = rng.random_range(100..100_000);
             let price = if k % 2 == 0 {

@@ -1,0 +1,125 @@
+//! The sandbox data set, read through the client's wire types and mapped by the core's rules:
+//! every generated edge case ends up where SPEC §3 says it should.
+
+use std::collections::HashMap;
+
+use cin7_client::wire::WireCustomer;
+use cin7_sparklayer_core::config::{CustomersConfig, ZeroPrice};
+use cin7_sparklayer_core::model::{AccountInfo, SourceCustomer};
+use cin7_sparklayer_core::rules::{MappedCustomer, MappingContext, Skip, map_customer};
+use cin7_sparklayer_sandbox::data::{CustomerCase, Dataset};
+
+fn warnings(m: &MappedCustomer) -> Vec<&'static str> {
+    m.warnings.iter().map(|w| w.reason).collect()
+}
+
+#[test]
+fn every_customer_case_maps_as_documented() {
+    let data = Dataset::generate(42, 3_000, 500);
+    let account = AccountInfo {
+        base_currency: data.base_currency.clone(),
+        price_tiers: data.price_tiers.clone(),
+    };
+    let customers = CustomersConfig::default();
+    let ctx = MappingContext {
+        customers: &customers,
+        prefix: "cin7",
+        zero_price: ZeroPrice::Skip,
+        pricing_enabled: true,
+        account: &account,
+        groups: &data.customer_groups,
+    };
+    let mut seen: HashMap<CustomerCase, usize> = HashMap::new();
+    let mut valid_warnings: Vec<String> = Vec::new();
+    for (raw, case) in data.customers.iter().zip(&data.customer_cases) {
+        *seen.entry(*case).or_default() += 1;
+        let parsed = serde_json::from_value::<WireCustomer>(raw.clone());
+        if *case == CustomerCase::Malformed {
+            // Wrong types fail to parse, or (ID: null) fail the ID.
+            assert!(parsed.is_err(), "{raw}");
+            continue;
+        }
+        let source: SourceCustomer = parsed.expect("parses").into_source();
+        let outcome: Result<MappedCustomer, Skip> = map_customer(&source, &ctx);
+        let skip = |reason: &str| match &outcome {
+            Err(s) => assert_eq!(s.reason, reason, "{case:?} {raw}"),
+            Ok(m) => panic!("{case:?} should skip {reason}, mapped {m:?}"),
+        };
+        use CustomerCase as C;
+        match case {
+            C::TagsNull | C::TagsEmpty | C::NotInScope => skip("not_in_scope"),
+            C::Deprecated => skip("inactive"),
+            C::NoDefaultContact | C::NoContacts | C::DefaultWithoutEmail => {
+                skip("no_default_contact_email")
+            }
+            C::InvalidEmail => skip("invalid_email"),
+            C::NonBaseCurrency => skip("non_base_currency"),
+            _ => {
+                let m = outcome.unwrap_or_else(|s| panic!("{case:?} skipped {s:?}: {raw}"));
+                let d = &m.desired;
+                let w = warnings(&m);
+                match case {
+                    C::Valid => {
+                        if !w.is_empty() {
+                            valid_warnings.push(format!("{:?}: {raw}", m.warnings));
+                        }
+                        assert!(d.phone.is_some(), "{raw}");
+                        let a = d.address.as_ref().expect("address");
+                        assert_eq!(a.country_code, "AU");
+                        assert!(a.province_code.is_some(), "state codes are codes: {a:?}");
+                    }
+                    C::TwoDefaults => assert!(d.email.starts_with("buyer."), "{}", d.email),
+                    C::PhoneInvalid => assert!(w.contains(&"invalid_phone") && d.phone.is_none()),
+                    C::PhoneMobileOnly => assert_eq!(d.phone.as_deref(), Some("+61412345678")),
+                    C::PhoneWithCountry => assert_eq!(d.phone.as_deref(), Some("+442079460958")),
+                    C::OneWordName => assert_eq!(d.last_name, None),
+                    C::AddressShippingAfterBilling => {
+                        assert_eq!(
+                            d.address.as_ref().and_then(|a| a.city.as_deref()),
+                            Some("Hobart")
+                        )
+                    }
+                    C::AddressNoDefault => {
+                        assert_eq!(
+                            d.address.as_ref().and_then(|a| a.city.as_deref()),
+                            Some("Darwin")
+                        )
+                    }
+                    C::AddressBillingOnly | C::AddressBusinessOnly => assert!(d.address.is_some()),
+                    C::AddressNone => assert!(d.address.is_none()),
+                    C::CountryAlias => {
+                        let code = d.address.as_ref().map(|a| a.country_code.as_str());
+                        assert!(matches!(code, Some("US" | "GB")), "{code:?} {raw}");
+                    }
+                    C::UnknownCountry => {
+                        assert!(w.contains(&"unknown_country") && d.address.is_none())
+                    }
+                    C::StateAsName => {
+                        let a = d.address.as_ref().expect("address");
+                        assert_eq!(a.province_code, None);
+                        assert!(
+                            matches!(
+                                a.province.as_deref(),
+                                Some("New South Wales" | "California" | "Ontario")
+                            ),
+                            "{a:?}"
+                        );
+                    }
+                    C::TaxExempt => assert!(d.tax_exempt),
+                    C::UnknownTier => {
+                        assert!(w.contains(&"unknown_price_tier") && m.tier.is_none())
+                    }
+                    C::TierNameCase => assert_eq!(m.tier, Some(2)),
+                    C::MultipleGroups => assert!(w.contains(&"multiple_groups"), "{w:?}"),
+                    C::CustomPrices => assert!(m.own_list.is_some()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    for case in CustomerCase::ALL {
+        assert!(seen.get(case).copied().unwrap_or(0) > 0, "{case:?} missing");
+    }
+    // Valid customers are clean: no warning at all.
+    assert!(valid_warnings.is_empty(), "{valid_warnings:#?}");
+}
