@@ -123,3 +123,50 @@ fn every_customer_case_maps_as_documented() {
     // Valid customers are clean: no warning at all.
     assert!(valid_warnings.is_empty(), "{valid_warnings:#?}");
 }
+
+#[test]
+fn every_product_case_reads_as_documented() {
+    use cin7_client::wire::WireProduct;
+    use cin7_sparklayer_core::rules::{PriceVerdict, judge_price};
+    use cin7_sparklayer_sandbox::data::ProductCase as P;
+    use rust_decimal::Decimal;
+
+    let data = Dataset::generate(42, 50, 3_000);
+    let mut seen: HashMap<P, usize> = HashMap::new();
+    for (raw, case) in data.products.iter().zip(&data.product_cases) {
+        *seen.entry(*case).or_default() += 1;
+        let parsed = serde_json::from_value::<WireProduct>(raw.clone());
+        if *case == P::Malformed {
+            assert!(parsed.is_err(), "{raw}");
+            continue;
+        }
+        let p = parsed.expect("parses").into_source();
+        let verdict =
+            |tier: usize| judge_price(p.tier_prices[tier].unwrap_or_default(), ZeroPrice::Skip);
+        match case {
+            P::Valid | P::FourDecimals | P::PriceAsString => {
+                assert!(p.status.is_active() && p.sku.is_some(), "{raw}");
+                for tier in 0..5 {
+                    assert!(matches!(verdict(tier), PriceVerdict::Publish(_)), "{raw}");
+                }
+                for tier in 5..10 {
+                    assert_eq!(verdict(tier), PriceVerdict::NotSet);
+                }
+                if *case == P::FourDecimals {
+                    assert!(p.tier_prices[..5].iter().flatten().all(|d| d.scale() <= 4));
+                }
+                if *case == P::PriceAsString {
+                    assert_eq!(p.tier_prices[1], Some(Decimal::new(1990, 2)));
+                }
+            }
+            P::EmptySku => assert_eq!(p.sku, None),
+            P::Deprecated => assert!(!p.status.is_active()),
+            P::ZeroPrices => assert!((0..10).all(|t| verdict(t) == PriceVerdict::NotSet)),
+            P::NegativePrice => assert_eq!(verdict(0), PriceVerdict::Negative),
+            P::Malformed => unreachable!(),
+        }
+    }
+    for case in P::ALL {
+        assert!(seen.get(case).copied().unwrap_or(0) > 0, "{case:?} missing");
+    }
+}

@@ -20,6 +20,7 @@
 //!
 //! [`Dataset::case_counts`] tells how many of each case a data set holds.
 
+mod customer_cases;
 mod customers;
 mod products;
 

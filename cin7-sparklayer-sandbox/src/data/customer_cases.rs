@@ -1,0 +1,235 @@
+//! How each [`CustomerCase`] changes a valid generated customer (SPEC §3 edge cases).
+
+use rand::Rng;
+use rand::rngs::StdRng;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use super::customers::{CustomerCase, address, au_address, custom_prices};
+use super::money;
+
+/// Turns a valid customer into `case`.
+pub(super) fn apply(
+    case: CustomerCase,
+    c: &mut Value,
+    rng: &mut StdRng,
+    i: usize,
+    skus: &[String],
+    dup: Option<&str>,
+) {
+    use CustomerCase as C;
+    let contact0 = c["Contacts"][0].clone();
+    match case {
+        C::Valid => {}
+        C::TagsNull => c["Tags"] = Value::Null,
+        C::TagsEmpty => c["Tags"] = json!(""),
+        C::TagsMixedCase => c["Tags"] = json!(" B2B ,Wholesale"),
+        C::NotInScope => c["Tags"] = json!("retail, newsletter"),
+        C::Deprecated => c["Status"] = json!("Deprecated"),
+        C::NoDefaultContact => {
+            c["Contacts"][0]["Default"] = json!(false);
+            let mut second = contact0;
+            second["Default"] = json!(false);
+            second["Email"] = json!(format!("accounts.{i}@customer{i}.example.com"));
+            push(c, "Contacts", second);
+        }
+        C::NoContacts => c["Contacts"] = json!([]),
+        C::DefaultWithoutEmail => {
+            c["Contacts"][0]["Email"] = Value::Null;
+            let mut second = contact0;
+            second["Default"] = json!(false);
+            second["Email"] = json!(format!("other.{i}@customer{i}.example.com"));
+            push(c, "Contacts", second);
+        }
+        C::TwoDefaults => {
+            let mut second = contact0;
+            second["Email"] = json!(format!("second.{i}@customer{i}.example.com"));
+            push(c, "Contacts", second);
+        }
+        C::InvalidEmail => {
+            let bad = [
+                "not-an-email",
+                "john@localhost",
+                "jane doe@example.com",
+                "sales@@example.com",
+            ];
+            c["Contacts"][0]["Email"] = json!(bad[i % bad.len()]);
+        }
+        C::DuplicateEmail => {
+            let email = dup.map_or_else(
+                || "BUYER.0@CUSTOMER0.EXAMPLE.COM".to_owned(),
+                str::to_uppercase,
+            );
+            c["Contacts"][0]["Email"] = json!(format!(" {email} "));
+        }
+        C::PhoneInvalid => {
+            c["Contacts"][0]["Phone"] = json!("12345");
+            c["Contacts"][0]["MobilePhone"] = Value::Null;
+        }
+        C::PhoneMobileOnly => {
+            c["Contacts"][0]["Phone"] = json!("ext. 12");
+            c["Contacts"][0]["MobilePhone"] = json!("0412 345 678");
+        }
+        C::PhoneWithCountry => {
+            c["Contacts"][0]["Phone"] = json!("+44 20 7946 0958");
+            c["Addresses"] = json!([address(
+                "Shipping",
+                true,
+                "221B Baker Street".into(),
+                "London",
+                "",
+                "NW1 6XE",
+                "United Kingdom"
+            )]);
+        }
+        C::OneWordName => c["Contacts"][0]["Name"] = json!("Cher"),
+        C::AddressBillingOnly => c["Addresses"] = json!([au_address(rng, "Billing", true)]),
+        C::AddressBusinessOnly => c["Addresses"] = json!([au_address(rng, "Business", true)]),
+        C::AddressShippingAfterBilling => {
+            c["Addresses"] = json!([
+                au_address(rng, "Billing", true),
+                address(
+                    "Shipping",
+                    true,
+                    "1 Shipping Lane".into(),
+                    "Hobart",
+                    "TAS",
+                    "7000",
+                    "Australia"
+                ),
+            ]);
+        }
+        C::AddressNoDefault => {
+            c["Addresses"] = json!([
+                au_address(rng, "Business", false),
+                address(
+                    "Shipping",
+                    false,
+                    "9 First Shipping Rd".into(),
+                    "Darwin",
+                    "NT",
+                    "0800",
+                    "Australia"
+                ),
+                au_address(rng, "Shipping", false),
+            ]);
+        }
+        C::AddressNone => c["Addresses"] = json!([]),
+        C::CountryAlias => {
+            let a = match i % 4 {
+                0 => address(
+                    "Shipping",
+                    true,
+                    "100 Market St".into(),
+                    "San Francisco",
+                    "CA",
+                    "94103",
+                    "USA",
+                ),
+                1 => address(
+                    "Shipping",
+                    true,
+                    "10 Downing St".into(),
+                    "London",
+                    "",
+                    "SW1A 2AA",
+                    "UK",
+                ),
+                2 => address(
+                    "Shipping",
+                    true,
+                    "350 Fifth Ave".into(),
+                    "New York",
+                    "NY",
+                    "10118",
+                    "United States of America",
+                ),
+                _ => address(
+                    "Shipping",
+                    true,
+                    "1 Princes St".into(),
+                    "Edinburgh",
+                    "",
+                    "EH2 2EQ",
+                    "Great Britain",
+                ),
+            };
+            c["Addresses"] = json!([a]);
+        }
+        C::UnknownCountry => {
+            c["Addresses"] = json!([address(
+                "Shipping",
+                true,
+                "1 Poseidon Way".into(),
+                "Poseidonis",
+                "",
+                "00000",
+                "Atlantis"
+            )]);
+        }
+        C::StateAsName => {
+            let a = match i % 3 {
+                0 => address(
+                    "Shipping",
+                    true,
+                    "5 Pitt St".into(),
+                    "Sydney",
+                    "New South Wales",
+                    "2000",
+                    "Australia",
+                ),
+                1 => address(
+                    "Shipping",
+                    true,
+                    "1 Infinite Loop".into(),
+                    "Cupertino",
+                    "California",
+                    "95014",
+                    "United States",
+                ),
+                _ => address(
+                    "Shipping",
+                    true,
+                    "100 King St W".into(),
+                    "Toronto",
+                    "Ontario",
+                    "M5X 1A9",
+                    "Canada",
+                ),
+            };
+            c["Addresses"] = json!([a]);
+        }
+        C::TaxExempt => {
+            c["TaxRule"] = json!(if i.is_multiple_of(2) {
+                "Tax Exempt"
+            } else {
+                "tax exempt"
+            })
+        }
+        C::UnknownTier => c["PriceTier"] = json!("Platinum"),
+        C::TierNameCase => c["PriceTier"] = json!(" wholesale "),
+        C::MultipleGroups => c["Tags"] = json!("b2b, VIP, Wholesale"),
+        C::CreditHold => {
+            c["IsOnCreditHold"] = json!(true);
+            c["CreditLimit"] = money(Decimal::new(50_005, 1));
+        }
+        C::NonBaseCurrency => c["Currency"] = json!("USD"),
+        C::CustomPrices => {
+            if !skus.is_empty() {
+                let n = 3 + rng.random_range(0..5);
+                c["ProductPrices"] = json!(custom_prices(rng, skus, n));
+            }
+        }
+        C::Malformed => match i % 3 {
+            0 => c["CreditLimit"] = json!("lots"),
+            1 => c["Contacts"] = json!("n/a"),
+            _ => c["ID"] = Value::Null,
+        },
+    }
+}
+
+fn push(c: &mut Value, key: &str, item: Value) {
+    if let Some(list) = c.get_mut(key).and_then(Value::as_array_mut) {
+        list.push(item);
+    }
+}
