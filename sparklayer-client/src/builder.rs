@@ -221,3 +221,50 @@ impl SparkLayerClient {
         builder.build()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> SparkLayerConfig {
+        SparkLayerConfig {
+            site_id: "jones-climbing".into(),
+            client_id: Some(Secret::new("id")),
+            client_secret: Some(Secret::new("s3cr3t")),
+            base_url: "https://test.app.sparklayer.io/".into(),
+        }
+    }
+
+    #[test]
+    fn from_config_builds_and_keeps_the_base_path() {
+        let client = SparkLayerClient::from_config(&config()).unwrap();
+        assert_eq!(client.base_url(), "https://test.app.sparklayer.io/");
+        assert_eq!(client.site_id(), "jones-climbing");
+        assert!(!format!("{client:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn a_missing_secret_names_its_environment_variable() {
+        let mut c = config();
+        c.client_secret = Some(Secret::new("  "));
+        let err = SparkLayerClient::from_config(&c).unwrap_err().to_string();
+        assert!(err.contains("SPARKLAYER_CLIENT_SECRET"), "{err}");
+        let mut c = config();
+        c.client_id = None;
+        let err = SparkLayerClient::from_config(&c).unwrap_err().to_string();
+        assert!(err.contains("SPARKLAYER_CLIENT_ID"), "{err}");
+    }
+
+    #[test]
+    fn bad_site_ids_and_urls_are_refused() {
+        let mut c = config();
+        c.site_id = " ".into();
+        assert!(SparkLayerClient::from_config(&c).is_err());
+        let mut c = config();
+        c.base_url = "ftp://example.com".into();
+        assert!(SparkLayerClient::from_config(&c).is_err());
+        let mut c = config();
+        c.base_url = "not a url".into();
+        assert!(SparkLayerClient::from_config(&c).is_err());
+    }
+}
