@@ -2,7 +2,7 @@
 //! and the SparkLayer customer groups its tags refer to.
 //!
 //! [`Dataset::generate`] is deterministic for a seed and linear in its size (100,000 customers
-//! take well under a second in release builds). Records are raw Cin7-shaped JSON
+//! take about 2 s in a release build). Records are raw Cin7-shaped JSON
 //! ([`serde_json::Value`]) so the fake can also serve deliberately malformed ones.
 //!
 //! # Edge cases (SPEC §3–§4)
