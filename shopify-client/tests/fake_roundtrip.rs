@@ -33,7 +33,12 @@ async fn create_read_back_update_and_invite() {
     assert_eq!(c.invite_support().await.unwrap(), InviteSupport::Classic);
 
     let email = desired(0).email;
-    assert!(c.find_by_emails(&[email.clone()]).await.unwrap()[0].is_none());
+    assert!(
+        c.find_by_emails(std::slice::from_ref(&email))
+            .await
+            .unwrap()[0]
+            .is_none()
+    );
     let out = c.write_customers(&[new_write(0)]).await;
     let id = out[0].as_ref().unwrap().shopify_id.clone();
     assert_eq!(
@@ -45,7 +50,7 @@ async fn create_read_back_update_and_invite() {
     assert_eq!(found[0].as_ref().unwrap().id, id);
 
     // Read back: what the sync wrote is what it reads (C15 drift detection has a baseline).
-    let got = c.get_customers(&[id.clone()]).await.unwrap();
+    let got = c.get_customers(std::slice::from_ref(&id)).await.unwrap();
     let fields = got[0].as_ref().unwrap().fields.clone().unwrap();
     let want = desired(0);
     assert_eq!(fields.first_name, want.first_name);

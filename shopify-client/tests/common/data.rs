@@ -25,7 +25,7 @@ pub fn desired(n: usize) -> DesiredCustomer {
             phone: Some(format!("+6140000{n:04}")),
             ..DesiredAddress::default()
         }),
-        tax_exempt: n % 2 == 0,
+        tax_exempt: n.is_multiple_of(2),
         managed_tags: vec!["b2b".into()],
         metafields: metafields(n),
     }
