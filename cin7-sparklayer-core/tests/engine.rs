@@ -48,7 +48,7 @@ fn customer(i: usize) -> SourceCustomer {
         contacts: vec![SourceContact {
             name: Some(format!("Pat Person{i}")),
             email: Some(format!("buyer{i}@example.com")),
-            phone: Some("0412 345 678".into()),
+            phone: Some(format!("0412 345 {i:03}")),
             default: true,
             ..SourceContact::default()
         }],
@@ -161,7 +161,7 @@ fn first_run_creates_everything_and_second_run_writes_nothing() {
         .find(|m| m.key.key == "group")
         .unwrap();
     assert_eq!(group.value, "gold");
-    assert_eq!(c3.fields.phone.as_deref(), Some("+61412345678"));
+    assert_eq!(c3.fields.phone.as_deref(), Some("+61412345003"));
     assert_eq!(
         c3.fields.address.as_ref().unwrap().province_code.as_deref(),
         Some("NSW")
@@ -449,4 +449,31 @@ fn records_mode_syncs_only_named_customers() {
     });
     assert_eq!(count(&r, "update"), 1);
     assert_eq!(writes(&r, Service::Shopify), 1);
+}
+
+#[test]
+fn a_phone_shopify_refuses_is_not_rewritten_every_run() {
+    let w = World::new(3, 1);
+    // cust-0 … cust-2 all share one phone: only the first keeps it (C4).
+    for id in ["cust-1", "cust-2"] {
+        w.source
+            .edit_customer(id, |c| c.contacts[0].phone = Some("0412 345 000".into()));
+    }
+    let first = w.run(RunOptions::default());
+    assert_eq!(first.warnings.get("phone_taken"), Some(&2));
+    let full = w.run(RunOptions::full());
+    assert_eq!(full.sink_writes(), 0, "{:?}", full.customers);
+    // A new phone in Cin7 is tried again.
+    w.source.edit_customer("cust-2", |c| {
+        c.contacts[0].phone = Some("0499 888 777".into())
+    });
+    let retry = w.run(RunOptions::full());
+    assert_eq!(count(&retry, "update"), 1);
+    let c2 = w
+        .shopify
+        .customers()
+        .into_iter()
+        .find(|c| c.email == "buyer2@example.com")
+        .unwrap();
+    assert_eq!(c2.fields.phone.as_deref(), Some("+61499888777"));
 }

@@ -402,7 +402,12 @@ impl<'a> CustomersPass<'a> {
                             report.warn(&id, &w.reason, Some(w.message.clone()));
                         }
                         let new_link = match &p.desired {
-                            Some(d) => link_after_write(d, &out.shopify_id, links.get(&id)),
+                            Some(d) => {
+                                let phone_refused = out.warnings.iter().any(|w| {
+                                    w.reason == "phone_taken" || w.reason == "invalid_phone"
+                                });
+                                link_after_write(d, &out.shopify_id, links.get(&id), phone_refused)
+                            }
                             None => match links.get(&id) {
                                 Some(l) => link_after_revoke(l),
                                 None => continue,

@@ -181,13 +181,32 @@ impl MemoryShopify {
                 message: format!("Email {e} has already been taken"),
             });
         }
+        // Shopify keeps phones unique: a taken phone is dropped with a warning (C4).
+        let mut warnings = Vec::new();
+        let mut fields = w.fields.clone();
+        if let Some(f) = fields.as_mut()
+            && let Some(phone) = f.phone.clone()
+            && inner
+                .customers
+                .values()
+                .any(|c| c.id != id && c.fields.phone.as_deref() == Some(phone.as_str()))
+        {
+            f.phone = None;
+            if let Some(a) = f.address.as_mut() {
+                a.phone = None;
+            }
+            warnings.push(crate::ports::SinkWarning {
+                reason: "phone_taken".into(),
+                message: format!("Phone {phone} has already been taken"),
+            });
+        }
         let Some(rec) = inner.customers.get_mut(&id) else {
             return Err(PortError::NotFound {
                 service: Service::Shopify,
                 what: id,
             });
         };
-        if let Some(f) = &w.fields {
+        if let Some(f) = &fields {
             rec.email = f.email.clone();
             rec.fields.first_name = f.first_name.clone();
             rec.fields.last_name = f.last_name.clone();
@@ -219,7 +238,7 @@ impl MemoryShopify {
         Ok(WriteOutcome {
             shopify_id: id,
             account_state: rec.state,
-            warnings: Vec::new(),
+            warnings,
         })
     }
 }

@@ -6,7 +6,7 @@ use crate::hash::customer_hash;
 use crate::model::{DesiredCustomer, MetafieldKey};
 use crate::ports::{CustomerLink, CustomerWrite, RemoteCustomer, WriteTarget};
 
-use super::drift::customer_drifted;
+use super::drift::drift_reason;
 
 /// The decision for one in-scope, mapped customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,10 +38,27 @@ pub struct CustomerFacts<'a> {
 /// - Not linked but found by email: an update of that customer (E5: no duplicate).
 /// - Otherwise: a create carrying the managed tags.
 pub fn plan_customer(desired: &DesiredCustomer, facts: CustomerFacts<'_>) -> CustomerDecision {
-    let hash = customer_hash(desired);
     let wanted_keys: BTreeSet<&MetafieldKey> = desired.metafields.iter().map(|m| &m.key).collect();
     if let Some(link) = facts.link {
-        let drifted = facts.remote.is_some_and(|r| customer_drifted(desired, r));
+        // C4: when Shopify refused this very phone last time, the customer stands as written
+        // without it; it is retried when the phone changes in Cin7.
+        let phone_refused = desired.phone.is_some()
+            && link.content_hash == customer_hash(&phone_refused_marker(desired));
+        let hash = if phone_refused {
+            link.content_hash.clone()
+        } else {
+            customer_hash(desired)
+        };
+        let compare = if phone_refused {
+            without_phone(desired)
+        } else {
+            desired.clone()
+        };
+        let drift = facts.remote.and_then(|r| drift_reason(&compare, r));
+        if let Some(field) = drift {
+            tracing::debug!(cin7_id = %desired.cin7_id, field, "Shopify customer drifted (C15)");
+        }
+        let drifted = drift.is_some();
         if link.content_hash == hash && !link.revoked && !drifted {
             return CustomerDecision::Unchanged;
         }
@@ -121,17 +138,42 @@ pub fn plan_revoke(link: &CustomerLink) -> Option<CustomerWrite> {
     })
 }
 
+/// `desired` without its phone, as Shopify holds it after refusing the phone (C4).
+pub fn without_phone(desired: &DesiredCustomer) -> DesiredCustomer {
+    let mut d = desired.clone();
+    d.phone = None;
+    if let Some(a) = d.address.as_mut() {
+        a.phone = None;
+    }
+    d
+}
+
+/// The variant whose hash records "written, but Shopify refused this phone" (C4): the phone is
+/// kept inside a marker, so a different phone in Cin7 changes the hash and is tried again.
+fn phone_refused_marker(desired: &DesiredCustomer) -> DesiredCustomer {
+    let mut d = without_phone(desired);
+    d.phone = desired.phone.as_ref().map(|p| format!("refused:{p}"));
+    d
+}
+
 /// The link to store after a successful write of `desired` to `shopify_id` (E5).
+/// `phone_refused`: the sink wrote the customer without its phone (`phone_taken`, `invalid_phone`).
 pub fn link_after_write(
     desired: &DesiredCustomer,
     shopify_id: &str,
     previous: Option<&CustomerLink>,
+    phone_refused: bool,
 ) -> CustomerLink {
+    let hashed = if phone_refused && desired.phone.is_some() {
+        phone_refused_marker(desired)
+    } else {
+        desired.clone()
+    };
     CustomerLink {
         cin7_id: desired.cin7_id.clone(),
         shopify_id: shopify_id.to_owned(),
         email: desired.email_key(),
-        content_hash: customer_hash(desired),
+        content_hash: customer_hash(&hashed),
         invite_sent: previous.is_some_and(|l| l.invite_sent),
         managed_tags: desired.managed_tags.clone(),
         metafields: desired.metafields.iter().map(|m| m.key.clone()).collect(),

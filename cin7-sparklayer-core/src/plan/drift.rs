@@ -104,32 +104,50 @@ fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 /// sets one), the presence of the managed tags, and the managed metafields' values. A remote
 /// read without fields (`fields: None`) is never drift.
 pub fn customer_drifted(desired: &DesiredCustomer, remote: &RemoteCustomer) -> bool {
-    let Some(fields) = &remote.fields else {
-        return false;
-    };
+    drift_reason(desired, remote).is_some()
+}
+
+/// C15: the first field found to differ, for logs; `None` when nothing drifted.
+pub fn drift_reason(desired: &DesiredCustomer, remote: &RemoteCustomer) -> Option<&'static str> {
+    let fields = remote.fields.as_ref()?;
     let email_ok = remote
         .email
         .as_deref()
         .is_some_and(|e| e.trim().eq_ignore_ascii_case(desired.email.trim()));
-    let tags_ok = desired
+    if !email_ok {
+        return Some("email");
+    }
+    if !desired
         .managed_tags
         .iter()
-        .all(|t| remote.tags.iter().any(|r| r.trim().eq_ignore_ascii_case(t)));
+        .all(|t| remote.tags.iter().any(|r| r.trim().eq_ignore_ascii_case(t)))
+    {
+        return Some("tags");
+    }
     let have: BTreeMap<&MetafieldKey, &str> = fields
         .metafields
         .iter()
         .map(|m| (&m.key, m.value.as_str()))
         .collect();
-    let metafields_ok = desired.metafields.iter().all(|m| {
+    if !desired.metafields.iter().all(|m| {
         have.get(&m.key)
             .is_some_and(|v| same_metafield_value(m.kind, &m.value, v))
-    });
-    !(email_ok
-        && tags_ok
-        && metafields_ok
-        && same_text(desired.first_name.as_deref(), fields.first_name.as_deref())
-        && same_text(desired.last_name.as_deref(), fields.last_name.as_deref())
-        && same_text(desired.phone.as_deref(), fields.phone.as_deref())
-        && desired.tax_exempt == fields.tax_exempt
-        && same_address(desired.address.as_ref(), fields.address.as_ref()))
+    }) {
+        return Some("metafields");
+    }
+    if !same_text(desired.first_name.as_deref(), fields.first_name.as_deref())
+        || !same_text(desired.last_name.as_deref(), fields.last_name.as_deref())
+    {
+        return Some("name");
+    }
+    if !same_text(desired.phone.as_deref(), fields.phone.as_deref()) {
+        return Some("phone");
+    }
+    if desired.tax_exempt != fields.tax_exempt {
+        return Some("tax_exempt");
+    }
+    if !same_address(desired.address.as_ref(), fields.address.as_ref()) {
+        return Some("address");
+    }
+    None
 }
