@@ -284,4 +284,38 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Waits stay within the policy's caps, and nothing retries past `max_retries`.
+            #[test]
+            fn waits_are_bounded(
+                status in 100u16..600,
+                retry_after in proptest::option::of(0u64..100_000),
+                retries in 0u32..40,
+                jitter in -1.0f64..2.0,
+            ) {
+                let p = RetryPolicy::default();
+                let attempt = Attempt::Status {
+                    status,
+                    retry_after: retry_after.map(Duration::from_secs),
+                };
+                match decide(&p, attempt, retries, jitter) {
+                    Decision::Done => prop_assert!(!matches!(status, 429 | 500 | 502 | 503 | 504)),
+                    Decision::GiveUp { .. } => prop_assert!(retries >= p.max_retries),
+                    Decision::Retry { wait, kind } => {
+                        prop_assert!(retries < p.max_retries);
+                        let cap = match kind {
+                            RetryKind::Throttled => p.max_retry_after.max(p.max_throttle_backoff.mul_f64(1.1)),
+                            RetryKind::Transient => p.max_backoff,
+                        };
+                        prop_assert!(wait <= cap, "{wait:?} > {cap:?}");
+                    }
+                }
+            }
+        }
+    }
 }
