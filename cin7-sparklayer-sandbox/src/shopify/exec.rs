@@ -7,6 +7,7 @@ use graphql_parser::query::{
 };
 use serde_json::{Map, Value, json};
 
+use super::model::FakeCustomer;
 use super::store::Store;
 
 type Doc<'a> = Document<'a, String>;
@@ -81,6 +82,22 @@ pub(crate) fn prepare<'a>(
 }
 
 impl Prepared<'_> {
+    /// Names of the top-level fields (e.g. `metafieldsSet` once per call).
+    pub(crate) fn field_names(&self) -> Vec<String> {
+        self.doc
+            .definitions
+            .iter()
+            .filter_map(|d| match d {
+                Definition::Operation(OperationDefinition::Query(q)) => Some(&q.selection_set),
+                Definition::Operation(OperationDefinition::Mutation(m)) => Some(&m.selection_set),
+                Definition::Operation(OperationDefinition::SelectionSet(s)) => Some(s),
+                _ => None,
+            })
+            .flat_map(|s| fields(s).unwrap_or_default())
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
     /// Runs the operation. `Ok((data, actual cost))`, or the errors of a document Shopify
     /// would refuse as a whole (unknown field, bad argument).
     pub(crate) fn run(&self, store: &mut Store) -> Result<(Value, f64), Vec<Value>> {
@@ -154,15 +171,12 @@ impl Prepared<'_> {
         args: &Map<String, Value>,
     ) -> Value {
         let arg = |name: &str| args.get(name).cloned().unwrap_or(Value::Null);
-        let customer = |store: &Store, c: Option<&super::model::FakeCustomer>| {
-            let _ = store;
-            c.map(super::model::FakeCustomer::to_graphql)
-                .unwrap_or(Value::Null)
-        };
+        let customer =
+            |c: Option<&FakeCustomer>| c.map(FakeCustomer::to_graphql).unwrap_or(Value::Null);
         match f.name.as_str() {
             "shop" => store.shop(),
-            "customer" => customer(store, store.get(arg("id").as_str().unwrap_or_default())),
-            "node" => customer(store, store.get(arg("id").as_str().unwrap_or_default())),
+            "customer" => customer(store.get(arg("id").as_str().unwrap_or_default())),
+            "node" => customer(store.get(arg("id").as_str().unwrap_or_default())),
             "customerByIdentifier" => {
                 let ident = arg("identifier");
                 let found = if let Some(e) = ident["emailAddress"].as_str() {
@@ -172,7 +186,7 @@ impl Prepared<'_> {
                 } else {
                     None
                 };
-                customer(store, found)
+                customer(found)
             }
             "customers" => {
                 let q = arg("query");
@@ -193,7 +207,7 @@ impl Prepared<'_> {
                         }),
                         None => true,
                     })
-                    .map(super::model::FakeCustomer::to_graphql)
+                    .map(FakeCustomer::to_graphql)
                     .collect();
                 json!({ "__conn": nodes })
             }

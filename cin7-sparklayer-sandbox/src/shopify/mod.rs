@@ -15,6 +15,7 @@ mod model;
 mod store;
 #[cfg(test)]
 mod tests;
+mod validate;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -90,7 +91,7 @@ pub struct FakeShopifyStats {
     pub unauthorized: u64,
     /// Sum of `actualQueryCost`.
     pub cost_points: f64,
-    /// Mutation fields run, by name (e.g. how many `metafieldsSet` calls).
+    /// Mutation fields run (each alias counts once).
     pub mutation_fields: u64,
     /// `metafieldsSet` calls.
     pub metafields_set_calls: u64,
@@ -318,7 +319,10 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         Ok((data, actual)) => {
             if prepared.is_mutation {
                 stats.mutations += 1;
-                count_mutation_fields(stats, &query);
+                let names = prepared.field_names();
+                stats.mutation_fields += names.len() as u64;
+                stats.metafields_set_calls +=
+                    names.iter().filter(|n| *n == "metafieldsSet").count() as u64;
             } else {
                 stats.queries += 1;
             }
@@ -334,11 +338,6 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         }
         Err(errors) => answer(&mut inner, None, errors, Some(requested), None),
     }
-}
-
-fn count_mutation_fields(stats: &mut FakeShopifyStats, query: &str) {
-    stats.mutation_fields += query.matches("userErrors").count() as u64;
-    stats.metafields_set_calls += query.matches("metafieldsSet(").count() as u64;
 }
 
 fn answer(
