@@ -42,6 +42,7 @@
 //! # Ok(()) }
 //! ```
 
+mod body;
 mod client;
 mod config;
 mod error;
