@@ -219,3 +219,19 @@ fn from_config_needs_a_token_and_builds_the_url() {
         "http://127.0.0.1:1234/admin/api/2026-10/graphql.json"
     );
 }
+
+#[tokio::test]
+async fn html_instead_of_json_is_a_protocol_error_and_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("<html><body>Shop unavailable</body></html>"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = client(&server).invite_support().await.unwrap_err();
+    assert!(matches!(e, PortError::Protocol { .. }), "{e:?}");
+    assert!(!e.is_retryable());
+}

@@ -369,3 +369,26 @@ async fn a_revoke_writes_no_fields() {
     let fields: Vec<String> = sent(&server).await.into_iter().map(|(_, f, _)| f).collect();
     assert_eq!(fields, vec!["tagsRemove", "metafieldsDelete"]);
 }
+
+#[tokio::test]
+async fn a_document_refused_as_a_whole_fails_each_of_its_records() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({
+            "errors": [{ "message": "Field 'customerSet' doesn't exist on type 'Mutation'",
+                         "extensions": { "code": "undefinedField" } }] })))
+        .mount(&server)
+        .await;
+    let out = client(&server)
+        .write_customers(&[new_write(0), new_write(1)])
+        .await;
+    assert_eq!(out.len(), 2);
+    for r in out {
+        let e = r.unwrap_err();
+        assert!(
+            matches!(e, cin7_sparklayer_core::PortError::Protocol { .. }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("doesn't exist"));
+    }
+}
