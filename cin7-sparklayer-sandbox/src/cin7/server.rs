@@ -148,6 +148,7 @@ async fn handle(
             json!({"Total": total, "Page": q.page(), "Products": rows})
         }
     };
+    drop(store);
     axum::Json::<Value>(body).into_response()
 }
 

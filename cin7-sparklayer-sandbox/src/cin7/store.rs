@@ -106,8 +106,12 @@ impl Table {
         let mut value = std::mem::take(&mut self.rows[i].value);
         change(&mut value);
         stamp(&mut value, now);
-        self.rows[i] = Row::new(value);
-        self.reindex();
+        let row = Row::new(value);
+        let moved = row.key != self.rows[i].key;
+        self.rows[i] = row;
+        if moved {
+            self.reindex();
+        }
         true
     }
 
