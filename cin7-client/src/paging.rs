@@ -4,6 +4,10 @@
 //! shorter than `Limit` never ends it on its own: Cin7 caps customer pages at 100 whatever
 //! `Limit` says. A page that repeats the previous one (same IDs) ends the stream with a paging
 //! error instead of looping forever.
+//!
+//! Cin7 does not document its page order: a record modified during a walk can move between
+//! pages. The walk does not de-duplicate (that would make memory grow with the account); the
+//! E4 overlap of incremental runs and the daily full run pick up anything a walk missed.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
