@@ -31,6 +31,7 @@
 mod client;
 mod document;
 mod error;
+mod invites;
 mod reads;
 pub mod retry;
 mod sink;

@@ -343,4 +343,22 @@ mod tests {
         );
         assert_eq!(b.maximum(), Some(1000.0));
     }
+
+    #[test]
+    fn answers_do_not_forget_documents_still_in_flight() {
+        let now = Instant::now();
+        let mut b = CostBucket::default();
+        b.observe(&status(1000.0), now);
+        b.reserve(300.0, now);
+        b.reserve(300.0, now);
+        // The first answer reports 700 left: the second document (300) is still coming.
+        b.settle(300.0, Some(&status(700.0)), now);
+        assert_eq!(b.available_at(now), Some(400.0));
+        // An answer without a bucket (a 503) only releases its reservation.
+        b.settle(300.0, None, now);
+        assert_eq!(b.available_at(now), Some(400.0));
+        b.reserve(100.0, now);
+        b.settle(100.0, Some(&status(900.0)), now);
+        assert_eq!(b.available_at(now), Some(900.0));
+    }
 }

@@ -5,13 +5,10 @@ use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::ports::{
     CustomerSink, CustomerWrite, InviteSupport, RemoteCustomer, RequestCounts, WriteOutcome,
 };
-use serde_json::Value;
 
 use crate::client::ShopifyClient;
-use crate::document::{DocBuilder, MUTATION_COST, OpKind};
 use crate::error::rejected;
-use crate::wire::user_errors;
-use crate::{reads, writes};
+use crate::{invites, reads, writes};
 
 #[async_trait]
 impl CustomerSink for ShopifyClient {
@@ -48,32 +45,16 @@ impl CustomerSink for ShopifyClient {
 
     /// `customerSendAccountInviteEmail(customerId:)` (C13).
     async fn send_invite(&self, shopify_id: &str) -> Result<(), PortError> {
-        let mut b = DocBuilder::new(OpKind::Mutation, "CustomerInvite");
-        let v = b.var("id".into(), "ID!", Value::from(shopify_id));
-        b.field(
-            format!(
-                "invite: customerSendAccountInviteEmail(customerId: {v}) {{ customer {{ id state }} userErrors {{ code field message }} }}"
-            ),
-            MUTATION_COST,
-        );
-        let answer = self.transport.execute(&b.build()).await?;
-        let payload = answer.get("invite");
-        let errors = user_errors(payload);
-        if let Some(e) = errors.first() {
-            return Err(rejected(
-                e.code.as_ref().map(|c| c.to_lowercase()),
-                e.field_path(),
-                e.message.clone(),
-            ));
-        }
-        if payload.is_null() {
-            let message = answer
-                .error_for("invite")
-                .map(|e| e.message.clone())
-                .unwrap_or_else(|| "the invite came back empty".into());
-            return Err(rejected(None, None, message));
-        }
-        Ok(())
+        let ids = [shopify_id.to_owned()];
+        invites::send_invites(&self.transport, &ids, 1)
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(rejected(None, None, "no invite result".into())))
+    }
+
+    /// Several invites, aliased into documents of up to 25 (C13); one result per ID, in order.
+    async fn send_invites(&self, shopify_ids: &[String]) -> Vec<Result<(), PortError>> {
+        invites::send_invites(&self.transport, shopify_ids, self.mutations_per_document()).await
     }
 
     /// Reads (queries) and writes (documents with a mutation); throttled and other retries apart.

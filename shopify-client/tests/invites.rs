@@ -3,7 +3,7 @@
 mod common;
 
 use cin7_sparklayer_core::ports::CustomerSink;
-use common::{assert_documents_valid, client, gql, ok};
+use common::{assert_documents_valid, client, gql, index, ok, scripted};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer};
@@ -13,7 +13,7 @@ async fn invite_sends_customer_send_account_invite_email() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(body_string_contains("customerSendAccountInviteEmail"))
-        .respond_with(ok(json!({ "invite": {
+        .respond_with(ok(json!({ "i0": {
             "customer": { "id": "gid://shopify/Customer/1", "state": "INVITED" }, "userErrors": [] } })))
         .expect(1)
         .mount(&server)
@@ -21,7 +21,7 @@ async fn invite_sends_customer_send_account_invite_email() {
     let c = client(&server);
     c.send_invite("gid://shopify/Customer/1").await.unwrap();
     let (_, vars) = gql(&server.received_requests().await.unwrap()[0]);
-    assert_eq!(vars["id"], "gid://shopify/Customer/1");
+    assert_eq!(vars["id0"], "gid://shopify/Customer/1");
     assert_eq!(c.request_counts().writes, 1);
     assert_documents_valid(&server).await;
 }
@@ -30,7 +30,7 @@ async fn invite_sends_customer_send_account_invite_email() {
 async fn a_refused_invite_is_a_record_failure_with_shopifys_message() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ok(json!({ "invite": { "customer": null, "userErrors": [
+        .respond_with(ok(json!({ "i0": { "customer": null, "userErrors": [
             { "code": "INVALID", "field": ["customerId"], "message": "Customer account is already enabled" } ] } })))
         .mount(&server)
         .await;
@@ -41,4 +41,38 @@ async fn a_refused_invite_is_a_record_failure_with_shopifys_message() {
     assert_eq!(e.code(), Some("invalid"));
     assert!(e.to_string().contains("already enabled"));
     assert!(!e.is_fatal());
+}
+
+#[tokio::test]
+async fn several_invites_share_one_document_and_fail_alone() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(scripted(|alias, _, vars| {
+            let id = vars[&format!("id{}", index(alias))].clone();
+            if index(alias) == 1 {
+                json!({ "customer": null, "userErrors": [
+                    { "code": "INVALID", "field": ["customerId"], "message": "Customer does not exist" } ] })
+            } else {
+                json!({ "customer": { "id": id, "state": "INVITED" }, "userErrors": [] })
+            }
+        }))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ids: Vec<String> = (1..=3)
+        .map(|n| format!("gid://shopify/Customer/{n}"))
+        .collect();
+    let c = client(&server);
+    let out = c.send_invites(&ids).await;
+    assert!(out[0].is_ok());
+    assert!(
+        out[1]
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist")
+    );
+    assert!(out[2].is_ok());
+    assert_eq!(c.request_counts().writes, 1);
+    assert_documents_valid(&server).await;
 }

@@ -56,5 +56,11 @@ async fn every_operation_the_client_sends_is_valid() {
     let out = c.write_customers(&[new_write(0), update, revoke]).await;
     assert!(out.iter().all(Result::is_ok), "{out:?}");
     let _ = c.send_invite("gid://shopify/Customer/0").await;
+    let _ = c
+        .send_invites(&[
+            "gid://shopify/Customer/0".into(),
+            "gid://shopify/Customer/1".into(),
+        ])
+        .await;
     assert_documents_valid(&server).await;
 }
