@@ -113,15 +113,15 @@ where
 }
 
 /// Ends a stream after its first error (the [`RecordStream`] contract), for chained walks.
+/// The flag is checked before polling again, so no request follows the error.
 pub(crate) fn stop_after_error<T: Send + 'static>(s: RecordStream<T>) -> RecordStream<T> {
-    s.scan(false, |failed, item| {
-        let out = if *failed {
-            None
-        } else {
-            *failed = item.is_err();
-            Some(item)
-        };
-        futures::future::ready(out)
+    stream::unfold((s, false), |(mut s, failed)| async move {
+        if failed {
+            return None;
+        }
+        let item = s.next().await?;
+        let failed = item.is_err();
+        Some((item, (s, failed)))
     })
     .boxed()
 }

@@ -245,3 +245,31 @@ async fn a_malformed_record_is_reported_and_the_page_goes_on() {
     assert_eq!(bad[2].id.as_deref(), Some("c-4"));
     assert_eq!(bad[2].field.as_deref(), Some("CustomerList[4].Contacts"));
 }
+
+#[tokio::test]
+async fn ids_scope_ends_after_the_first_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path_regex("customer$"))
+        .and(query_param("ID", "c-1"))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex("customer$"))
+        .and(query_param("ID", "c-2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(customer_page(Some(1), customers(2, 1))),
+        )
+        .expect(0)
+        .mount(&server)
+        .await;
+    use futures::StreamExt;
+    let items: Vec<_> = client(&server)
+        .customers(FetchScope::Ids(vec!["c-1".into(), "c-2".into()]))
+        .collect()
+        .await;
+    assert_eq!(items.len(), 1);
+    assert!(matches!(items[0], Err(PortError::Unauthenticated { .. })));
+}
