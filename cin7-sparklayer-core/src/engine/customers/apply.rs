@@ -1,0 +1,198 @@
+//! Applying the customers plan: batched writes, per-record state saves (E3, E5), invites (C13).
+
+use std::collections::HashMap;
+
+use crate::error::RunError;
+use crate::plan::{link_after_revoke, link_after_write};
+use crate::ports::{AccountState, CustomerLink, CustomerWrite, InviteSupport};
+use crate::report::{RecordKind, RunReport};
+
+use super::super::fatal;
+use super::{CustomersPass, PendingWrite};
+
+impl CustomersPass<'_> {
+    /// Writes the planned customers in batches, saving each link as its write succeeds, then
+    /// sends the invites that are due (new customers, and linked ones still without one).
+    pub(super) async fn apply(
+        &self,
+        pending: Vec<PendingWrite>,
+        unchanged_invites: Vec<(CustomerLink, AccountState)>,
+        links: HashMap<String, CustomerLink>,
+        invite_support: Option<InviteSupport>,
+        report: &mut RunReport,
+    ) -> Result<(), RunError> {
+        let ports = &self.engine.ports;
+        let settings = &self.engine.settings;
+        self.options
+            .progress
+            .phase("customer writes", Some(pending.len() as u64));
+        let mut links = links;
+        for batch in pending.chunks(settings.write_batch.max(1)) {
+            if self.options.should_stop() {
+                report.interrupted = true;
+                break;
+            }
+            let writes: Vec<CustomerWrite> = batch.iter().map(|p| p.write.clone()).collect();
+            let results = ports.shopify.write_customers(&writes).await;
+            let mut to_invite: Vec<CustomerLink> = Vec::new();
+            for (p, result) in batch.iter().zip(results) {
+                let id = p.write.cin7_id.clone();
+                match result {
+                    Ok(out) => {
+                        for w in &out.warnings {
+                            report.warn(&id, &w.reason, Some(w.message.clone()));
+                        }
+                        let new_link = match &p.desired {
+                            Some(d) => {
+                                let phone_refused = out.warnings.iter().any(|w| {
+                                    w.reason == "phone_taken" || w.reason == "invalid_phone"
+                                });
+                                link_after_write(d, &out.shopify_id, links.get(&id), phone_refused)
+                            }
+                            None => match links.get(&id) {
+                                Some(l) => link_after_revoke(l),
+                                None => continue,
+                            },
+                        };
+                        self.save_link(&new_link).await?;
+                        report.count_customer(match (&p.desired, p.created) {
+                            (None, _) => "revoke",
+                            (Some(_), true) => "create",
+                            (Some(_), false) => "update",
+                        });
+                        if p.desired.is_some() {
+                            let state = if p.created && out.account_state == AccountState::Unknown {
+                                AccountState::Disabled
+                            } else {
+                                out.account_state
+                            };
+                            if let Some(link) = self
+                                .settle_invite(
+                                    new_link.clone(),
+                                    state,
+                                    invite_support,
+                                    p.created,
+                                    report,
+                                )
+                                .await?
+                            {
+                                to_invite.push(link);
+                            }
+                        }
+                        links.insert(id, new_link);
+                    }
+                    Err(e) => {
+                        let e = fatal("writing Shopify customers", e)?;
+                        report.count_customer("failed");
+                        let step = if p.desired.is_none() {
+                            "revoke"
+                        } else if p.created {
+                            "create"
+                        } else {
+                            "update"
+                        };
+                        report.fail(RecordKind::Customer, &id, step, &e);
+                    }
+                }
+            }
+            self.send_invites(to_invite, report).await?;
+            self.options.progress.advance(batch.len() as u64);
+        }
+        let mut to_invite = Vec::new();
+        for (link, state) in unchanged_invites {
+            if let Some(link) = self
+                .settle_invite(link, state, invite_support, false, report)
+                .await?
+            {
+                to_invite.push(link);
+            }
+        }
+        for chunk in to_invite.chunks(settings.write_batch.max(1)) {
+            if self.options.should_stop() {
+                report.interrupted = true;
+                break;
+            }
+            self.send_invites(chunk.to_vec(), report).await?;
+        }
+        Ok(())
+    }
+
+    /// C13: sends the invites of one batch in one call, recording each as sent once it is.
+    async fn send_invites(
+        &self,
+        links: Vec<CustomerLink>,
+        report: &mut RunReport,
+    ) -> Result<(), RunError> {
+        if links.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = links.iter().map(|l| l.shopify_id.clone()).collect();
+        let results = self.engine.ports.shopify.send_invites(&ids).await;
+        for (mut link, result) in links.into_iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    link.invite_sent = true;
+                    self.save_link(&link).await?;
+                    report.count_invite("sent");
+                }
+                Err(e) => {
+                    let e = fatal("sending an account invite", e)?;
+                    report.fail(RecordKind::Customer, &link.cin7_id, "invite", &e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn save_link(&self, link: &CustomerLink) -> Result<(), RunError> {
+        self.engine
+            .ports
+            .state
+            .save_customer_link(link)
+            .await
+            .map_err(|source| RunError::Port {
+                step: "saving a customer link",
+                source,
+            })
+    }
+
+    /// C13: decides a customer's invite. Returns the link when an invite is to be sent; settles
+    /// (records as done) a link whose customer Shopify says was already invited or has an account.
+    async fn settle_invite(
+        &self,
+        mut link: CustomerLink,
+        state: AccountState,
+        support: Option<InviteSupport>,
+        created: bool,
+        report: &mut RunReport,
+    ) -> Result<Option<CustomerLink>, RunError> {
+        if link.invite_sent {
+            return Ok(None);
+        }
+        match support {
+            None => return Ok(None),
+            Some(InviteSupport::NotApplicable) => {
+                if created {
+                    report.count_invite("invite_not_applicable");
+                    report.warn(
+                        &link.cin7_id,
+                        "invite_not_applicable",
+                        Some("the shop uses new customer accounts".into()),
+                    );
+                }
+                return Ok(None);
+            }
+            Some(InviteSupport::Classic) => {}
+        }
+        match state {
+            AccountState::Disabled => Ok(Some(link)),
+            AccountState::Invited | AccountState::Enabled | AccountState::Declined => {
+                link.invite_sent = true;
+                self.save_link(&link).await?;
+                report.count_invite("already_invited");
+                Ok(None)
+            }
+            AccountState::Unknown => Ok(None),
+        }
+    }
+}
