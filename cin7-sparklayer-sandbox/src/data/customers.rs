@@ -42,9 +42,10 @@ pub enum CustomerCase {
     DuplicateEmail,
     /// C4: `Phone` does not parse, `MobilePhone` null → no phone, `invalid_phone`.
     PhoneInvalid,
-    /// C4: `Phone` invalid, `MobilePhone` valid → the mobile is used.
+    /// C4: `Phone` invalid, `MobilePhone` valid → the mobile is used. Every customer of this
+    /// case has the same mobile, so all but the first exercise `phone_taken`.
     PhoneMobileOnly,
-    /// C4: a phone already in `+44 …` form on a UK address.
+    /// C4: a phone already in `+44 …` form on a UK address (shared like the case above).
     PhoneWithCountry,
     /// C4: a one-word contact name → empty last name.
     OneWordName,
