@@ -1,0 +1,293 @@
+//! The daemon (SPEC §6, E4): scheduled and webhook-driven sync, `/healthz` and `/metrics`.
+//!
+//! One worker task runs every sync, so two runs never overlap:
+//! - **Schedule** ([`Schedule`]): a run at start ([`ModeRequest::Auto`](crate::ModeRequest::Auto): incremental when a
+//!   successful run is recorded, else full), then an incremental run every
+//!   `schedule.interval`, and a full reconcile when the last one is `full_every` (24 h) old.
+//!   A run still going when the next is due delays it.
+//! - **Webhooks**: `POST /webhooks/cin7` with `Authorization: Bearer <daemon.webhook_token>`
+//!   (constant-time compare; 401 otherwise) queues the customer and product IDs of
+//!   `Customer/Updated` and `Product/Updated` deliveries, de-duplicated, and answers 200 at
+//!   once. The worker waits `debounce` after the oldest queued ID (so a burst becomes one run),
+//!   then runs [`ModeRequest::Records`](crate::ModeRequest::Records) for at most `max_records_per_run` IDs, between
+//!   scheduled runs. Malformed bodies (400), unknown events (422) and bodies over `body_limit`
+//!   (413) are refused with a log line; they never reach the queue.
+//! - **Health**: `GET /healthz` is 200 with the last run's time and outcome ([`Health`]), 503
+//!   when the last run could not start. `GET /metrics` is Prometheus text.
+//! - **Shutdown**: when the future given to [`Daemon::serve`] completes, the listener stops
+//!   taking connections, the run in flight is told to stop after the record it is writing
+//!   (its state is written and the run is recorded as interrupted), and `serve` returns.
+//!
+//! Records runs must not move the incremental cursor; [`engine_for_daemon`] wraps the state
+//! store in a [`CursorGuard`] for that.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use cin7_sparklayer::daemon::Daemon;
+//! let config = cin7_sparklayer::load_config("sync.toml".as_ref())?;
+//! let daemon = Daemon::from_config(&config)?;
+//! daemon.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+
+mod cursor;
+mod http;
+mod queue;
+mod schedule;
+mod status;
+mod worker;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cin7_sparklayer_core::engine::{EngineSettings, SyncEngine};
+use cin7_sparklayer_core::{Config, ConfigError, Secret};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+pub use cursor::CursorGuard;
+pub use schedule::{RETRY_AFTER_ERROR, RunOutcome, Schedule, ScheduledRun};
+pub use status::{Health, LastRun, Outcome, RunningRun, Status};
+pub use worker::SyncRunner;
+
+use crate::{SetupError, ports_from_config};
+
+/// An error that stops the daemon from starting or serving: one line saying what to fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DaemonError {
+    /// No webhook token is configured (or it is blank).
+    #[error(
+        "daemon.webhook_token is not set: set it in the config file or in CIN7_WEBHOOK_TOKEN (Cin7 webhooks must send it as a bearer token)"
+    )]
+    MissingWebhookToken,
+    /// A setting is invalid.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// The engine could not be built.
+    #[error("{0}")]
+    Setup(#[from] SetupError),
+    /// The listen address could not be bound.
+    #[error(
+        "cannot listen on {addr}: {source} (is another process using it? change daemon.listen)"
+    )]
+    Listen {
+        /// `daemon.listen`.
+        addr: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The HTTP server failed.
+    #[error("the HTTP server stopped: {0}")]
+    Serve(#[source] std::io::Error),
+    /// The sync worker ended abnormally (a bug).
+    #[error("the sync worker stopped unexpectedly: {0}")]
+    Worker(String),
+}
+
+/// How the daemon runs. [`DaemonSettings::from_config`] fills it from `[schedule]` and `[daemon]`.
+#[derive(Debug, Clone)]
+pub struct DaemonSettings {
+    /// Address to listen on (`daemon.listen`, default `127.0.0.1:8080`).
+    pub listen: String,
+    /// The bearer token webhooks must carry (`daemon.webhook_token` / `CIN7_WEBHOOK_TOKEN`).
+    pub webhook_token: Secret,
+    /// Between scheduled incremental runs (`schedule.interval`, default 6 h).
+    pub interval: Duration,
+    /// A full reconcile when the last one is this old (default 24 h).
+    pub full_every: Duration,
+    /// Wait after the oldest queued webhook ID before its records run (default 3 s).
+    pub debounce: Duration,
+    /// IDs per records run at most (default 250); the rest run next.
+    pub max_records_per_run: usize,
+    /// IDs the queue holds at most (default 50,000); past that it is dropped and an
+    /// incremental catch-up run is done instead.
+    pub max_queue: usize,
+    /// Largest webhook body accepted, in bytes (default 1 MiB; larger gets 413).
+    pub body_limit: usize,
+    /// When the last full run started, if the host knows it; `None` makes the first scheduled
+    /// tick after the start-up run a full run (unless the start-up run is full).
+    pub last_full_run: Option<DateTime<Utc>>,
+}
+
+impl DaemonSettings {
+    /// Default full-reconcile period: a day.
+    pub const FULL_EVERY: Duration = Duration::from_secs(24 * 3600);
+
+    /// Settings from a validated configuration, with the defaults above.
+    ///
+    /// # Errors
+    /// [`DaemonError::MissingWebhookToken`] when no non-blank token is configured;
+    /// [`DaemonError::Config`] when `schedule.interval` is invalid.
+    pub fn from_config(config: &Config) -> Result<Self, DaemonError> {
+        let token = config
+            .daemon
+            .webhook_token
+            .clone()
+            .filter(|t| !t.is_blank())
+            .ok_or(DaemonError::MissingWebhookToken)?;
+        Ok(Self {
+            listen: config.daemon.listen.clone(),
+            webhook_token: token,
+            interval: config.schedule.interval()?,
+            full_every: Self::FULL_EVERY,
+            debounce: Duration::from_secs(3),
+            max_records_per_run: 250,
+            max_queue: 50_000,
+            body_limit: 1024 * 1024,
+            last_full_run: None,
+        })
+    }
+}
+
+/// The engine the daemon runs: as [`crate::engine_from_config`], with the state store wrapped
+/// in a [`CursorGuard`] so webhook runs do not move the incremental cursor.
+///
+/// # Errors
+/// As [`crate::ports_from_config`].
+pub fn engine_for_daemon(config: &Config) -> Result<SyncEngine, SetupError> {
+    let mut ports = ports_from_config(config)?;
+    ports.state = Arc::new(CursorGuard::new(ports.state));
+    Ok(SyncEngine::new(ports, EngineSettings::from_config(config)))
+}
+
+/// The daemon: a sync worker plus the HTTP listener. Build it, then [`Daemon::serve`] it.
+#[derive(Debug)]
+pub struct Daemon<R = SyncEngine> {
+    runner: Arc<R>,
+    settings: DaemonSettings,
+    queue: Arc<queue::WorkQueue>,
+    status: Arc<Status>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Daemon<SyncEngine> {
+    /// The daemon for a validated configuration ([`engine_for_daemon`], [`DaemonSettings::from_config`]).
+    ///
+    /// # Errors
+    /// [`DaemonError`]: a missing webhook token, an invalid interval, a client or state problem.
+    pub fn from_config(config: &Config) -> Result<Self, DaemonError> {
+        let settings = DaemonSettings::from_config(config)?;
+        Self::new(engine_for_daemon(config)?, settings)
+    }
+}
+
+impl<R: SyncRunner> Daemon<R> {
+    /// A daemon running `runner` with `settings`.
+    ///
+    /// # Errors
+    /// [`DaemonError::MissingWebhookToken`] when the token is blank.
+    pub fn new(runner: R, settings: DaemonSettings) -> Result<Self, DaemonError> {
+        if settings.webhook_token.is_blank() {
+            return Err(DaemonError::MissingWebhookToken);
+        }
+        Ok(Self {
+            runner: Arc::new(runner),
+            queue: Arc::new(queue::WorkQueue::new(settings.max_queue)),
+            status: Arc::new(Status::default()),
+            stop: Arc::new(AtomicBool::new(false)),
+            settings,
+        })
+    }
+
+    /// The daemon's settings.
+    pub fn settings(&self) -> &DaemonSettings {
+        &self.settings
+    }
+
+    /// The live status (what `/healthz` and `/metrics` show, the last report, a run counter).
+    pub fn status(&self) -> Arc<Status> {
+        self.status.clone()
+    }
+
+    /// The current `/healthz` body.
+    pub fn health(&self) -> Health {
+        self.status.health(self.queue.lengths())
+    }
+
+    /// The HTTP routes (`/webhooks/cin7`, `/healthz`, `/metrics`) over this daemon's queue and
+    /// status. [`Daemon::serve_on`] serves them; tests can drive them alone.
+    pub fn router(&self) -> axum::Router {
+        http::router(http::AppState {
+            token: self.settings.webhook_token.clone(),
+            queue: self.queue.clone(),
+            status: self.status.clone(),
+            body_limit: self.settings.body_limit,
+        })
+    }
+
+    /// Binds `listen` and serves until `shutdown` completes; see [`Daemon::serve_on`].
+    ///
+    /// # Errors
+    /// [`DaemonError::Listen`] when the address cannot be bound; else as [`Daemon::serve_on`].
+    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), DaemonError> {
+        let listener = TcpListener::bind(&self.settings.listen)
+            .await
+            .map_err(|source| DaemonError::Listen {
+                addr: self.settings.listen.clone(),
+                source,
+            })?;
+        self.serve_on(listener, shutdown).await
+    }
+
+    /// Serves on `listener` and runs the worker until `shutdown` completes. Then: stop taking
+    /// connections, set the run's stop flag (the record in flight finishes and is written),
+    /// wait for the worker and return.
+    ///
+    /// # Errors
+    /// [`DaemonError::Serve`] when the server fails; [`DaemonError::Worker`] when the worker
+    /// panicked (a bug).
+    pub async fn serve_on(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), DaemonError> {
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "daemon listening: POST /webhooks/cin7, GET /healthz, GET /metrics");
+        }
+        let (tx, rx) = watch::channel(false);
+        let now = Instant::now();
+        let last_full = self.settings.last_full_run.and_then(|at| {
+            let age = (Utc::now() - at).to_std().unwrap_or_default();
+            now.checked_sub(age)
+        });
+        let worker = worker::Worker {
+            runner: self.runner.clone(),
+            schedule: Schedule::new(self.settings.interval, self.settings.full_every)
+                .with_last_full(last_full),
+            queue: self.queue.clone(),
+            status: self.status.clone(),
+            stop: self.stop.clone(),
+            debounce: self.settings.debounce,
+            interval: self.settings.interval,
+            max_records: self.settings.max_records_per_run.max(1),
+            records_hold: None,
+            records_failures: 0,
+        };
+        let worker = tokio::spawn(worker.run(rx.clone()));
+        let mut server_rx = rx;
+        let server = axum::serve(listener, self.router()).with_graceful_shutdown(async move {
+            let _ = server_rx.wait_for(|stop| *stop).await;
+        });
+        let server = tokio::spawn(async move { server.await });
+        shutdown.await;
+        tracing::info!("shutting down: no new work; the run in flight stops after its record");
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = tx.send(true);
+        let served = server.await;
+        let worked = worker.await;
+        match served {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(DaemonError::Serve(e)),
+            Err(e) => return Err(DaemonError::Worker(format!("HTTP task: {e}"))),
+        }
+        worked.map_err(|e| DaemonError::Worker(e.to_string()))?;
+        tracing::info!("daemon stopped");
+        Ok(())
+    }
+}
