@@ -276,14 +276,14 @@ impl Transport {
                 status: status.as_u16(),
             }));
         }
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64);
         if status == StatusCode::TOO_MANY_REQUESTS {
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .map(Duration::from_secs_f64);
             return Err(Failure::Retryable(
                 Attempt::Throttled {
                     requested: doc.cost,
@@ -326,13 +326,14 @@ impl Transport {
         })?;
         let cost = envelope.extensions.as_ref().and_then(|e| e.cost);
         *reported = cost.and_then(|c| c.throttle_status);
-        self.interpret(envelope, cost, doc)
+        self.interpret(envelope, cost, retry_after, doc)
     }
 
     fn interpret(
         &self,
         envelope: Envelope,
         cost: Option<QueryCost>,
+        header_retry_after: Option<Duration>,
         doc: &Document,
     ) -> Result<Answer, Failure> {
         let actual_cost = cost.and_then(|c| c.actual_query_cost);
@@ -353,7 +354,7 @@ impl Transport {
                 Attempt::Throttled {
                     requested,
                     status: cost.and_then(|c| c.throttle_status),
-                    retry_after: None,
+                    retry_after: header_retry_after,
                 },
                 ShopifyError::Throttled {
                     attempts: 0,
