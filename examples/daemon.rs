@@ -1,6 +1,93 @@
-//! `daemon --config sync.toml`: placeholder until issue 8 lands.
+//! `daemon --config sync.toml`: scheduled and webhook-driven sync with `/healthz` and
+//! `/metrics` (SPEC §6, issue 8). See [`cin7_sparklayer::daemon`] for what it does.
+//!
+//! SIGTERM or Ctrl-C: stop taking work, let the run in flight finish the record it is writing
+//! (state is written, the run is recorded as interrupted), exit 0. A problem the user can fix
+//! (bad config, no webhook token, the port in use) is one line on stderr and exit 1.
+//! Logs go to stderr through `tracing` (`RUST_LOG`, default `info`).
 
-fn main() {
-    eprintln!("the daemon is not built yet (issue 8)");
-    std::process::exit(1);
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cin7_sparklayer::daemon::Daemon;
+use cin7_sparklayer::load_config;
+use clap::Parser;
+
+/// Keeps Shopify and SparkLayer in step with Cin7 Core: runs on a schedule and on Cin7 webhooks.
+#[derive(Debug, Parser)]
+#[command(name = "daemon", version)]
+struct Args {
+    /// The TOML configuration (SPEC §6). Secrets may come from the environment instead.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+}
+
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let config = load_config(&args.config).map_err(|e| e.to_string())?;
+    let daemon = Daemon::from_config(&config).map_err(|e| e.to_string())?;
+    daemon
+        .serve(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logs();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
 }

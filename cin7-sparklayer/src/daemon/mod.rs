@@ -200,14 +200,12 @@ impl<R: SyncRunner> Daemon<R> {
         &self.settings
     }
 
-    /// The live status (what `/healthz` and `/metrics` show, the last report, a run counter).
-    pub fn status(&self) -> Arc<Status> {
-        self.status.clone()
-    }
-
-    /// The current `/healthz` body.
-    pub fn health(&self) -> Health {
-        self.status.health(self.queue.lengths())
+    /// A handle on the running daemon: status, health, and a way to queue IDs by hand.
+    pub fn handle(&self) -> DaemonHandle {
+        DaemonHandle {
+            queue: self.queue.clone(),
+            status: self.status.clone(),
+        }
     }
 
     /// The HTTP routes (`/webhooks/cin7`, `/healthz`, `/metrics`) over this daemon's queue and
@@ -250,6 +248,26 @@ impl<R: SyncRunner> Daemon<R> {
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(%addr, "daemon listening: POST /webhooks/cin7, GET /healthz, GET /metrics");
         }
+        self.drive(Some(listener), shutdown).await
+    }
+
+    /// Runs only the worker (schedule and queued webhook IDs) until `shutdown` completes, for
+    /// hosts that serve [`Daemon::router`] in their own server. Shutdown as [`Daemon::serve_on`].
+    ///
+    /// # Errors
+    /// [`DaemonError::Worker`] when the worker panicked (a bug).
+    pub async fn run_worker(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), DaemonError> {
+        self.drive(None, shutdown).await
+    }
+
+    async fn drive(
+        self,
+        listener: Option<TcpListener>,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), DaemonError> {
         let (tx, rx) = watch::channel(false);
         let now = Instant::now();
         let last_full = self.settings.last_full_run.and_then(|at| {
@@ -268,26 +286,70 @@ impl<R: SyncRunner> Daemon<R> {
             max_records: self.settings.max_records_per_run.max(1),
             records_hold: None,
             records_failures: 0,
+            last_was_records: false,
         };
         let worker = tokio::spawn(worker.run(rx.clone()));
-        let mut server_rx = rx;
-        let server = axum::serve(listener, self.router()).with_graceful_shutdown(async move {
-            let _ = server_rx.wait_for(|stop| *stop).await;
+        let server = listener.map(|listener| {
+            let mut server_rx = rx;
+            let server = axum::serve(listener, self.router()).with_graceful_shutdown(async move {
+                let _ = server_rx.wait_for(|stop| *stop).await;
+            });
+            tokio::spawn(async move { server.await })
         });
-        let server = tokio::spawn(async move { server.await });
         shutdown.await;
         tracing::info!("shutting down: no new work; the run in flight stops after its record");
         self.stop.store(true, Ordering::SeqCst);
         let _ = tx.send(true);
-        let served = server.await;
-        let worked = worker.await;
-        match served {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(DaemonError::Serve(e)),
-            Err(e) => return Err(DaemonError::Worker(format!("HTTP task: {e}"))),
+        if let Some(server) = server {
+            match server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(DaemonError::Serve(e)),
+                Err(e) => return Err(DaemonError::Worker(format!("HTTP task: {e}"))),
+            }
         }
-        worked.map_err(|e| DaemonError::Worker(e.to_string()))?;
+        worker
+            .await
+            .map_err(|e| DaemonError::Worker(e.to_string()))?;
         tracing::info!("daemon stopped");
         Ok(())
+    }
+}
+
+/// A cheap, cloneable handle on a daemon: its status and its webhook queue.
+#[derive(Debug, Clone)]
+pub struct DaemonHandle {
+    queue: Arc<queue::WorkQueue>,
+    status: Arc<Status>,
+}
+
+impl DaemonHandle {
+    /// The live status (what `/healthz` and `/metrics` show, the last report, a run counter).
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// The current `/healthz` body.
+    pub fn health(&self) -> Health {
+        self.status.health(self.queue.lengths())
+    }
+
+    /// The current `/metrics` text.
+    pub fn metrics(&self) -> String {
+        self.status.prometheus(self.queue.lengths())
+    }
+
+    /// Queues customer IDs as a `Customer/Updated` webhook would; returns how many were new.
+    pub fn queue_customers(&self, ids: impl IntoIterator<Item = String>) -> usize {
+        self.queue.push(queue::IdKind::Customer, ids)
+    }
+
+    /// Queues product IDs as a `Product/Updated` webhook would; returns how many were new.
+    pub fn queue_products(&self, ids: impl IntoIterator<Item = String>) -> usize {
+        self.queue.push(queue::IdKind::Product, ids)
+    }
+
+    /// Waiting customer and product IDs.
+    pub fn queued(&self) -> (usize, usize) {
+        self.queue.lengths()
     }
 }

@@ -40,6 +40,8 @@ pub(crate) struct Worker<R> {
     /// Webhook runs wait until then after one could not start.
     pub(crate) records_hold: Option<Instant>,
     pub(crate) records_failures: u32,
+    /// Whether the last run was a records run: when both are due, the other kind goes first.
+    pub(crate) last_was_records: bool,
 }
 
 fn mode_name(mode: &ModeRequest) -> &'static str {
@@ -60,23 +62,27 @@ impl<R: SyncRunner> Worker<R> {
             }
             let now = Instant::now();
             if self.queue.take_overflow() {
+                self.last_was_records = false;
                 tracing::warn!("webhook queue overflowed: running an incremental catch-up instead");
                 self.scheduled(ScheduledRun::Incremental, "catch_up").await;
                 continue;
             }
             let (scheduled_at, what) = self.schedule.next(now);
-            if scheduled_at <= now {
-                self.scheduled(what, what.name()).await;
-                continue;
-            }
             let records_at = self
                 .queue
                 .due_at(self.debounce)
                 .map(|at| self.records_hold.map_or(at, |h| at.max(h)));
-            if let Some(at) = records_at
-                && at <= now
-            {
+            let scheduled_due = scheduled_at <= now;
+            let records_due = records_at.is_some_and(|at| at <= now);
+            // Neither kind starves the other: when both are due, the one that did not run last goes.
+            if records_due && (!scheduled_due || !self.last_was_records) {
+                self.last_was_records = true;
                 self.records().await;
+                continue;
+            }
+            if scheduled_due {
+                self.last_was_records = false;
+                self.scheduled(what, what.name()).await;
                 continue;
             }
             let wake = records_at.map_or(scheduled_at, |r| r.min(scheduled_at));
