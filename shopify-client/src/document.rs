@@ -20,6 +20,9 @@ pub(crate) struct Document {
     pub(crate) variables: Map<String, Value>,
     /// Estimated `requestedQueryCost`, used to pace before sending (E7).
     pub(crate) cost: f64,
+    /// Whether running it twice is harmless. A document that is not (invites: a second
+    /// email) is retried only when Shopify surely did not run it (`THROTTLED`, 429).
+    pub(crate) idempotent: bool,
 }
 
 /// Shopify's cost of one mutation field.
@@ -34,6 +37,7 @@ pub(crate) struct DocBuilder {
     fields: Vec<String>,
     variables: Map<String, Value>,
     cost: f64,
+    idempotent: bool,
 }
 
 impl DocBuilder {
@@ -46,7 +50,14 @@ impl DocBuilder {
             fields: Vec::new(),
             variables: Map::new(),
             cost: 0.0,
+            idempotent: true,
         }
+    }
+
+    /// Marks the document as not safe to run twice (see [`Document::idempotent`]).
+    pub(crate) fn not_idempotent(mut self) -> Self {
+        self.idempotent = false;
+        self
     }
 
     /// Declares variable `$name: ty` with `value` and returns `$name`.
@@ -88,6 +99,7 @@ impl DocBuilder {
             query,
             variables: self.variables,
             cost: self.cost.max(1.0),
+            idempotent: self.idempotent,
         }
     }
 }

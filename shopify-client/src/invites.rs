@@ -21,7 +21,8 @@ pub(crate) async fn send_invites(
 ) -> Vec<Result<(), PortError>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(per_doc.max(1)) {
-        let mut b = DocBuilder::new(OpKind::Mutation, "CustomerInvites");
+        // A second invite is a second email: never resent after an ambiguous failure (C13).
+        let mut b = DocBuilder::new(OpKind::Mutation, "CustomerInvites").not_idempotent();
         for (n, id) in chunk.iter().enumerate() {
             let v = b.var(format!("id{n}"), "ID!", Value::from(id.as_str()));
             b.field(

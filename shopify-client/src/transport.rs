@@ -189,7 +189,14 @@ impl Transport {
                 Err(Failure::Retryable(what, e)) => (what, e),
             };
             let (what, error) = failure;
-            match decide(&what, attempt, &self.policy, rand::random::<f64>()) {
+            let ambiguous = matches!(what, Attempt::ServerError(_) | Attempt::Network);
+            let decision = if ambiguous && !doc.idempotent {
+                // Shopify may have run it: the caller reads the state back instead (C13, E5).
+                Decision::GiveUp
+            } else {
+                decide(&what, attempt, &self.policy, rand::random::<f64>())
+            };
+            match decision {
                 Decision::GiveUp => {
                     self.count_final(doc.kind);
                     return Err(with_attempts(error, attempt));

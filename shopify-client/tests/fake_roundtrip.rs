@@ -123,16 +123,22 @@ async fn injected_throttling_and_server_errors_never_surface() {
     let out = c.write_customers(&writes).await;
     assert!(out.iter().all(Result::is_ok), "{out:?}");
     assert_eq!(fake.customers().len(), 30);
+    // Invites: a 503 is not retried (Shopify may have sent the email); the engine retries
+    // on a later run only while the state is still DISABLED. THROTTLED is retried.
     for r in &out {
         let id = &r.as_ref().unwrap().shopify_id;
-        c.send_invite(id).await.unwrap();
+        while fake.customer(id).unwrap().state == "DISABLED" {
+            if let Err(e) = c.send_invite(id).await {
+                assert!(e.is_retryable(), "{e:?}");
+            }
+        }
         assert_eq!(fake.invites_sent(id), 1);
     }
     let stats = fake.stats();
     assert!(stats.throttled > 0 || stats.server_errors > 0, "{stats:?}");
     let counts = c.request_counts();
     assert_eq!(counts.throttled, stats.throttled);
-    assert_eq!(counts.retried, stats.server_errors);
+    assert!(counts.retried <= stats.server_errors);
 }
 
 #[tokio::test]

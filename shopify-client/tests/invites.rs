@@ -76,3 +76,41 @@ async fn several_invites_share_one_document_and_fail_alone() {
     assert_eq!(c.request_counts().writes, 1);
     assert_documents_valid(&server).await;
 }
+
+#[tokio::test]
+async fn an_invite_answered_with_a_server_error_is_not_sent_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .send_invite("gid://shopify/Customer/1")
+        .await
+        .unwrap_err();
+    // Retryable on a later run, after reading the state back (C13, E5).
+    assert!(e.is_retryable(), "{e:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_throttled_invite_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_string(include_str!("fixtures/throttled.json")),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ok(json!({ "i0": {
+            "customer": { "id": "gid://shopify/Customer/1", "state": "INVITED" }, "userErrors": [] } })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    c.send_invite("gid://shopify/Customer/1").await.unwrap();
+    assert_eq!(c.request_counts().throttled, 1);
+}
