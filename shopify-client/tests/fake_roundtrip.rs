@@ -155,3 +155,39 @@ async fn a_wrong_token_is_refused() {
     assert!(e.is_fatal());
     assert_eq!(fake.stats().unauthorized, 1);
 }
+
+#[tokio::test]
+async fn ambiguous_failures_converge_without_duplicates_or_second_invites() {
+    let fake = FakeShopify::start(FakeShopifyOptions {
+        restore_rate: 10_000.0,
+        server_error_after_fraction: 0.25,
+        seed: 3,
+        ..FakeShopifyOptions::default()
+    })
+    .await
+    .unwrap();
+    let c = client_for(&fake);
+    let writes: Vec<_> = (0..20).map(new_write).collect();
+    // Writes are upserts: retried after a 502 that had in fact run, they converge.
+    let out = c.write_customers(&writes).await;
+    assert!(out.iter().all(Result::is_ok), "{out:?}");
+    assert_eq!(fake.customers().len(), 20, "no duplicate customer");
+    for w in &writes {
+        let stored = fake
+            .customer_by_email(&w.fields.as_ref().unwrap().email)
+            .unwrap();
+        assert_eq!(stored.metafields.len(), 7);
+    }
+    // Invites: the engine's loop, reading the state back before trying again.
+    for r in &out {
+        let id = &r.as_ref().unwrap().shopify_id;
+        let mut attempts = 0;
+        while fake.customer(id).unwrap().state == "DISABLED" {
+            attempts += 1;
+            assert!(attempts < 50);
+            let _ = c.send_invite(id).await;
+        }
+        assert_eq!(fake.invites_sent(id), 1, "one email, ever");
+    }
+    assert!(fake.stats().server_errors > 0);
+}

@@ -55,6 +55,9 @@ pub struct FakeShopifyOptions {
     pub throttled_fraction: f64,
     /// Fraction of requests answered HTTP 503 (fault injection).
     pub server_error_fraction: f64,
+    /// Fraction of requests that run and are then answered HTTP 502, so the client cannot
+    /// tell whether they ran (crash safety, E5; invites must not be sent twice, C13).
+    pub server_error_after_fraction: f64,
     /// Seed of the fault injection.
     pub seed: u64,
 }
@@ -69,6 +72,7 @@ impl Default for FakeShopifyOptions {
             restore_rate: 100.0,
             throttled_fraction: 0.0,
             server_error_fraction: 0.0,
+            server_error_after_fraction: 0.0,
             seed: 7,
         }
     }
@@ -85,7 +89,7 @@ pub struct FakeShopifyStats {
     pub mutations: u64,
     /// Answered `THROTTLED` (bucket or injected).
     pub throttled: u64,
-    /// Answered 5xx (injected).
+    /// Answered 5xx (injected, before or after running).
     pub server_errors: u64,
     /// Answered 401.
     pub unauthorized: u64,
@@ -105,6 +109,7 @@ struct Inner {
     stats: FakeShopifyStats,
     throttled_fraction: f64,
     server_error_fraction: f64,
+    server_error_after_fraction: f64,
 }
 
 #[derive(Debug)]
@@ -148,6 +153,7 @@ impl FakeShopify {
                 stats: FakeShopifyStats::default(),
                 throttled_fraction: options.throttled_fraction,
                 server_error_fraction: options.server_error_fraction,
+                server_error_after_fraction: options.server_error_after_fraction,
             }),
             token: options.access_token.clone(),
         });
@@ -249,11 +255,17 @@ impl FakeShopify {
         self.shared.lock().store.classic_accounts = classic;
     }
 
-    /// Changes the injected fault fractions.
-    pub fn set_faults(&self, throttled_fraction: f64, server_error_fraction: f64) {
+    /// Changes the injected fault fractions (`THROTTLED`, 5xx before running, 5xx after).
+    pub fn set_faults(
+        &self,
+        throttled_fraction: f64,
+        server_error_fraction: f64,
+        server_error_after_fraction: f64,
+    ) {
         let mut inner = self.shared.lock();
         inner.throttled_fraction = throttled_fraction;
         inner.server_error_fraction = server_error_fraction;
+        inner.server_error_after_fraction = server_error_after_fraction;
     }
 }
 
@@ -328,6 +340,11 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
             }
             stats.cost_points += actual;
             inner.bucket.take(actual);
+            let after: f64 = inner.rng.random();
+            if after < inner.server_error_after_fraction {
+                inner.stats.server_errors += 1;
+                return (StatusCode::BAD_GATEWAY, "Bad Gateway").into_response();
+            }
             answer(
                 &mut inner,
                 Some(data),
