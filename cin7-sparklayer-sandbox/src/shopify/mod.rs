@@ -112,7 +112,6 @@ struct Inner {
     server_error_after_fraction: f64,
 }
 
-#[derive(Debug)]
 struct Shared {
     inner: Mutex<Inner>,
     token: String,
@@ -121,6 +120,16 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let inner = self.lock();
+        f.debug_struct("Shared")
+            .field("customers", &inner.store.customers.len())
+            .field("stats", &inner.stats)
+            .finish_non_exhaustive()
     }
 }
 
