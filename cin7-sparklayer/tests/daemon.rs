@@ -11,7 +11,7 @@
 //! `cargo test -p cin7-sparklayer --test daemon -- --nocapture` prints the measured figures.
 
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,6 +54,7 @@ struct FakeInner {
     succeeded_once: AtomicBool,
     fail_records: AtomicU32,
     fail_all: AtomicBool,
+    ignore_stop: AtomicBool,
 }
 
 /// Takes `run_for` (in 1 s steps, checking the stop flag) and answers a report whose mode is
@@ -91,10 +92,11 @@ impl Fake {
                 let step = left.min(S);
                 tokio::time::sleep(step).await;
                 left -= step;
-                if options
-                    .stop
-                    .as_ref()
-                    .is_some_and(|s| s.load(Ordering::SeqCst))
+                if !f.ignore_stop.load(Ordering::SeqCst)
+                    && options
+                        .stop
+                        .as_ref()
+                        .is_some_and(|s| s.load(Ordering::SeqCst))
                 {
                     interrupted = true;
                     break;
@@ -149,6 +151,7 @@ fn settings(interval: Duration) -> DaemonSettings {
         max_queue: 1000,
         body_limit: 64 * 1024,
         last_full_run: None,
+        shutdown_grace: 10 * MIN,
     }
 }
 
@@ -333,6 +336,27 @@ async fn shutdown_stops_the_run_in_flight_and_the_worker() {
         Some(Outcome::Interrupted)
     );
     assert!(health.running.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_that_does_not_stop_is_abandoned_after_the_grace_period() {
+    let fake = Fake::new(40 * MIN);
+    fake.0.ignore_stop.store(true, Ordering::SeqCst);
+    let mut s = settings(6 * H);
+    s.shutdown_grace = 25 * S;
+    let d = start_worker(fake.clone(), s);
+    tokio::time::sleep(5 * MIN).await;
+    let asked = Instant::now();
+    d.shutdown().await;
+    assert_eq!(
+        Instant::now() - asked,
+        25 * S,
+        "serve returns after the grace period"
+    );
+    assert!(
+        fake.calls().is_empty(),
+        "the run was abandoned, not finished"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,7 +616,7 @@ fn fast_shopify() -> FakeShopifyOptions {
     }
 }
 
-fn config(sb: &Sandbox, state: &PathBuf) -> Config {
+fn config(sb: &Sandbox, state: &Path) -> Config {
     let extra = format!("[daemon]\nwebhook_token = \"{TOKEN}\"\n");
     Config::from_toml_str(&sb.config_toml(state, &extra), |_| None).expect("config")
 }
@@ -727,8 +751,8 @@ async fn a_webhook_syncs_that_customer_only_within_a_minute() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_during_a_run_leaves_state_the_next_run_completes() {
-    // Shopify's standard bucket, so the start-up run takes long enough to be stopped in the middle.
-    let sb = sandbox(12, 300, FakeShopifyOptions::default()).await;
+    // The stop flag is set as soon as Shopify saw a few mutations: the start-up run is in the middle.
+    let sb = sandbox(12, 300, fast_shopify()).await;
     let state = state_path("shutdown");
     let config = config(&sb, &state);
     let daemon = Daemon::from_config(&config).expect("daemon");

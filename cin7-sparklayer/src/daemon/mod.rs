@@ -113,6 +113,10 @@ pub struct DaemonSettings {
     /// When the last full run started, if the host knows it; `None` makes the first scheduled
     /// tick after the start-up run a full run (unless the start-up run is full).
     pub last_full_run: Option<DateTime<Utc>>,
+    /// On shutdown, how long the run in flight may take to finish its record (default 25 s,
+    /// under the usual 30 s a supervisor waits before SIGKILL). Past it the run is abandoned,
+    /// which is safe (E5): state is written per record and the next run completes the rest.
+    pub shutdown_grace: Duration,
 }
 
 impl DaemonSettings {
@@ -141,6 +145,7 @@ impl DaemonSettings {
             max_queue: 50_000,
             body_limit: 1024 * 1024,
             last_full_run: None,
+            shutdown_grace: Duration::from_secs(25),
         })
     }
 }
@@ -300,16 +305,39 @@ impl<R: SyncRunner> Daemon<R> {
         tracing::info!("shutting down: no new work; the run in flight stops after its record");
         self.stop.store(true, Ordering::SeqCst);
         let _ = tx.send(true);
-        if let Some(server) = server {
-            match server.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(DaemonError::Serve(e)),
-                Err(e) => return Err(DaemonError::Worker(format!("HTTP task: {e}"))),
+        let grace = self.settings.shutdown_grace;
+        let deadline = Instant::now() + grace;
+        let mut worker = worker;
+        let worked = match tokio::time::timeout_at(deadline, &mut worker).await {
+            Ok(joined) => joined.map_err(|e| DaemonError::Worker(e.to_string())),
+            Err(_) => {
+                // E5: state is written per record, so abandoning the run here is as safe as a
+                // kill; the next run completes it.
+                tracing::warn!(
+                    grace_seconds = grace.as_secs(),
+                    "the run in flight did not stop in time (e.g. an API still being retried); abandoning it"
+                );
+                worker.abort();
+                Ok(())
+            }
+        };
+        if let Some(mut server) = server {
+            match tokio::time::timeout_at(
+                deadline.max(Instant::now()) + Duration::from_secs(1),
+                &mut server,
+            )
+            .await
+            {
+                Ok(Ok(Ok(()))) => {}
+                Ok(Ok(Err(e))) => return Err(DaemonError::Serve(e)),
+                Ok(Err(e)) => return Err(DaemonError::Worker(format!("HTTP task: {e}"))),
+                Err(_) => {
+                    tracing::warn!("open HTTP connections did not close in time; dropping them");
+                    server.abort();
+                }
             }
         }
-        worker
-            .await
-            .map_err(|e| DaemonError::Worker(e.to_string()))?;
+        worked?;
         tracing::info!("daemon stopped");
         Ok(())
     }
