@@ -6,6 +6,7 @@
 //! state store) or a failure to read the account ends a run early, as a [`RunError`].
 
 mod customers;
+mod parallel;
 mod pricing;
 mod progress;
 

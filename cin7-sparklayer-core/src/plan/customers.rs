@@ -38,6 +38,17 @@ pub struct CustomerFacts<'a> {
 /// - Not linked but found by email: an update of that customer (E5: no duplicate).
 /// - Otherwise: a create carrying the managed tags.
 pub fn plan_customer(desired: &DesiredCustomer, facts: CustomerFacts<'_>) -> CustomerDecision {
+    let hash = facts.link.map(|_| customer_hash(desired));
+    plan_customer_hashed(desired, hash.as_deref(), facts)
+}
+
+/// [`plan_customer`] with the desired customer's content hash computed by the caller (in
+/// parallel, for large runs). `hash` is needed only when the customer has a link.
+pub fn plan_customer_hashed(
+    desired: &DesiredCustomer,
+    hash: Option<&str>,
+    facts: CustomerFacts<'_>,
+) -> CustomerDecision {
     let wanted_keys: BTreeSet<&MetafieldKey> = desired.metafields.iter().map(|m| &m.key).collect();
     if let Some(link) = facts.link {
         // C4: when Shopify refused this very phone last time, the customer stands as written
@@ -47,7 +58,7 @@ pub fn plan_customer(desired: &DesiredCustomer, facts: CustomerFacts<'_>) -> Cus
         let hash = if phone_refused {
             link.content_hash.clone()
         } else {
-            customer_hash(desired)
+            hash.map_or_else(|| customer_hash(desired), str::to_owned)
         };
         let compare = if phone_refused {
             without_phone(desired)

@@ -72,7 +72,10 @@ pub fn plan_list(
     let mut rows: Vec<PriceRow> = desired
         .rows
         .iter()
-        .filter(|r| base.get(&r.sku) != Some(&price_hash(&r.pricing)))
+        .filter(|r| {
+            base.get(&r.sku)
+                .is_none_or(|h| *h != price_hash(&r.pricing))
+        })
         .cloned()
         .collect();
     let desired_skus: BTreeSet<&str> = desired.rows.iter().map(|r| r.sku.as_str()).collect();

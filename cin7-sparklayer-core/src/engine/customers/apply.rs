@@ -42,7 +42,7 @@ impl CustomersPass<'_> {
                         for w in &out.warnings {
                             report.warn(&id, &w.reason, Some(w.message.clone()));
                         }
-                        let new_link = match &p.desired {
+                        let new_link = match p.desired() {
                             Some(d) => {
                                 let phone_refused = out.warnings.iter().any(|w| {
                                     w.reason == "phone_taken" || w.reason == "invalid_phone"
@@ -55,12 +55,8 @@ impl CustomersPass<'_> {
                             },
                         };
                         self.save_link(&new_link).await?;
-                        report.count_customer(match (&p.desired, p.created) {
-                            (None, _) => "revoke",
-                            (Some(_), true) => "create",
-                            (Some(_), false) => "update",
-                        });
-                        if p.desired.is_some() {
+                        report.count_customer(p.action());
+                        if p.desired().is_some() {
                             let state = if p.created && out.account_state == AccountState::Unknown {
                                 AccountState::Disabled
                             } else {
@@ -84,13 +80,7 @@ impl CustomersPass<'_> {
                     Err(e) => {
                         let e = fatal("writing Shopify customers", e)?;
                         report.count_customer("failed");
-                        let step = if p.desired.is_none() {
-                            "revoke"
-                        } else if p.created {
-                            "create"
-                        } else {
-                            "update"
-                        };
+                        let step = p.action();
                         report.fail(RecordKind::Customer, &id, step, &e);
                     }
                 }

@@ -8,8 +8,9 @@ mod apply;
 
 use crate::config::OnLeave;
 use crate::error::{PortError, RunError};
+use crate::hash::customer_hash;
 use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
-use crate::plan::{CustomerDecision, CustomerFacts, plan_customer, plan_revoke};
+use crate::plan::{CustomerDecision, CustomerFacts, plan_customer_hashed, plan_revoke};
 use crate::ports::{
     AccountState, CustomerLink, CustomerWrite, Fetched, InviteSupport, RemoteCustomer,
 };
@@ -18,6 +19,7 @@ use crate::rules::{
     DuplicateVerdict, MappedCustomer, MappingContext, map_customer, resolve_duplicates,
 };
 
+use super::parallel::par_map;
 use super::{ResolvedMode, RunOptions, SyncEngine};
 
 /// What the customers pass hands to the pricing pass.
@@ -36,8 +38,37 @@ pub(crate) struct CustomersOutcome {
 /// A planned write with what to record after it.
 pub(crate) struct PendingWrite {
     pub(crate) write: CustomerWrite,
-    pub(crate) desired: Option<DesiredCustomer>,
     pub(crate) created: bool,
+}
+
+impl PendingWrite {
+    /// The desired customer; `None` for a revoke (C14).
+    pub(crate) fn desired(&self) -> Option<&DesiredCustomer> {
+        self.write.fields.as_ref()
+    }
+
+    /// The action counted in the report.
+    pub(crate) fn action(&self) -> &'static str {
+        match (self.write.fields.is_some(), self.created) {
+            (false, _) => "revoke",
+            (true, true) => "create",
+            (true, false) => "update",
+        }
+    }
+}
+
+/// Queues a write, or in a dry run only counts it (E1: the plan writes nothing).
+fn queue(
+    pending: &mut Vec<PendingWrite>,
+    report: &mut RunReport,
+    dry_run: bool,
+    write: PendingWrite,
+) {
+    if dry_run {
+        report.count_customer(write.action());
+    } else {
+        pending.push(write);
+    }
 }
 
 pub(crate) struct CustomersPass<'a> {
@@ -146,11 +177,12 @@ impl<'a> CustomersPass<'a> {
         let mut plan_entries: Vec<CustomerPlanEntry> = Vec::new();
         let mut pending: Vec<PendingWrite> = Vec::new();
 
-        // Map (C1, C2, C4–C12).
+        // Map (C1, C2, C4–C12), on every core: phone parsing dominates for large accounts.
+        let results = par_map(&customers, |c| map_customer(c, &ctx));
         let mut mapped: Vec<MappedCustomer> = Vec::new();
-        for c in &customers {
+        for (c, result) in customers.iter().zip(results) {
             outcome.seen.insert(c.id.clone());
-            match map_customer(c, &ctx) {
+            match result {
                 Ok(m) => mapped.push(m),
                 Err(skip) => {
                     let link = links.get(&c.id);
@@ -164,11 +196,15 @@ impl<'a> CustomersPass<'a> {
                             CustomerAction::Revoke,
                             Some(skip.reason.to_owned()),
                         ));
-                        pending.push(PendingWrite {
-                            write: w,
-                            desired: None,
-                            created: false,
-                        });
+                        queue(
+                            &mut pending,
+                            report,
+                            self.options.dry_run,
+                            PendingWrite {
+                                write: w,
+                                created: false,
+                            },
+                        );
                         continue;
                     }
                     report.skip(
@@ -201,14 +237,20 @@ impl<'a> CustomersPass<'a> {
                         CustomerAction::Revoke,
                         Some("gone".into()),
                     ));
-                    pending.push(PendingWrite {
-                        write: w,
-                        desired: None,
-                        created: false,
-                    });
+                    queue(
+                        &mut pending,
+                        report,
+                        self.options.dry_run,
+                        PendingWrite {
+                            write: w,
+                            created: false,
+                        },
+                    );
                 }
             }
         }
+
+        drop(customers);
 
         // C3: duplicates, counting linked customers not read in this run as participants.
         let mut pairs: Vec<(String, String)> = mapped
@@ -282,7 +324,13 @@ impl<'a> CustomersPass<'a> {
 
         // Plan (E1).
         let mut unchanged_invites: Vec<(CustomerLink, AccountState)> = Vec::new();
-        for m in kept {
+        // Content hashes of linked customers (E2), on every core.
+        let hashes = par_map(&kept, |m| {
+            links
+                .contains_key(&m.desired.cin7_id)
+                .then(|| customer_hash(&m.desired))
+        });
+        for (m, hash) in kept.into_iter().zip(hashes) {
             let id = m.desired.cin7_id.clone();
             let link = links.get(&id);
             let by_email = if link.is_none() {
@@ -322,8 +370,9 @@ impl<'a> CustomersPass<'a> {
                 outcome.own_lists.push(list);
             }
             let remote_now = link.and_then(|l| remote.get(&l.shopify_id));
-            let decision = plan_customer(
+            let decision = plan_customer_hashed(
                 &m.desired,
+                hash.as_deref(),
                 CustomerFacts {
                     link,
                     found_by_email: by_email,
@@ -344,31 +393,32 @@ impl<'a> CustomersPass<'a> {
                 }
                 CustomerDecision::Create(write) => {
                     plan_entries.push(entry(&id, email, CustomerAction::Create, None));
-                    pending.push(PendingWrite {
-                        write,
-                        desired: Some(m.desired),
-                        created: true,
-                    });
+                    queue(
+                        &mut pending,
+                        report,
+                        self.options.dry_run,
+                        PendingWrite {
+                            write,
+                            created: true,
+                        },
+                    );
                 }
                 CustomerDecision::Update(write) => {
                     plan_entries.push(entry(&id, email, CustomerAction::Update, None));
-                    pending.push(PendingWrite {
-                        write,
-                        desired: Some(m.desired),
-                        created: false,
-                    });
+                    queue(
+                        &mut pending,
+                        report,
+                        self.options.dry_run,
+                        PendingWrite {
+                            write,
+                            created: false,
+                        },
+                    );
                 }
             }
         }
 
         if self.options.dry_run {
-            for p in &pending {
-                report.count_customer(match (&p.desired, p.created) {
-                    (None, _) => "revoke",
-                    (Some(_), true) => "create",
-                    (Some(_), false) => "update",
-                });
-            }
             if let Some(plan) = report.plan.as_mut() {
                 plan.customers = plan_entries;
             }
