@@ -28,11 +28,15 @@ fn customers() -> Vec<SourceCustomer> {
             name: Some(format!("Company {i} Pty Ltd")),
             currency: Some("AUD".into()),
             price_tier: Some(format!("Tier {}", i % 10 + 1)),
-            tax_rule: Some(if i % 7 == 0 { "Tax Exempt" } else { "GST on Income" }.into()),
-            tags: vec![
-                "b2b".into(),
-                ["Gold", "Silver", "misc"][i % 3].into(),
-            ],
+            tax_rule: Some(
+                if i % 7 == 0 {
+                    "Tax Exempt"
+                } else {
+                    "GST on Income"
+                }
+                .into(),
+            ),
+            tags: vec!["b2b".into(), ["Gold", "Silver", "misc"][i % 3].into()],
             credit_limit: Decimal::new(i as i64 * 100, 2),
             on_credit_hold: i % 11 == 0,
             contacts: vec![SourceContact {
@@ -86,7 +90,11 @@ fn products() -> Vec<SourceProduct> {
             SourceProduct {
                 id: format!("p{i:08}"),
                 sku: Some(format!("SKU-{i:06}")),
-                status: if i % 50 == 0 { RecordStatus::Deprecated } else { RecordStatus::Active },
+                status: if i % 50 == 0 {
+                    RecordStatus::Deprecated
+                } else {
+                    RecordStatus::Active
+                },
                 tier_prices,
                 last_modified: None,
             }
@@ -96,8 +104,14 @@ fn products() -> Vec<SourceProduct> {
 
 fn engine(source: Arc<MemorySource>) -> SyncEngine {
     let lists = Arc::new(MemoryPriceLists::new(vec![
-        CustomerGroup { name: "Gold".into(), slug: "gold".into() },
-        CustomerGroup { name: "Silver".into(), slug: "silver".into() },
+        CustomerGroup {
+            name: "Gold".into(),
+            slug: "gold".into(),
+        },
+        CustomerGroup {
+            name: "Silver".into(),
+            slug: "silver".into(),
+        },
     ]));
     SyncEngine::new(
         Ports {
@@ -129,16 +143,21 @@ fn bench(c: &mut Criterion) {
     source.set_customers(cs.clone());
     source.set_products(ps.clone());
     let mut group = c.benchmark_group("core_plan");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     group.bench_function("baseline_clone_inputs", |b| {
         b.iter(|| std::hint::black_box((cs.clone(), ps.clone())))
     });
     group.bench_function("map_and_plan_100k_customers_50k_products", |b| {
         b.iter(|| {
             let e = engine(source.clone());
-            let report = futures::executor::block_on(e.run(RunOptions::full().dry_run()))
-                .expect("dry run");
-            assert_eq!(report.customers.get("create").copied(), Some(CUSTOMERS as u64));
+            let report =
+                futures::executor::block_on(e.run(RunOptions::full().dry_run())).expect("dry run");
+            assert_eq!(
+                report.customers.get("create").copied(),
+                Some(CUSTOMERS as u64)
+            );
             std::hint::black_box(report)
         })
     });

@@ -45,8 +45,14 @@ fn print_run(name: &str, r: &RunReport, took: Duration) {
         took.as_secs_f64(),
         cin7.reads,
         cin7.reads as f64 / read_bound as f64,
-        r.requests.get(&Service::Shopify).copied().unwrap_or_default(),
-        r.requests.get(&Service::SparkLayer).copied().unwrap_or_default(),
+        r.requests
+            .get(&Service::Shopify)
+            .copied()
+            .unwrap_or_default(),
+        r.requests
+            .get(&Service::SparkLayer)
+            .copied()
+            .unwrap_or_default(),
         r.sink_writes(),
         r.customers,
         r.failures.len()
@@ -76,23 +82,41 @@ fn bench(c: &mut Criterion) {
         })
         .await
         .expect("fakes");
-        let config = Config::from_toml_str(&sandbox.config_toml(&state, ""), |_| None).expect("config");
+        let config =
+            Config::from_toml_str(&sandbox.config_toml(&state, ""), |_| None).expect("config");
         let engine = engine_from_config(&config).expect("engine");
         (sandbox, engine)
     });
-    println!("baseline peak memory after generating the data set and starting the fakes: {:.0} MB", peak_rss_mb());
+    println!(
+        "baseline peak memory after generating the data set and starting the fakes: {:.0} MB",
+        peak_rss_mb()
+    );
     let t = Instant::now();
-    let first = runtime.block_on(engine.run(RunOptions::default())).expect("first run");
+    let first = runtime
+        .block_on(engine.run(RunOptions::default()))
+        .expect("first run");
     print_run("first run (full)", &first, t.elapsed());
     let t = Instant::now();
-    let again = runtime.block_on(engine.run(RunOptions::default())).expect("rerun");
+    let again = runtime
+        .block_on(engine.run(RunOptions::default()))
+        .expect("rerun");
     print_run("no-change rerun (incremental)", &again, t.elapsed());
     let t = Instant::now();
     let full = runtime
-        .block_on(engine.run(RunOptions { mode: cin7_sparklayer::ModeRequest::Full, ..RunOptions::default() }))
+        .block_on(engine.run(RunOptions {
+            mode: cin7_sparklayer::ModeRequest::Full,
+            ..RunOptions::default()
+        }))
         .expect("full rerun");
-    print_run("no-change rerun (full, reads back Shopify and SparkLayer)", &full, t.elapsed());
-    println!("peak memory of the process (fakes included): {:.0} MB", peak_rss_mb());
+    print_run(
+        "no-change rerun (full, reads back Shopify and SparkLayer)",
+        &full,
+        t.elapsed(),
+    );
+    println!(
+        "peak memory of the process (fakes included): {:.0} MB",
+        peak_rss_mb()
+    );
     println!(
         "Shopify fake holds {} customers; SparkLayer fake holds {} lists",
         sandbox.shopify.customers().len(),
@@ -100,9 +124,15 @@ fn bench(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("whole_sync");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     group.bench_function("no_change_incremental_rerun_10k_customers", |b| {
-        b.iter(|| runtime.block_on(engine.run(RunOptions::default())).expect("rerun"))
+        b.iter(|| {
+            runtime
+                .block_on(engine.run(RunOptions::default()))
+                .expect("rerun")
+        })
     });
     group.finish();
     drop(sandbox);
