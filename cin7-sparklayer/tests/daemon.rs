@@ -26,6 +26,7 @@ use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
 use cin7_sparklayer_sandbox::data::CustomerCase;
 use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
 use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
+use rust_decimal::Decimal;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
@@ -634,7 +635,7 @@ fn requests(r: &RunReport, s: Service) -> (u64, u64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_webhook_syncs_that_customer_only_within_a_minute() {
+async fn webhooks_sync_just_the_named_customer_or_product() {
     let sb = sandbox(11, 120, fast_shopify()).await;
     let state = state_path("webhook");
     let config = config(&sb, &state);
@@ -745,6 +746,69 @@ async fn a_webhook_syncs_that_customer_only_within_a_minute() {
     assert!(
         sparklayer.0 <= 3 && sparklayer.1 == 0,
         "SparkLayer {sparklayer:?}"
+    );
+
+    // Product/Updated: a tier price changed in Cin7 reaches SparkLayer the same way.
+    let (slug, sku) = sb
+        .sparklayer
+        .price_lists()
+        .into_iter()
+        .filter(|(slug, _)| slug.starts_with("cin7-tier-"))
+        .find_map(|(slug, l)| {
+            l.prices
+                .keys()
+                .next()
+                .map(|sku| (slug.clone(), sku.clone()))
+        })
+        .expect("a published tier price");
+    let tier: u8 = slug["cin7-tier-".len()..].parse().expect("tier code");
+    let pid = sb
+        .dataset
+        .products
+        .iter()
+        .find(|p| p["SKU"].as_str() == Some(sku.as_str()))
+        .and_then(|p| p["ID"].as_str())
+        .expect("the product")
+        .to_owned();
+    let price = Decimal::new(12_3456, 4);
+    assert!(sb.cin7.set_product_price(&sku, tier, price));
+    let sent = std::time::Instant::now();
+    let resp = http
+        .post(format!("{base}/webhooks/cin7?event=Product/Updated"))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "ProductDetailsList": [ { "ID": pid } ] }))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(resp.status().as_u16(), 200);
+    let latency = tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let now = sb.sparklayer.price_lists();
+            if now
+                .get(&slug)
+                .and_then(|l| l.prices.get(&sku))
+                .and_then(|rows| rows.first())
+                .is_some_and(|row| row.price == price)
+            {
+                return sent.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("hang guard: SparkLayer gets the price");
+    runs_finished(&srv_handle, 3).await;
+    let r = srv_handle.status().last_report().expect("records report");
+    assert_eq!(r.mode, RunMode::Records);
+    assert_eq!(r.failures, vec![]);
+    assert_eq!(r.products_read, 1);
+    assert_eq!(r.price_rows_written, 1);
+    assert_eq!(r.sink_writes(), 1, "one PATCH: {:?}", r.requests);
+    println!(
+        "product webhook → SparkLayer has the price in {latency:?}; requests: Cin7 {:?}, Shopify {:?}, SparkLayer {:?} (reads, writes)",
+        requests(&r, Service::Cin7),
+        requests(&r, Service::Shopify),
+        requests(&r, Service::SparkLayer),
     );
     running.shutdown().await;
 }
