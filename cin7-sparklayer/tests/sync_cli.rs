@@ -11,18 +11,27 @@ fn sync_binary() -> PathBuf {
     // target/debug/deps/sync_cli-… → target/debug/examples/sync
     let exe = std::env::current_exe().expect("test executable");
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    dir.join("examples").join(format!("sync{}", std::env::consts::EXE_SUFFIX))
+    dir.join("examples")
+        .join(format!("sync{}", std::env::consts::EXE_SUFFIX))
 }
 
 fn tmp(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sync-cli-{}-{name}", std::process::id()))
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("sync-cli-{}-{name}", std::process::id()))
 }
 
 async fn run_sync(config: &str, args: &[&str]) -> Output {
-    let path = tmp(&format!("{}.toml", args.join("_").replace(['-', '/', '.'], "")));
+    let path = tmp(&format!(
+        "{}.toml",
+        args.join("_").replace(['-', '/', '.'], "")
+    ));
     std::fs::write(&path, config).expect("write config");
     let mut cmd = Command::new(sync_binary());
-    cmd.arg("--config").arg(&path).args(args).env_remove("RUST_LOG").env("NO_COLOR", "1");
+    cmd.arg("--config")
+        .arg(&path)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
     for (k, _) in cin7_sparklayer::core::config::SECRET_ENV_VARS {
         cmd.env_remove(k);
     }
@@ -35,7 +44,10 @@ fn error_line(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "one error line expected, stderr: {stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
     errors[0].to_owned()
 }
 
@@ -74,8 +86,14 @@ async fn unknown_key_missing_secret_and_wrong_key_exit_1_with_one_line() {
     let out = run_sync(&wrong, &[]).await;
     assert_eq!(out.status.code(), Some(1));
     let line = error_line(&out);
-    assert!(line.contains("403") || line.to_lowercase().contains("credential"), "{line}");
-    assert!(!line.contains("not-the-key"), "the secret must not be printed: {line}");
+    assert!(
+        line.contains("403") || line.to_lowercase().contains("credential"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("not-the-key"),
+        "the secret must not be printed: {line}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,16 +103,33 @@ async fn dry_run_then_sync_with_json_report() {
     let config = sb.config_toml(&state, "");
 
     let out = run_sync(&config, &["--dry-run"]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("(dry run)") && stdout.contains("create"), "{stdout}");
-    assert!(sb.shopify.customers().is_empty(), "a dry run writes nothing");
+    assert!(
+        stdout.contains("(dry run)") && stdout.contains("create"),
+        "{stdout}"
+    );
+    assert!(
+        sb.shopify.customers().is_empty(),
+        "a dry run writes nothing"
+    );
 
     let json = tmp("report.json");
     let out = run_sync(&config, &["--json", json.to_str().expect("utf-8 path")]).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("valid JSON");
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
+            .expect("valid JSON");
     assert_eq!(report["mode"], "full");
     assert!(report["customers"]["create"].as_u64().unwrap_or(0) > 0);
     assert!(!sb.shopify.customers().is_empty());
@@ -102,6 +137,7 @@ async fn dry_run_then_sync_with_json_report() {
     let out = run_sync(&config, &["--json", json.to_str().expect("utf-8 path")]).await;
     assert_eq!(out.status.code(), Some(0));
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written")).expect("valid JSON");
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json written"))
+            .expect("valid JSON");
     assert_eq!(report["mode"], "incremental");
 }
