@@ -103,18 +103,7 @@ impl<'a> PricingPass<'a> {
                         }
                         builder.add(&p);
                     }
-                    Ok(Fetched::Malformed(m)) => {
-                        let detail = match &m.field {
-                            Some(f) => format!("{f}: {}", m.reason),
-                            None => m.reason.clone(),
-                        };
-                        report.skip(
-                            RecordKind::Product,
-                            m.id.as_deref(),
-                            "malformed",
-                            Some(detail),
-                        );
-                    }
+                    Ok(Fetched::Malformed(m)) => report.skip_malformed(RecordKind::Product, &m),
                     Err(source) => {
                         return Err(RunError::Port {
                             step: "reading Cin7 products",

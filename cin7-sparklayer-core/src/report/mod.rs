@@ -260,6 +260,16 @@ impl RunReport {
         }
     }
 
+    /// Records a record the source could not read: skip reason `malformed`, with its ID when
+    /// readable and the field that failed (E3, issue 3 "bad input").
+    pub fn skip_malformed(&mut self, kind: RecordKind, record: &crate::ports::MalformedRecord) {
+        let detail = match &record.field {
+            Some(f) => format!("{f}: {}", record.reason),
+            None => record.reason.clone(),
+        };
+        self.skip(kind, record.id.as_deref(), "malformed", Some(detail));
+    }
+
     /// Records a warning.
     pub fn warn(&mut self, id: &str, reason: &str, detail: Option<String>) {
         *self.warnings.entry(reason.to_owned()).or_default() += 1;

@@ -121,18 +121,7 @@ impl<'a> CustomersPass<'a> {
                         }
                     }
                 }
-                Ok(Fetched::Malformed(m)) => {
-                    let detail = match &m.field {
-                        Some(f) => format!("{f}: {}", m.reason),
-                        None => m.reason.clone(),
-                    };
-                    report.skip(
-                        RecordKind::Customer,
-                        m.id.as_deref(),
-                        "malformed",
-                        Some(detail),
-                    );
-                }
+                Ok(Fetched::Malformed(m)) => report.skip_malformed(RecordKind::Customer, &m),
                 Err(source) => {
                     return Err(RunError::Port {
                         step: "reading Cin7 customers",
@@ -436,23 +425,17 @@ impl<'a> CustomersPass<'a> {
         &self,
         emails: &[String],
     ) -> Result<HashMap<String, RemoteCustomer>, RunError> {
-        let mut out = HashMap::new();
-        let batch = self.engine.settings.lookup_batch.max(1);
-        for chunk in emails.chunks(batch) {
-            let found = self
-                .engine
-                .ports
-                .shopify
-                .find_by_emails(chunk)
-                .await
-                .map_err(|source| lookup_error("looking up Shopify customers by email", source))?;
-            for (email, hit) in chunk.iter().zip(found) {
-                if let Some(c) = hit {
-                    out.insert(email.to_lowercase(), c);
-                }
-            }
-        }
-        Ok(out)
+        let shopify = &self.engine.ports.shopify;
+        self.lookup(emails, "looking up Shopify customers by email", |chunk| {
+            shopify.find_by_emails(chunk)
+        })
+        .await
+        .map(|found| {
+            found
+                .into_iter()
+                .map(|(email, c)| (email.to_lowercase(), c))
+                .collect()
+        })
     }
 
     /// `get_customers` in batches; result keyed by Shopify ID.
@@ -460,29 +443,38 @@ impl<'a> CustomersPass<'a> {
         &self,
         ids: &[String],
     ) -> Result<HashMap<String, RemoteCustomer>, RunError> {
+        let shopify = &self.engine.ports.shopify;
+        self.lookup(ids, "reading Shopify customers", |chunk| {
+            shopify.get_customers(chunk)
+        })
+        .await
+    }
+
+    /// Calls a batch lookup over `keys` in chunks of `lookup_batch`; keeps the hits by key.
+    /// A failed lookup leaves the run unable to tell creates from updates safely, so it stops the run.
+    async fn lookup<'k, F, Fut>(
+        &self,
+        keys: &'k [String],
+        step: &'static str,
+        call: F,
+    ) -> Result<HashMap<String, RemoteCustomer>, RunError>
+    where
+        F: Fn(&'k [String]) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Option<RemoteCustomer>>, PortError>>,
+    {
         let mut out = HashMap::new();
-        let batch = self.engine.settings.lookup_batch.max(1);
-        for chunk in ids.chunks(batch) {
-            let found = self
-                .engine
-                .ports
-                .shopify
-                .get_customers(chunk)
+        for chunk in keys.chunks(self.engine.settings.lookup_batch.max(1)) {
+            let found = call(chunk)
                 .await
-                .map_err(|source| lookup_error("reading Shopify customers", source))?;
-            for (id, hit) in chunk.iter().zip(found) {
+                .map_err(|source| RunError::Port { step, source })?;
+            for (key, hit) in chunk.iter().zip(found) {
                 if let Some(c) = hit {
-                    out.insert(id.clone(), c);
+                    out.insert(key.clone(), c);
                 }
             }
         }
         Ok(out)
     }
-}
-
-/// A failed lookup leaves the run unable to tell creates from updates safely, so it stops the run.
-fn lookup_error(step: &'static str, source: PortError) -> RunError {
-    RunError::Port { step, source }
 }
 
 fn entry(
