@@ -56,6 +56,7 @@ struct FakeInner {
     fail_records: AtomicU32,
     fail_all: AtomicBool,
     ignore_stop: AtomicBool,
+    panic: AtomicBool,
 }
 
 /// Takes `run_for` (in 1 s steps, checking the stop flag) and answers a report whose mode is
@@ -80,6 +81,7 @@ impl Fake {
         let start = Instant::now();
         let now = f.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         f.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        assert!(!f.panic.load(Ordering::SeqCst), "a bug in the runner");
         let is_records = matches!(options.mode, ModeRequest::Records { .. });
         let fail = f.fail_all.load(Ordering::SeqCst)
             || (is_records
@@ -357,6 +359,18 @@ async fn a_run_that_does_not_stop_is_abandoned_after_the_grace_period() {
     assert!(
         fake.calls().is_empty(),
         "the run was abandoned, not finished"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_worker_fails_the_daemon_instead_of_leaving_webhooks_unrun() {
+    let fake = Fake::new(MIN);
+    fake.0.panic.store(true, Ordering::SeqCst);
+    let d = start_worker(fake, settings(6 * H));
+    let result = d.task.await.expect("daemon task");
+    assert!(
+        matches!(result, Err(cin7_sparklayer::daemon::DaemonError::Worker(_))),
+        "{result:?}"
     );
 }
 

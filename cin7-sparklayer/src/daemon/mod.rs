@@ -16,7 +16,9 @@
 //!   when the last run could not start. `GET /metrics` is Prometheus text.
 //! - **Shutdown**: when the future given to [`Daemon::serve`] completes, the listener stops
 //!   taking connections, the run in flight is told to stop after the record it is writing
-//!   (its state is written and the run is recorded as interrupted), and `serve` returns.
+//!   (its state is written and the run is recorded as interrupted), and `serve` returns. A
+//!   run that does not stop within `shutdown_grace` (e.g. an API call still being retried) is
+//!   abandoned, which E5 makes safe. If the worker ever dies (a bug), `serve` fails at once.
 //!
 //! Records runs must not move the incremental cursor; [`engine_for_daemon`] wraps the state
 //! store in a [`CursorGuard`] for that.
@@ -293,21 +295,35 @@ impl<R: SyncRunner> Daemon<R> {
             records_failures: 0,
             last_was_records: false,
         };
-        let worker = tokio::spawn(worker.run(rx.clone()));
-        let server = listener.map(|listener| {
+        let mut worker = tokio::spawn(worker.run(rx.clone()));
+        let mut server = listener.map(|listener| {
             let mut server_rx = rx;
             let server = axum::serve(listener, self.router()).with_graceful_shutdown(async move {
                 let _ = server_rx.wait_for(|stop| *stop).await;
             });
             tokio::spawn(async move { server.await })
         });
-        shutdown.await;
+        let shutdown = std::pin::pin!(shutdown);
+        tokio::select! {
+            () = shutdown => {}
+            // The worker only ends when told to: ending earlier is a panic (a bug). Stop
+            // serving and fail, so a supervisor restarts the daemon instead of it taking
+            // webhooks that nothing runs.
+            joined = &mut worker => {
+                let _ = tx.send(true);
+                if let Some(server) = server.take() {
+                    server.abort();
+                }
+                let why = joined.err().map_or_else(|| "ended".to_owned(), |e| e.to_string());
+                tracing::error!("the sync worker stopped unexpectedly: {why}");
+                return Err(DaemonError::Worker(why));
+            }
+        }
         tracing::info!("shutting down: no new work; the run in flight stops after its record");
         self.stop.store(true, Ordering::SeqCst);
         let _ = tx.send(true);
         let grace = self.settings.shutdown_grace;
         let deadline = Instant::now() + grace;
-        let mut worker = worker;
         let worked = match tokio::time::timeout_at(deadline, &mut worker).await {
             Ok(joined) => joined.map_err(|e| DaemonError::Worker(e.to_string())),
             Err(_) => {

@@ -126,7 +126,7 @@ struct Inner {
 }
 
 /// Shared status of a running daemon: read by `/healthz` and `/metrics`, and by hosts and
-/// tests through [`crate::daemon::Daemon::status`].
+/// tests through [`crate::daemon::DaemonHandle::status`].
 #[derive(Debug)]
 pub struct Status {
     inner: Mutex<Inner>,
