@@ -42,7 +42,7 @@ fn init_logs() {
         .init();
 }
 
-async fn run(args: Args) -> Result<i32, String> {
+async fn run(args: Args) -> Result<u8, String> {
     let config = load_config(&args.config).map_err(|e| e.to_string())?;
     let engine = engine_from_config(&config).map_err(|e| e.to_string())?;
     let progress = if std::io::stderr().is_terminal() {
@@ -69,27 +69,11 @@ async fn run(args: Args) -> Result<i32, String> {
         std::fs::write(path, json)
             .map_err(|e| format!("cannot write the JSON report to {}: {e}", path.display()))?;
     }
-    Ok(report.exit_code())
+    Ok(u8::try_from(report.exit_code()).unwrap_or(1))
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     init_logs();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(code) => ExitCode::from(code as u8),
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-    }
+    cin7_sparklayer::cli::run_to_exit(run(args))
 }

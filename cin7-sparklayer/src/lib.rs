@@ -16,6 +16,7 @@
 //!
 //! The example binaries (`demo`, `sync`, `daemon`) and the benchmarks live in this package.
 
+pub mod cli;
 pub mod daemon;
 mod progress;
 mod setup;

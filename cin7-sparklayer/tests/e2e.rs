@@ -3,7 +3,7 @@
 //! removal, dry run, and E5 crash safety.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cin7_sparklayer::core::error::Service;
@@ -48,7 +48,7 @@ async fn sandbox(seed: u64) -> Sandbox {
     .expect("fakes start")
 }
 
-fn engine(sb: &Sandbox, state: &PathBuf, extra: &str) -> SyncEngine {
+fn engine(sb: &Sandbox, state: &Path, extra: &str) -> SyncEngine {
     let config = Config::from_toml_str(&sb.config_toml(state, extra), |_| None).expect("config");
     engine_from_config(&config).expect("engine")
 }
