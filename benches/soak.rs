@@ -16,6 +16,7 @@
 //!   efficiency `points / (1,000 + 100 × its active span)` as in the `shopify_import` bench, and
 //!   the figure with Cin7 counted at its sustained rate (`(requests − 1) × 1 s`, as in the
 //!   `cin7_pacing` bench: the client never bursts, so a 2N-in-one-window is impossible).
+//!
 //! Cin7 product pages are 100 rows here (`page_size = 100`) so the run makes more than 60 Cin7
 //! requests and the sliding window is really exercised.
 //!

@@ -10,7 +10,7 @@
 //! `cargo test -p cin7-sparklayer --test faults -- --nocapture`
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -100,7 +100,7 @@ async fn sandbox(faulty: bool) -> Sandbox {
     .expect("fakes start")
 }
 
-fn config(sb: &Sandbox, state: &PathBuf) -> Config {
+fn config(sb: &Sandbox, state: &Path) -> Config {
     let text = sb.config_toml(state, "").replacen(
         "[cin7]\n",
         &format!("[cin7]\npage_size = {CIN7_PAGE}\n"),
@@ -149,7 +149,7 @@ impl PriceListSink for ExpireTokensOnce {
     }
 }
 
-fn engine(sb: &Arc<Sandbox>, state: &PathBuf, expire_at_patch: Option<u64>) -> SyncEngine {
+fn engine(sb: &Arc<Sandbox>, state: &Path, expire_at_patch: Option<u64>) -> SyncEngine {
     let config = config(sb, state);
     let mut ports = ports_from_config(&config).expect("ports");
     if let Some(at) = expire_at_patch {
