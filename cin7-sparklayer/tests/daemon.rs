@@ -374,6 +374,33 @@ async fn a_dead_worker_fails_the_daemon_instead_of_leaving_webhooks_unrun() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn big_bursts_are_split_and_an_overflow_becomes_a_catch_up_run() {
+    let fake = Fake::new(MIN);
+    let mut s = settings(6 * H);
+    s.max_records_per_run = 250;
+    s.max_queue = 400;
+    let d = start_worker(fake.clone(), s);
+    tokio::time::sleep(10 * MIN).await;
+    d.handle
+        .queue_customers((0..300).map(|i| format!("c{i:03}")));
+    tokio::time::sleep(10 * MIN).await;
+    d.handle
+        .queue_customers((0..500).map(|i| format!("d{i:03}")));
+    tokio::time::sleep(10 * MIN).await;
+    assert_eq!(d.handle.queued(), (0, 0));
+    d.shutdown().await;
+    let sizes: Vec<String> = fake
+        .calls()
+        .iter()
+        .map(|c| match &c.mode {
+            ModeRequest::Records { customer_ids, .. } => customer_ids.len().to_string(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(sizes, vec!["Auto", "250", "50", "Auto"], "{sizes:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // HTTP on loopback, with the stand-in runner.
 

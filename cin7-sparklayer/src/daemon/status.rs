@@ -253,8 +253,8 @@ impl Status {
             .or_default() += 1;
     }
 
-    /// The report of the last run that started (none yet, or the last one could not start:
-    /// the one before).
+    /// The report of the last run that produced one (a run that could not start has none, so
+    /// this is then the report of the run before it).
     pub fn last_report(&self) -> Option<RunReport> {
         self.lock().last_report.clone()
     }
