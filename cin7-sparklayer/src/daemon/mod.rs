@@ -20,6 +20,18 @@
 //!   run that does not stop within `shutdown_grace` (e.g. an API call still being retried) is
 //!   abandoned, which E5 makes safe. If the worker ever dies (a bug), `serve` fails at once.
 //!
+//! Registering the webhooks in Cin7 (`POST /webhooks`, automation module required) is left to
+//! the merchant for now; one webhook per event, each with its own URL and bearer auth:
+//!
+//! ```json
+//! { "Type": "Customer/Updated", "IsActive": true,
+//!   "ExternalURL": "https://sync.example.com/webhooks/cin7?event=Customer/Updated",
+//!   "ExternalAuthorizationType": "bearerauth", "ExternalBearerToken": "<daemon.webhook_token>" }
+//! ```
+//!
+//! Cin7 switches a webhook off after six failed deliveries; the scheduled runs keep the store
+//! current meanwhile (webhooks are only a hint, reference §7).
+//!
 //! Records runs must not move the incremental cursor; [`engine_for_daemon`] wraps the state
 //! store in a [`CursorGuard`] for that.
 //!
