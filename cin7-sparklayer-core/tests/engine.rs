@@ -477,3 +477,18 @@ fn a_phone_shopify_refuses_is_not_rewritten_every_run() {
         .unwrap();
     assert_eq!(c2.fields.phone.as_deref(), Some("+61499888777"));
 }
+
+#[test]
+fn a_records_run_does_not_move_the_incremental_cursor() {
+    let w = World::new(2, 1);
+    w.run(RunOptions::default());
+    let cursor = block_on(w.state.last_successful_run()).unwrap();
+    w.run(RunOptions {
+        mode: ModeRequest::Records {
+            customer_ids: vec!["cust-1".into()],
+            product_ids: vec![],
+        },
+        ..RunOptions::default()
+    });
+    assert_eq!(block_on(w.state.last_successful_run()).unwrap(), cursor);
+}

@@ -51,6 +51,16 @@ async fn only_successful_real_runs_move_the_cursor() {
         state.last_successful_run().await.expect("cursor"),
         Some(at(400))
     );
+
+    state
+        .record_run(&report(RunMode::Records, false, at(500), 0))
+        .await
+        .expect("record webhook run");
+    assert_eq!(
+        state.last_successful_run().await.expect("cursor"),
+        Some(at(400)),
+        "a run over named records (webhooks) leaves the cursor"
+    );
 }
 
 #[tokio::test]

@@ -105,7 +105,7 @@ impl StateStore for MemoryState {
             .lock()?
             .runs
             .iter()
-            .filter(|r| r.succeeded())
+            .filter(|r| r.succeeded() && r.mode != crate::report::RunMode::Records)
             .map(|r| r.started_at)
             .max())
     }

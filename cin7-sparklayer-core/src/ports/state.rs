@@ -75,7 +75,9 @@ pub trait StateStore: Send + Sync + Debug {
     /// Applies row changes to a list's state after a successful PATCH.
     async fn save_price_rows(&self, slug: &str, changes: &[RowChange]) -> Result<(), PortError>;
 
-    /// Start time of the last run that finished without failures (the incremental cursor, E4).
+    /// Start time of the last full or incremental run that finished without failures (the
+    /// incremental cursor, E4). Runs over named records (webhooks, [`crate::report::RunMode::Records`])
+    /// never move it.
     async fn last_successful_run(&self) -> Result<Option<DateTime<Utc>>, PortError>;
 
     /// Stores a finished run's report; a run with no failures moves the cursor.

@@ -29,13 +29,14 @@ pub(crate) fn record(conn: &Connection, report: &RunReport) -> Result<(), OpErro
     Ok(())
 }
 
-/// The start of the latest successful run: the greatest start time, so the cursor never
-/// moves back even when runs are recorded out of order.
+/// The start of the latest successful full or incremental run: the greatest start time, so the
+/// cursor never moves back even when runs are recorded out of order. Runs over named records
+/// (webhooks) never move it: they did not look at everything modified since the cursor (E4).
 pub(crate) fn last_successful(conn: &Connection) -> Result<Option<DateTime<Utc>>, OpError> {
     let what = "reading the last successful run";
     let started: Option<(i64, String)> = conn
         .prepare_cached(
-            "SELECT id, started_at FROM runs WHERE succeeded = 1
+            "SELECT id, started_at FROM runs WHERE succeeded = 1 AND mode <> 'records'
              ORDER BY started_at DESC, id DESC LIMIT 1",
         )
         .and_then(|mut stmt| {
