@@ -1,7 +1,7 @@
 //! An in-memory Cin7 source.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use futures::stream;
@@ -19,9 +19,9 @@ pub struct MemorySource {
     /// The account.
     pub account: Mutex<AccountInfo>,
     /// The customers.
-    pub customers: Mutex<Vec<SourceCustomer>>,
+    pub customers: Arc<Mutex<Vec<SourceCustomer>>>,
     /// The products.
-    pub products: Mutex<Vec<SourceProduct>>,
+    pub products: Arc<Mutex<Vec<SourceProduct>>>,
     reads: AtomicU64,
 }
 
@@ -38,8 +38,8 @@ impl MemorySource {
                     })
                     .collect(),
             }),
-            customers: Mutex::new(Vec::new()),
-            products: Mutex::new(Vec::new()),
+            customers: Arc::new(Mutex::new(Vec::new())),
+            products: Arc::new(Mutex::new(Vec::new())),
             reads: AtomicU64::new(0),
         }
     }
@@ -76,6 +76,26 @@ fn matches(scope: &FetchScope, id: &str, modified: Option<chrono::DateTime<chron
     }
 }
 
+/// Streams the records of `all` that pass `keep`, cloning one at a time (like a paged API, the
+/// source's memory does not double while a run reads it).
+fn lazy<T: Clone + Send + 'static>(
+    all: Arc<Mutex<Vec<T>>>,
+    keep: impl Fn(&T) -> bool + Send + 'static,
+) -> RecordStream<T> {
+    Box::pin(stream::unfold(0usize, move |mut i| {
+        let next = all.lock().ok().and_then(|v| {
+            while i < v.len() {
+                i += 1;
+                if keep(&v[i - 1]) {
+                    return Some(v[i - 1].clone());
+                }
+            }
+            None
+        });
+        async move { next.map(|r| (Ok(Fetched::Record(r)), i)) }
+    }))
+}
+
 #[async_trait]
 impl CustomerSource for MemorySource {
     async fn account(&self) -> Result<AccountInfo, PortError> {
@@ -88,18 +108,9 @@ impl CustomerSource for MemorySource {
 
     fn customers(&self, scope: FetchScope) -> RecordStream<SourceCustomer> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        let items: Vec<_> = self
-            .customers
-            .lock()
-            .map(|all| {
-                all.iter()
-                    .filter(|c| matches(&scope, &c.id, c.last_modified))
-                    .cloned()
-                    .map(|c| Ok(Fetched::Record(c)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Box::pin(stream::iter(items))
+        lazy(self.customers.clone(), move |c: &SourceCustomer| {
+            matches(&scope, &c.id, c.last_modified)
+        })
     }
 
     fn request_counts(&self) -> RequestCounts {
@@ -114,17 +125,8 @@ impl CustomerSource for MemorySource {
 impl PricingSource for MemorySource {
     fn products(&self, scope: FetchScope) -> RecordStream<SourceProduct> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        let items: Vec<_> = self
-            .products
-            .lock()
-            .map(|all| {
-                all.iter()
-                    .filter(|p| matches(&scope, &p.id, p.last_modified))
-                    .cloned()
-                    .map(|p| Ok(Fetched::Record(p)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Box::pin(stream::iter(items))
+        lazy(self.products.clone(), move |p: &SourceProduct| {
+            matches(&scope, &p.id, p.last_modified)
+        })
     }
 }
