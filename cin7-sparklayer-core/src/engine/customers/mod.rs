@@ -35,6 +35,16 @@ pub(crate) struct CustomersOutcome {
     pub(crate) seen: HashSet<String>,
 }
 
+/// Customers are mapped in chunks of this many, each chunk spread over every core.
+const MAP_CHUNK: usize = 4096;
+
+/// One fetched customer, already mapped.
+struct FetchedCustomer {
+    id: String,
+    modified: Option<chrono::DateTime<chrono::Utc>>,
+    result: Result<MappedCustomer, crate::rules::Skip>,
+}
+
 /// A planned write with what to record after it.
 pub(crate) struct PendingWrite {
     pub(crate) write: CustomerWrite,
@@ -96,29 +106,47 @@ impl<'a> CustomersPass<'a> {
         }
     }
 
-    /// Reads every customer in scope of the run, deduplicated by ID (the later `LastModifiedOn` wins).
-    async fn fetch(&self, report: &mut RunReport) -> Result<Vec<SourceCustomer>, RunError> {
+    /// Reads every customer in scope of the run and maps it as it arrives, in chunks spread over
+    /// every core, so only the mapped form is kept (memory stays one record per customer).
+    /// Deduplicated by ID: the later `LastModifiedOn` wins.
+    async fn fetch_and_map(
+        &self,
+        report: &mut RunReport,
+        ctx: &MappingContext<'_>,
+    ) -> Result<Vec<FetchedCustomer>, RunError> {
         let Some(scope) = self.resolved.customers.clone() else {
             return Ok(Vec::new());
         };
         self.options.progress.phase("customers", None);
         let mut stream = self.engine.ports.customers.customers(scope);
-        let mut out: Vec<SourceCustomer> = Vec::new();
+        let mut out: Vec<FetchedCustomer> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
+        let mut chunk: Vec<SourceCustomer> = Vec::with_capacity(MAP_CHUNK);
+        let mut flush = |chunk: &mut Vec<SourceCustomer>, out: &mut Vec<FetchedCustomer>| {
+            let results = par_map(chunk, |c| map_customer(c, ctx));
+            for (c, result) in chunk.drain(..).zip(results) {
+                let item = FetchedCustomer {
+                    id: c.id,
+                    modified: c.last_modified,
+                    result,
+                };
+                match index.get(&item.id) {
+                    Some(&i) if item.modified >= out[i].modified => out[i] = item,
+                    Some(_) => {}
+                    None => {
+                        index.insert(item.id.clone(), out.len());
+                        out.push(item);
+                    }
+                }
+            }
+        };
         while let Some(item) = stream.next().await {
             match item {
                 Ok(Fetched::Record(c)) => {
                     self.options.progress.advance(1);
-                    match index.get(&c.id) {
-                        Some(&i) => {
-                            if c.last_modified >= out[i].last_modified {
-                                out[i] = c;
-                            }
-                        }
-                        None => {
-                            index.insert(c.id.clone(), out.len());
-                            out.push(c);
-                        }
+                    chunk.push(c);
+                    if chunk.len() >= MAP_CHUNK {
+                        flush(&mut chunk, &mut out);
                     }
                 }
                 Ok(Fetched::Malformed(m)) => report.skip_malformed(RecordKind::Customer, &m),
@@ -130,6 +158,7 @@ impl<'a> CustomersPass<'a> {
                 }
             }
         }
+        flush(&mut chunk, &mut out);
         Ok(out)
     }
 
@@ -153,7 +182,6 @@ impl<'a> CustomersPass<'a> {
             .map(|l| (l.shopify_id.as_str(), l.cin7_id.as_str()))
             .collect();
 
-        let customers = self.fetch(report).await?;
         let ctx = MappingContext {
             customers: cfg,
             prefix: &settings.pricing.prefix,
@@ -162,16 +190,16 @@ impl<'a> CustomersPass<'a> {
             account: self.account,
             groups: self.groups,
         };
+        let customers = self.fetch_and_map(report, &ctx).await?;
         let mut outcome = CustomersOutcome::default();
         let mut plan_entries: Vec<CustomerPlanEntry> = Vec::new();
         let mut pending: Vec<PendingWrite> = Vec::new();
 
-        // Map (C1, C2, C4–C12), on every core: phone parsing dominates for large accounts.
-        let results = par_map(&customers, |c| map_customer(c, &ctx));
+        // Mapped (C1, C2, C4–C12) while reading; now sort out skips and revokes.
         let mut mapped: Vec<MappedCustomer> = Vec::new();
-        for (c, result) in customers.iter().zip(results) {
+        for c in customers {
             outcome.seen.insert(c.id.clone());
-            match result {
+            match c.result {
                 Ok(m) => mapped.push(m),
                 Err(skip) => {
                     let link = links.get(&c.id);
@@ -238,8 +266,6 @@ impl<'a> CustomersPass<'a> {
                 }
             }
         }
-
-        drop(customers);
 
         // C3: duplicates, counting linked customers not read in this run as participants.
         let mut pairs: Vec<(String, String)> = mapped
