@@ -73,21 +73,5 @@ async fn run(args: Args) -> Result<(), String> {
 fn main() -> ExitCode {
     let args = Args::parse();
     init_logs();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-    }
+    cin7_sparklayer::cli::run_to_exit(async { run(args).await.map(|()| 0) })
 }
