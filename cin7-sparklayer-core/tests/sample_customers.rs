@@ -176,3 +176,38 @@ fn customer_test_gets_its_own_list_first_then_its_tier() {
         .unwrap();
     assert_eq!(credit.value, "{\"credit_limit\":0}");
 }
+
+#[test]
+fn a_customer_in_another_currency_gets_only_its_own_list() {
+    let cfg = CustomersConfig {
+        currency: cin7_sparklayer_core::config::CurrencyMode::All,
+        ..CustomersConfig::default()
+    };
+    let account = account();
+    let mut c = customer_test();
+    c.tags = split_tags(Some("b2b"));
+    c.currency = Some("NZD".into());
+    let m = map_customer(&c, &ctx(&cfg, &account, &[])).unwrap();
+    assert_eq!(m.tier, None);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.reason == "tier_not_in_customer_currency")
+    );
+    let own = m.own_list.unwrap();
+    assert_eq!(own.header.currency, "NZD");
+    // With the default base_only, the same customer is skipped instead (C12).
+    let skip = map_customer(
+        &c,
+        &ctx(
+            &CustomersConfig {
+                include_tags: vec!["b2b".into()],
+                ..CustomersConfig::default()
+            },
+            &account,
+            &[],
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(skip.reason, "non_base_currency");
+}

@@ -205,6 +205,18 @@ pub fn map_customer(
             }
         }
         let currency = customer_currency(customer.currency.as_deref(), &ctx.account.base_currency);
+        // Tier lists are in the base currency (P1): a customer in another currency (allowed by
+        // `customers.currency = "all"`) gets only its own list, never base-currency prices.
+        if tier.is_some() && !currency.eq_ignore_ascii_case(ctx.account.base_currency.trim()) {
+            warnings.push(warning(
+                "tier_not_in_customer_currency",
+                format!(
+                    "tier prices are in {}, the customer buys in {currency}",
+                    ctx.account.base_currency
+                ),
+            ));
+            tier = None;
+        }
         let (list, issues) = customer_price_list(
             &customer.id,
             customer.name.as_deref(),
