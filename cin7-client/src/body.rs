@@ -1,6 +1,9 @@
 //! Reading a final answer: JSON only, never an HTML page or an `ErrorCode` body taken as data.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::Cin7Error;
 
@@ -33,7 +36,8 @@ pub(crate) async fn finish(path: &str, resp: reqwest::Response) -> Result<Value,
             status,
         });
     }
-    let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
+    let parsed: Result<Value, _> =
+        serde_json::from_slice(&bytes).or_else(|e| salvage(&bytes).ok_or(e));
     if let Ok(value) = &parsed
         && let Some((code, message)) = error_model(value)
     {
@@ -62,6 +66,39 @@ pub(crate) async fn finish(path: &str, resp: reqwest::Response) -> Result<Value,
             message: e.to_string(),
         }),
     }
+}
+
+/// Marker key of a row that serde_json refused on its own (a number beyond f64, nesting deeper
+/// than 128, a lone surrogate): the row becomes a `malformed` skip, the page goes on (E3).
+pub(crate) const UNPARSEABLE_ROW: &str = "__cin7_sparklayer_unparseable_row";
+
+/// Re-reads a page whose whole body serde_json refused, one top-level value and one list row at
+/// a time (raw values are skipped without being interpreted), so only the bad rows are lost.
+/// `None` when even the envelope is not JSON.
+fn salvage(bytes: &[u8]) -> Option<Value> {
+    let top: BTreeMap<String, Box<RawValue>> = serde_json::from_slice(bytes).ok()?;
+    let mut out = serde_json::Map::new();
+    for (key, raw) in top {
+        let value = match serde_json::from_str::<Value>(raw.get()) {
+            Ok(v) => v,
+            Err(_) => {
+                let rows: Vec<Box<RawValue>> = serde_json::from_str(raw.get()).ok()?;
+                Value::Array(
+                    rows.iter()
+                        .map(|row| {
+                            serde_json::from_str::<Value>(row.get()).unwrap_or_else(|e| {
+                                let mut m = serde_json::Map::new();
+                                m.insert(UNPARSEABLE_ROW.into(), Value::String(e.to_string()));
+                                Value::Object(m)
+                            })
+                        })
+                        .collect(),
+                )
+            }
+        };
+        out.insert(key, value);
+    }
+    Some(Value::Object(out))
 }
 
 /// `{"ErrorCode": n, "Exception": "…"}`, bare or as the first item of an array.
@@ -106,5 +143,19 @@ mod tests {
         );
         assert_eq!(error_model(&serde_json::json!({"Total": 0})), None);
         assert_eq!(error_model(&serde_json::json!([])), None);
+    }
+
+    #[test]
+    fn salvage_keeps_good_rows_and_marks_the_unreadable_one() {
+        let page = br#"{"Total":3,"Page":1,"CustomerList":[{"ID":"a"},{"ID":"b","CreditLimit":1e400},{"ID":"c"}]}"#;
+        assert!(serde_json::from_slice::<Value>(page).is_err());
+        let v = super::salvage(page).expect("envelope is JSON");
+        assert_eq!(v["Total"], 3);
+        let rows = v["CustomerList"].as_array().expect("rows");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0]["ID"], "a");
+        assert!(rows[1].get(super::UNPARSEABLE_ROW).is_some());
+        assert_eq!(rows[2]["ID"], "c");
+        assert!(super::salvage(b"<html>").is_none());
     }
 }

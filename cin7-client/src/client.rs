@@ -130,7 +130,8 @@ impl Cin7Client {
         );
         let mut http = reqwest::Client::builder()
             .default_headers(headers)
-            .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(b.pool_idle_timeout);
         if let Some(t) = b.request_timeout {
             http = http.timeout(t);
         }

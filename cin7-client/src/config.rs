@@ -54,6 +54,7 @@ pub struct Cin7ClientBuilder {
     pub(crate) calls_per_minute: u32,
     pub(crate) request_timeout: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) pool_idle_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) jitter_seed: Option<u64>,
 }
@@ -68,6 +69,7 @@ impl Default for Cin7ClientBuilder {
             calls_per_minute: 60,
             request_timeout: Some(Duration::from_secs(60)),
             connect_timeout: Some(Duration::from_secs(10)),
+            pool_idle_timeout: Some(Duration::from_secs(90)),
             retry: RetryPolicy::default(),
             jitter_seed: None,
         }
@@ -115,6 +117,14 @@ impl Cin7ClientBuilder {
     /// Connect timeout; `None` disables it.
     pub fn connect_timeout(mut self, value: Option<Duration>) -> Self {
         self.connect_timeout = value;
+        self
+    }
+
+    /// How long an idle pooled connection is kept (default 90 s); `None` keeps it. Tests on
+    /// tokio's paused clock set `None`: the idle timer is otherwise the next timer the clock
+    /// jumps to while a request is in flight.
+    pub fn pool_idle_timeout(mut self, value: Option<Duration>) -> Self {
+        self.pool_idle_timeout = value;
         self
     }
 

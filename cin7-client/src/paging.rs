@@ -190,6 +190,16 @@ fn parse_row<W: DeserializeOwned, T>(
 ) -> Fetched<T> {
     let id = row_id(&value);
     let at = format!("{}[{index}]", endpoint.list_key);
+    if let Some(reason) = value.get(crate::body::UNPARSEABLE_ROW) {
+        return Fetched::Malformed(MalformedRecord {
+            id: None,
+            field: Some(at),
+            reason: format!(
+                "row is not readable JSON: {} (page {page})",
+                reason.as_str().unwrap_or_default()
+            ),
+        });
+    }
     if id.is_none() && matches!(value.get("ID"), Some(Value::String(_))) {
         return Fetched::Malformed(MalformedRecord {
             id: None,

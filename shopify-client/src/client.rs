@@ -245,7 +245,11 @@ impl ShopifyClientBuilder {
         };
         let mut http = reqwest::Client::builder()
             .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")));
-        if !self.no_timeouts {
+        if self.no_timeouts {
+            // Paused-clock tests: no timer at all, not even the pool's idle timer, that the
+            // clock could jump to while a request is in flight.
+            http = http.pool_idle_timeout(None);
+        } else {
             http = http
                 .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
                 .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)));

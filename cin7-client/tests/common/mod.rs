@@ -30,6 +30,7 @@ pub fn builder(server: &MockServer) -> cin7_client::Cin7ClientBuilder {
         .calls_per_minute(6_000)
         .request_timeout(None)
         .connect_timeout(None)
+        .pool_idle_timeout(None)
         .retry_policy(RetryPolicy::default())
         .jitter_seed(7)
 }
