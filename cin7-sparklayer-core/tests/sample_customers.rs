@@ -211,3 +211,27 @@ fn a_customer_in_another_currency_gets_only_its_own_list() {
     .unwrap_err();
     assert_eq!(skip.reason, "non_base_currency");
 }
+
+#[test]
+fn values_shopify_cannot_store_are_skipped_with_a_reason() {
+    let cfg = CustomersConfig::default();
+    let account = account();
+    let mut c = customer_test();
+    c.tags = split_tags(Some("b2b"));
+    c.credit_limit = "184467440737095516160000".parse().unwrap();
+    assert_eq!(
+        map_customer(&c, &ctx(&cfg, &account, &[]))
+            .unwrap_err()
+            .reason,
+        "invalid_credit_limit"
+    );
+    let mut c = customer_test();
+    c.tags = split_tags(Some("b2b"));
+    c.id = "x".repeat(100_000);
+    assert_eq!(
+        map_customer(&c, &ctx(&cfg, &account, &[]))
+            .unwrap_err()
+            .reason,
+        "invalid_id"
+    );
+}

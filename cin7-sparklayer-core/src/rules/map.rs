@@ -14,6 +14,14 @@ use super::pricing::{PriceIssue, assigned_lists, customer_price_list};
 use super::scope::{OutOfScope, check_scope};
 use super::tax::is_tax_exempt;
 
+/// Longest Cin7 ID accepted: `cin7.customer_id` is a single-line text metafield (Cin7 IDs are 36-character GUIDs).
+const MAX_ID_CHARS: usize = 255;
+
+/// Shopify's `number_decimal` range is ±9,999,999,999,999.999999999 (`cin7.credit_limit`, C9).
+fn max_number_decimal() -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from(10_000_000_000_000i64)
+}
+
 /// Everything the customer rules need besides the customer.
 #[derive(Debug, Clone, Copy)]
 pub struct MappingContext<'a> {
@@ -98,6 +106,27 @@ pub fn map_customer(
         },
         out_of_scope: true,
     })?;
+    // Values Shopify cannot store would fail the record at every run: skip them here with a reason.
+    if customer.id.trim().is_empty() || customer.id.chars().count() > MAX_ID_CHARS {
+        return Err(Skip {
+            reason: "invalid_id",
+            detail: Some(format!(
+                "Cin7 ID of {} characters",
+                customer.id.chars().count()
+            )),
+            out_of_scope: false,
+        });
+    }
+    if customer.credit_limit.abs() >= max_number_decimal() {
+        return Err(Skip {
+            reason: "invalid_credit_limit",
+            detail: Some(format!(
+                "CreditLimit {} is beyond what Shopify stores",
+                customer.credit_limit
+            )),
+            out_of_scope: false,
+        });
+    }
     if !currency_allowed(
         customer.currency.as_deref(),
         &ctx.account.base_currency,
