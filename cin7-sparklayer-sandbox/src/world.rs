@@ -1,6 +1,7 @@
 //! All three fakes at once, seeded from one [`Dataset`], with the matching configuration:
 //! what the demo, the end-to-end tests and the whole-sync benchmarks start from.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::cin7::{FakeCin7, FakeCin7Options};
@@ -122,4 +123,48 @@ path = "{state}"
             state = state_path.display().to_string().replace('\\', "\\\\"),
         )
     }
+
+    /// Everything synced, in a form two sandboxes can be compared by (Shopify and address IDs
+    /// differ between runs): customers by lowercased email with their invite count, and every
+    /// price list's prices. Used to check that interrupted or faulty runs end where a clean run does.
+    pub fn snapshot(&self) -> SyncedState {
+        let customers = self
+            .shopify
+            .customers()
+            .into_iter()
+            .map(|mut c| {
+                let email = c.email.clone().unwrap_or_default().to_lowercase();
+                let invites = self.shopify.invites_sent(&c.id);
+                c.id = String::new();
+                for a in &mut c.addresses {
+                    a.id = String::new();
+                }
+                c.tags.sort();
+                c.metafields
+                    .sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+                (email, format!("{c:?} invites={invites}"))
+            })
+            .collect();
+        let price_lists = format!(
+            "{:?}",
+            self.sparklayer
+                .price_lists()
+                .into_iter()
+                .map(|(slug, l)| (slug, l.prices))
+                .collect::<BTreeMap<_, _>>()
+        );
+        SyncedState {
+            customers,
+            price_lists,
+        }
+    }
+}
+
+/// What [`Sandbox::snapshot`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedState {
+    /// Lowercased email → the Shopify customer (IDs blanked) and its invite count.
+    pub customers: BTreeMap<String, String>,
+    /// Every price list's SKU → prices, rendered.
+    pub price_lists: String,
 }

@@ -68,34 +68,9 @@ fn count(r: &RunReport, k: &str) -> u64 {
     r.customers.get(k).copied().unwrap_or(0)
 }
 
-/// Everything synced, keyed so two sandboxes can be compared (Shopify IDs differ between runs).
 fn snapshot(sb: &Sandbox) -> (BTreeMap<String, String>, String) {
-    let customers = sb
-        .shopify
-        .customers()
-        .into_iter()
-        .map(|mut c| {
-            let email = c.email.clone().unwrap_or_default().to_lowercase();
-            let invites = sb.shopify.invites_sent(&c.id);
-            c.id = String::new();
-            for a in &mut c.addresses {
-                a.id = String::new();
-            }
-            c.tags.sort();
-            c.metafields
-                .sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-            (email, format!("{c:?} invites={invites}"))
-        })
-        .collect();
-    let lists = format!(
-        "{:?}",
-        sb.sparklayer
-            .price_lists()
-            .into_iter()
-            .map(|(slug, l)| (slug, l.prices))
-            .collect::<BTreeMap<_, _>>()
-    );
-    (customers, lists)
+    let state = sb.snapshot();
+    (state.customers, state.price_lists)
 }
 
 /// The `n`th valid customer that the first run put into Shopify.

@@ -165,35 +165,9 @@ fn engine(sb: &Arc<Sandbox>, state: &Path, expire_at_patch: Option<u64>) -> Sync
     SyncEngine::new(ports, EngineSettings::from_config(&config))
 }
 
-/// Everything synced, keyed so two sandboxes can be compared (Shopify IDs differ between
-/// runs): customers by email with their invite count, and price lists with their prices.
 fn snapshot(sb: &Sandbox) -> (BTreeMap<String, String>, String) {
-    let customers = sb
-        .shopify
-        .customers()
-        .into_iter()
-        .map(|mut c| {
-            let email = c.email.clone().unwrap_or_default().to_lowercase();
-            let invites = sb.shopify.invites_sent(&c.id);
-            c.id = String::new();
-            for a in &mut c.addresses {
-                a.id = String::new();
-            }
-            c.tags.sort();
-            c.metafields
-                .sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-            (email, format!("{c:?} invites={invites}"))
-        })
-        .collect();
-    let lists = format!(
-        "{:?}",
-        sb.sparklayer
-            .price_lists()
-            .into_iter()
-            .map(|(slug, l)| (slug, l.prices))
-            .collect::<BTreeMap<_, _>>()
-    );
-    (customers, lists)
+    let state = sb.snapshot();
+    (state.customers, state.price_lists)
 }
 
 fn counts(r: &RunReport, s: Service) -> RequestCounts {
