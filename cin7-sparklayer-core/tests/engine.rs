@@ -492,3 +492,15 @@ fn a_records_run_does_not_move_the_incremental_cursor() {
     });
     assert_eq!(block_on(w.state.last_successful_run()).unwrap(), cursor);
 }
+
+#[test]
+fn the_last_full_run_is_remembered() {
+    let w = World::new(2, 1);
+    assert_eq!(block_on(w.state.last_full_run()).unwrap(), None);
+    let full = w.run(RunOptions::default());
+    w.run(RunOptions::default());
+    assert_eq!(
+        block_on(w.state.last_full_run()).unwrap(),
+        Some(full.started_at)
+    );
+}

@@ -46,6 +46,10 @@ impl StateStore for SqliteStateStore {
         self.call(|conn| runs::last_successful(conn)).await
     }
 
+    async fn last_full_run(&self) -> Result<Option<DateTime<Utc>>, PortError> {
+        self.call(|conn| runs::last_full(conn)).await
+    }
+
     async fn record_run(&self, report: &RunReport) -> Result<(), PortError> {
         let report = report.clone();
         self.call(move |conn| runs::record(conn, &report)).await

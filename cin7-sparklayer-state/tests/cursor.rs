@@ -61,6 +61,11 @@ async fn only_successful_real_runs_move_the_cursor() {
         Some(at(400)),
         "a run over named records (webhooks) leaves the cursor"
     );
+    assert_eq!(
+        state.last_full_run().await.expect("last full"),
+        Some(at(100)),
+        "the last successful full run"
+    );
 }
 
 #[tokio::test]

@@ -110,6 +110,16 @@ impl StateStore for MemoryState {
             .max())
     }
 
+    async fn last_full_run(&self) -> Result<Option<DateTime<Utc>>, PortError> {
+        Ok(self
+            .lock()?
+            .runs
+            .iter()
+            .filter(|r| r.succeeded() && r.mode == crate::report::RunMode::Full)
+            .map(|r| r.started_at)
+            .max())
+    }
+
     async fn record_run(&self, report: &RunReport) -> Result<(), PortError> {
         self.lock()?.runs.push(report.clone());
         Ok(())

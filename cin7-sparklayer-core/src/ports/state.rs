@@ -80,6 +80,12 @@ pub trait StateStore: Send + Sync + Debug {
     /// never move it.
     async fn last_successful_run(&self) -> Result<Option<DateTime<Utc>>, PortError>;
 
+    /// Start time of the last full run that finished without failures (the daemon's daily
+    /// reconcile, E4), so a restart does not force an extra full run. The default says "unknown".
+    async fn last_full_run(&self) -> Result<Option<DateTime<Utc>>, PortError> {
+        Ok(None)
+    }
+
     /// Stores a finished run's report; a run with no failures moves the cursor.
     async fn record_run(&self, report: &RunReport) -> Result<(), PortError>;
 }

@@ -33,12 +33,30 @@ pub(crate) fn record(conn: &Connection, report: &RunReport) -> Result<(), OpErro
 /// cursor never moves back even when runs are recorded out of order. Runs over named records
 /// (webhooks) never move it: they did not look at everything modified since the cursor (E4).
 pub(crate) fn last_successful(conn: &Connection) -> Result<Option<DateTime<Utc>>, OpError> {
-    let what = "reading the last successful run";
+    latest_start(conn, "mode <> 'records'", "reading the last successful run")
+}
+
+/// The start of the latest successful full run (the daemon's daily reconcile, E4).
+pub(crate) fn last_full(conn: &Connection) -> Result<Option<DateTime<Utc>>, OpError> {
+    latest_start(
+        conn,
+        "mode = 'full'",
+        "reading the last successful full run",
+    )
+}
+
+/// The greatest start time of the successful runs matching `filter` (a fixed SQL condition).
+fn latest_start(
+    conn: &Connection,
+    filter: &'static str,
+    what: &'static str,
+) -> Result<Option<DateTime<Utc>>, OpError> {
+    let sql = format!(
+        "SELECT id, started_at FROM runs WHERE succeeded = 1 AND {filter}
+         ORDER BY started_at DESC, id DESC LIMIT 1"
+    );
     let started: Option<(i64, String)> = conn
-        .prepare_cached(
-            "SELECT id, started_at FROM runs WHERE succeeded = 1 AND mode <> 'records'
-             ORDER BY started_at DESC, id DESC LIMIT 1",
-        )
+        .prepare_cached(&sql)
         .and_then(|mut stmt| {
             stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()

@@ -81,6 +81,10 @@ impl StateStore for CursorGuard {
         self.load().await
     }
 
+    async fn last_full_run(&self) -> Result<Option<DateTime<Utc>>, PortError> {
+        self.inner.last_full_run().await
+    }
+
     async fn record_run(&self, report: &RunReport) -> Result<(), PortError> {
         // Read the cursor before this run is stored, so a records run never becomes it.
         let before = self.load().await?;

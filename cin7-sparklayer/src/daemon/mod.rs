@@ -124,8 +124,9 @@ pub struct DaemonSettings {
     pub max_queue: usize,
     /// Largest webhook body accepted, in bytes (default 1 MiB; larger gets 413).
     pub body_limit: usize,
-    /// When the last full run started, if the host knows it; `None` makes the first scheduled
-    /// tick after the start-up run a full run (unless the start-up run is full).
+    /// When the last full run started, if the host knows it; `None` asks the runner (the state
+    /// store's last successful full run), and when that is unknown too the first scheduled tick
+    /// after the start-up run is a full run (unless the start-up run is full).
     pub last_full_run: Option<DateTime<Utc>>,
     /// On shutdown, how long the run in flight may take to finish its record (default 25 s,
     /// under the usual 30 s a supervisor waits before SIGKILL). Past it the run is abandoned,
@@ -289,7 +290,11 @@ impl<R: SyncRunner> Daemon<R> {
     ) -> Result<(), DaemonError> {
         let (tx, rx) = watch::channel(false);
         let now = Instant::now();
-        let last_full = self.settings.last_full_run.and_then(|at| {
+        let known = match self.settings.last_full_run {
+            Some(at) => Some(at),
+            None => self.runner.last_full_run().await,
+        };
+        let last_full = known.and_then(|at| {
             let age = (Utc::now() - at).to_std().unwrap_or_default();
             now.checked_sub(age)
         });

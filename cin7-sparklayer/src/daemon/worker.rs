@@ -1,5 +1,6 @@
 //! The one task that runs syncs: scheduled runs and webhook (records) runs, one at a time.
 
+use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -20,11 +21,30 @@ use crate::{ModeRequest, RunOptions, SyncEngine};
 pub trait SyncRunner: Send + Sync + 'static {
     /// One sync run with these options (see [`SyncEngine::run`]).
     fn run(&self, options: RunOptions) -> impl Future<Output = Result<RunReport, RunError>> + Send;
+
+    /// When the last successful full run started, if known (read once at start, so a restart
+    /// does not force an extra full reconcile). The default says "unknown".
+    fn last_full_run(&self) -> impl Future<Output = Option<DateTime<Utc>>> + Send {
+        std::future::ready(None)
+    }
 }
 
 impl SyncRunner for SyncEngine {
     fn run(&self, options: RunOptions) -> impl Future<Output = Result<RunReport, RunError>> + Send {
         SyncEngine::run(self, options)
+    }
+
+    fn last_full_run(&self) -> impl Future<Output = Option<DateTime<Utc>>> + Send {
+        let state = self.ports().state.clone();
+        async move {
+            match state.last_full_run().await {
+                Ok(at) => at,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the last full run; the next scheduled run will be full");
+                    None
+                }
+            }
+        }
     }
 }
 
