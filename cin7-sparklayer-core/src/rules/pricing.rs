@@ -55,14 +55,12 @@ pub struct PriceIssue {
 }
 
 /// Accumulates the ten tier lists from products streamed one at a time (P1), so memory is one
-/// entry per published SKU and tier, not per product read.
+/// entry per published SKU, not per product read: each SKU is stored once with its ten prices.
 #[derive(Debug)]
 pub struct TierListBuilder {
     zero: ZeroPrice,
-    /// tier index → SKU → price.
-    tiers: Vec<BTreeMap<String, Decimal>>,
-    /// SKU → product ID of the product that owns it (the smallest active product ID).
-    owners: BTreeMap<String, String>,
+    /// SKU → (ID of the product that owns it: the smallest active product ID, its published prices by tier).
+    skus: BTreeMap<String, (String, [Option<Decimal>; TIER_COUNT])>,
     issues: Vec<PriceIssue>,
 }
 
@@ -71,8 +69,7 @@ impl TierListBuilder {
     pub fn new(zero: ZeroPrice) -> Self {
         Self {
             zero,
-            tiers: vec![BTreeMap::new(); TIER_COUNT],
-            owners: BTreeMap::new(),
+            skus: BTreeMap::new(),
             issues: Vec::new(),
         }
     }
@@ -92,7 +89,7 @@ impl TierListBuilder {
         else {
             return;
         };
-        if let Some(owner) = self.owners.get(sku) {
+        if let Some((owner, _)) = self.skus.get(sku) {
             if owner == &product.id {
                 return;
             }
@@ -104,17 +101,12 @@ impl TierListBuilder {
             if owner.as_str() < product.id.as_str() {
                 return;
             }
-            for tier in &mut self.tiers {
-                tier.remove(sku);
-            }
         }
-        self.owners.insert(sku.to_owned(), product.id.clone());
+        let mut published = [None; TIER_COUNT];
         for (i, price) in product.tier_prices.iter().enumerate() {
             let Some(price) = price else { continue };
             match judge_price(*price, self.zero) {
-                PriceVerdict::Publish(p) => {
-                    self.tiers[i].insert(sku.to_owned(), p);
-                }
+                PriceVerdict::Publish(p) => published[i] = Some(p),
                 PriceVerdict::NotSet => {}
                 PriceVerdict::Negative => self.issues.push(PriceIssue {
                     id: product.id.clone(),
@@ -123,6 +115,8 @@ impl TierListBuilder {
                 }),
             }
         }
+        self.skus
+            .insert(sku.to_owned(), (product.id.clone(), published));
     }
 
     /// P1: the tier lists for `codes`, named after the account's tiers, in the base currency.
@@ -132,25 +126,30 @@ impl TierListBuilder {
         account: &AccountInfo,
         prefix: &str,
     ) -> (Vec<DesiredPriceList>, Vec<PriceIssue>) {
-        let mut lists = Vec::new();
-        for (i, rows) in self.tiers.into_iter().enumerate() {
-            let code = u8::try_from(i + 1).unwrap_or(u8::MAX);
-            if !codes.contains(&code) {
-                continue;
+        let mut rows: Vec<Vec<PriceRow>> = vec![Vec::new(); TIER_COUNT];
+        for (sku, (_, prices)) in self.skus {
+            for (i, price) in prices.iter().enumerate() {
+                if let Some(p) = price {
+                    rows[i].push(PriceRow::single(sku.clone(), *p));
+                }
             }
-            lists.push(DesiredPriceList {
-                header: PriceListHeader {
-                    slug: tier_slug(prefix, code),
-                    name: account.tier_name(code),
-                    currency: account.base_currency.trim().to_ascii_uppercase(),
-                },
-                origin: PriceListOrigin::Tier { code },
-                rows: rows
-                    .into_iter()
-                    .map(|(sku, price)| PriceRow::single(sku, price))
-                    .collect(),
-            });
         }
+        let lists = rows
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, rows)| {
+                let code = u8::try_from(i + 1).ok()?;
+                codes.contains(&code).then(|| DesiredPriceList {
+                    header: PriceListHeader {
+                        slug: tier_slug(prefix, code),
+                        name: account.tier_name(code),
+                        currency: account.base_currency.trim().to_ascii_uppercase(),
+                    },
+                    origin: PriceListOrigin::Tier { code },
+                    rows,
+                })
+            })
+            .collect();
         (lists, self.issues)
     }
 }
