@@ -32,8 +32,8 @@
 //! Cin7 switches a webhook off after six failed deliveries; the scheduled runs keep the store
 //! current meanwhile (webhooks are only a hint, reference §7).
 //!
-//! Records runs must not move the incremental cursor; [`engine_for_daemon`] wraps the state
-//! store in a [`CursorGuard`] for that.
+//! Records runs never move the incremental cursor: the state store ignores them
+//! (`StateStore::last_successful_run`, E4).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -44,7 +44,6 @@
 //! # Ok(()) }
 //! ```
 
-mod cursor;
 mod http;
 mod queue;
 mod schedule;
@@ -57,18 +56,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use cin7_sparklayer_core::engine::{EngineSettings, SyncEngine};
+use cin7_sparklayer_core::engine::SyncEngine;
 use cin7_sparklayer_core::{Config, ConfigError, Secret};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-pub use cursor::CursorGuard;
 pub use schedule::{RETRY_AFTER_ERROR, RunOutcome, Schedule, ScheduledRun};
 pub use status::{Health, LastRun, Outcome, RunningRun, Status};
 pub use worker::SyncRunner;
 
-use crate::{SetupError, ports_from_config};
+use crate::SetupError;
 
 /// An error that stops the daemon from starting or serving: one line saying what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -165,15 +163,13 @@ impl DaemonSettings {
     }
 }
 
-/// The engine the daemon runs: as [`crate::engine_from_config`], with the state store wrapped
-/// in a [`CursorGuard`] so webhook runs do not move the incremental cursor.
+/// The engine the daemon runs: [`crate::engine_from_config`]. Webhook (records) runs do not
+/// move the incremental cursor: the state store ignores them (E4).
 ///
 /// # Errors
 /// As [`crate::ports_from_config`].
 pub fn engine_for_daemon(config: &Config) -> Result<SyncEngine, SetupError> {
-    let mut ports = ports_from_config(config)?;
-    ports.state = Arc::new(CursorGuard::new(ports.state));
-    Ok(SyncEngine::new(ports, EngineSettings::from_config(config)))
+    crate::engine_from_config(config)
 }
 
 /// The daemon: a sync worker plus the HTTP listener. Build it, then [`Daemon::serve`] it.
