@@ -504,3 +504,35 @@ fn the_last_full_run_is_remembered() {
         Some(full.started_at)
     );
 }
+
+#[test]
+fn a_dry_run_predicts_exactly_what_the_real_run_then_does() {
+    let mut w = World::new(8, 12);
+    w.settings.customers.on_leave = cin7_sparklayer_core::config::OnLeave::Revoke;
+    w.run(RunOptions::default());
+    // One of each change: an address (update), a tag removed (revoke), a new customer
+    // (create), a price changed and a product deprecated (patch with a removal).
+    w.source
+        .edit_customer("cust-2", |c| c.addresses[0].line1 = Some("1 New Rd".into()));
+    w.source
+        .edit_customer("cust-3", |c| c.tags.retain(|t| t != "b2b"));
+    {
+        let mut all = w.source.customers.lock().unwrap();
+        all.push(customer(20));
+    }
+    w.source.products.lock().unwrap()[4].tier_prices[1] = Some(dec!(77.7));
+    w.source.products.lock().unwrap()[6].status = RecordStatus::Deprecated;
+
+    let plan = w.run(RunOptions::full().dry_run());
+    assert_eq!(plan.sink_writes(), 0, "E1: a dry run writes nothing");
+    let done = w.run(RunOptions::full());
+    assert_eq!(plan.customers, done.customers, "customer actions");
+    assert_eq!(plan.price_lists, done.price_lists, "price list actions");
+    assert_eq!(plan.price_rows_written, done.price_rows_written);
+    assert_eq!(plan.price_rows_removed, done.price_rows_removed);
+    assert_eq!(count(&done, "update"), 1);
+    assert_eq!(count(&done, "revoke"), 1);
+    assert_eq!(count(&done, "create"), 1);
+    assert_eq!(done.price_rows_written, 1);
+    assert_eq!(done.price_rows_removed, 2);
+}

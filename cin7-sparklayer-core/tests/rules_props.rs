@@ -414,7 +414,7 @@ proptest! {
         let rows = |m: &BTreeMap<String, i64>| m.iter().map(|(s, p)| PriceRow::single(s.clone(), Decimal::from(*p))).collect::<Vec<_>>();
         let desired = DesiredPriceList { header: PriceListHeader { slug: "cin7-tier-1".into(), name: "T".into(), currency: "AUD".into() }, origin: PriceListOrigin::Tier { code: 1 }, rows: rows(&want) };
         let baseline: BTreeMap<String, u64> = rows(&base).iter().map(|r| (r.sku.clone(), price_hash(&r.pricing))).collect();
-        let plan = plan_list(&desired, Baseline::Known(&baseline), Coverage::Complete, true);
+        let plan = plan_list(desired.clone(), Baseline::Known(&baseline), Coverage::Complete, true);
         let mut applied = baseline.clone();
         for r in &plan.rows {
             if r.pricing.is_empty() { applied.remove(&r.sku); } else { applied.insert(r.sku.clone(), price_hash(&r.pricing)); }
@@ -424,7 +424,7 @@ proptest! {
         let changed = want.iter().filter(|(s, p)| base.get(*s) != Some(p)).count() + base.keys().filter(|s| !want.contains_key(*s)).count();
         prop_assert_eq!(plan.rows.len(), changed);
         prop_assert!(plan.batches(4).all(|b| b.len() <= 4));
-        let again = plan_list(&desired, Baseline::Known(&target), Coverage::Complete, true);
+        let again = plan_list(desired.clone(), Baseline::Known(&target), Coverage::Complete, true);
         prop_assert!(again.is_noop());
     }
 }

@@ -97,7 +97,10 @@ impl<'a> PricingPass<'a> {
                     Ok(Fetched::Record(p)) => {
                         report.products_read += 1;
                         self.options.progress.advance(1);
-                        if let Some(sku) = p.sku.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                        // Only an incremental read needs to know which SKUs it saw (P3 coverage).
+                        if !complete_tiers
+                            && let Some(sku) =
+                                p.sku.as_deref().map(str::trim).filter(|s| !s.is_empty())
                         {
                             seen_skus.insert(sku.to_owned());
                         }
@@ -139,8 +142,9 @@ impl<'a> PricingPass<'a> {
         let desired_slugs: BTreeSet<String> =
             desired.iter().map(|(l, _)| l.header.slug.clone()).collect();
         let mut plans: Vec<(ListPlan, Option<BTreeMap<String, u64>>)> = Vec::new();
-        for (list, complete) in &desired {
-            let slug = &list.header.slug;
+        for (list, complete) in desired {
+            let slug = list.header.slug.clone();
+            let slug = slug.as_str();
             let exists = remote.contains_key(slug);
             let reconciled = if exists && (full || !state_lists.contains_key(slug)) {
                 Some(self.read_remote(slug).await?)
@@ -153,7 +157,7 @@ impl<'a> PricingPass<'a> {
                 (None, Some(s), true) => Baseline::Known(s),
                 _ => Baseline::Empty,
             };
-            let coverage = if *complete {
+            let coverage = if complete {
                 Coverage::Complete
             } else {
                 Coverage::Partial(&seen_skus)

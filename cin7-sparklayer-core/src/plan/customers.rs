@@ -1,5 +1,6 @@
 //! E1, E2, C13, C14: what to do with each customer, given the state and what Shopify holds.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::hash::customer_hash;
@@ -30,6 +31,67 @@ pub struct CustomerFacts<'a> {
     pub remote: Option<&'a RemoteCustomer>,
 }
 
+/// What the planner decided for one customer, before any write is built (E1, E2).
+///
+/// A dry run only needs the verdict; a real run turns it into a [`CustomerDecision`] with
+/// [`CustomerVerdict::into_decision`], moving the desired customer into the write (no copy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerVerdict {
+    /// Nothing to write (E2).
+    Unchanged,
+    /// Create it (no link, nothing found by email).
+    Create,
+    /// Update the linked or found customer.
+    Update {
+        /// The Shopify customer to update.
+        shopify_id: String,
+        /// Managed tags the sync set earlier and no longer wants (C11).
+        tags_remove: Vec<String>,
+        /// Metafields the sync set earlier and no longer wants (C7–C10).
+        metafields_delete: Vec<MetafieldKey>,
+    },
+}
+
+impl CustomerVerdict {
+    /// The action's name in the report: `unchanged`, `create` or `update`.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Self::Unchanged => "unchanged",
+            Self::Create => "create",
+            Self::Update { .. } => "update",
+        }
+    }
+
+    /// The write this verdict asks for, built from `desired` (moved into it, no copy);
+    /// `None` when unchanged.
+    pub fn into_write(self, desired: DesiredCustomer) -> Option<CustomerWrite> {
+        match self {
+            Self::Unchanged => None,
+            Self::Create => Some(write_for(desired, WriteTarget::New, Vec::new(), Vec::new())),
+            Self::Update {
+                shopify_id,
+                tags_remove,
+                metafields_delete,
+            } => Some(write_for(
+                desired,
+                WriteTarget::Existing { shopify_id },
+                tags_remove,
+                metafields_delete,
+            )),
+        }
+    }
+
+    /// The decision with its write, built from `desired` (moved into the write).
+    pub fn into_decision(self, desired: DesiredCustomer) -> CustomerDecision {
+        let created = self == Self::Create;
+        match self.into_write(desired) {
+            None => CustomerDecision::Unchanged,
+            Some(write) if created => CustomerDecision::Create(write),
+            Some(write) => CustomerDecision::Update(write),
+        }
+    }
+}
+
 /// E1/E2/E6: plans one customer.
 ///
 /// - Linked: unchanged when the content hash matches the link's and (in a full run) Shopify
@@ -49,31 +111,41 @@ pub fn plan_customer_hashed(
     hash: Option<&str>,
     facts: CustomerFacts<'_>,
 ) -> CustomerDecision {
-    let wanted_keys: BTreeSet<&MetafieldKey> = desired.metafields.iter().map(|m| &m.key).collect();
+    judge_customer(desired, hash, facts).into_decision(desired.clone())
+}
+
+/// E1/E2/E6: the verdict of [`plan_customer_hashed`] without building the write (what a dry
+/// run and the report need). `hash` is the desired customer's content hash, needed only when
+/// the customer has a link (computed here when `None`).
+pub fn judge_customer(
+    desired: &DesiredCustomer,
+    hash: Option<&str>,
+    facts: CustomerFacts<'_>,
+) -> CustomerVerdict {
     if let Some(link) = facts.link {
+        let hash = hash.map_or_else(|| Cow::Owned(customer_hash(desired)), Cow::Borrowed);
         // C4: when Shopify refused this very phone last time, the customer stands as written
-        // without it; it is retried when the phone changes in Cin7.
+        // without it; it is retried when the phone changes in Cin7. (Only worth hashing the
+        // marker when the plain hash differs.)
         let phone_refused = desired.phone.is_some()
+            && link.content_hash != *hash
             && link.content_hash == customer_hash(&phone_refused_marker(desired));
-        let hash = if phone_refused {
-            link.content_hash.clone()
-        } else {
-            hash.map_or_else(|| customer_hash(desired), str::to_owned)
-        };
         let compare = if phone_refused {
-            without_phone(desired)
+            Cow::Owned(without_phone(desired))
         } else {
-            desired.clone()
+            Cow::Borrowed(desired)
         };
         let drift = facts.remote.and_then(|r| drift_reason(&compare, r));
         if let Some(field) = drift {
             tracing::debug!(cin7_id = %desired.cin7_id, field, "Shopify customer drifted (C15)");
         }
-        let drifted = drift.is_some();
-        if link.content_hash == hash && !link.revoked && !drifted {
-            return CustomerDecision::Unchanged;
+        let hash_matches = phone_refused || link.content_hash == *hash;
+        if hash_matches && !link.revoked && drift.is_none() {
+            return CustomerVerdict::Unchanged;
         }
-        let stale_tags = link
+        let wanted_keys: BTreeSet<&MetafieldKey> =
+            desired.metafields.iter().map(|m| &m.key).collect();
+        let tags_remove = link
             .managed_tags
             .iter()
             .filter(|t| {
@@ -84,36 +156,30 @@ pub fn plan_customer_hashed(
             })
             .cloned()
             .collect();
-        let stale_metafields = link
+        let metafields_delete = link
             .metafields
             .iter()
             .filter(|k| !wanted_keys.contains(k))
             .cloned()
             .collect();
-        return CustomerDecision::Update(write_for(
-            desired,
-            WriteTarget::Existing {
-                shopify_id: link.shopify_id.clone(),
-            },
-            stale_tags,
-            stale_metafields,
-        ));
+        return CustomerVerdict::Update {
+            shopify_id: link.shopify_id.clone(),
+            tags_remove,
+            metafields_delete,
+        };
     }
     if let Some(found) = facts.found_by_email {
-        return CustomerDecision::Update(write_for(
-            desired,
-            WriteTarget::Existing {
-                shopify_id: found.id.clone(),
-            },
-            Vec::new(),
-            Vec::new(),
-        ));
+        return CustomerVerdict::Update {
+            shopify_id: found.id.clone(),
+            tags_remove: Vec::new(),
+            metafields_delete: Vec::new(),
+        };
     }
-    CustomerDecision::Create(write_for(desired, WriteTarget::New, Vec::new(), Vec::new()))
+    CustomerVerdict::Create
 }
 
 fn write_for(
-    desired: &DesiredCustomer,
+    desired: DesiredCustomer,
     target: WriteTarget,
     tags_remove: Vec<String>,
     metafields_delete: Vec<MetafieldKey>,
@@ -121,11 +187,11 @@ fn write_for(
     CustomerWrite {
         cin7_id: desired.cin7_id.clone(),
         target,
-        fields: Some(desired.clone()),
         tags_add: desired.managed_tags.clone(),
         tags_remove,
         metafields_set: desired.metafields.clone(),
         metafields_delete,
+        fields: Some(desired),
     }
 }
 

@@ -1,6 +1,6 @@
 //! P3, P4: the minimal writes that bring a price list to its desired rows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::hash::price_hash;
 use crate::model::{DesiredPriceList, PriceListHeader, PriceListOrigin, PriceRow};
@@ -54,12 +54,12 @@ impl ListPlan {
     }
 }
 
-/// P3: plans a desired list against its baseline.
+/// P3: plans a desired list against its baseline (its rows are moved into the plan, not copied).
 ///
 /// Writes only the SKUs whose pricing hash changed or is new, and removes SKUs that left the list.
 /// `exists` says whether SparkLayer has the list (else it is created).
 pub fn plan_list(
-    desired: &DesiredPriceList,
+    desired: DesiredPriceList,
     baseline: Baseline<'_>,
     coverage: Coverage<'_>,
     exists: bool,
@@ -69,25 +69,35 @@ pub fn plan_list(
         Baseline::Known(b) => b,
         Baseline::Empty => &empty,
     };
-    let mut rows: Vec<PriceRow> = desired
-        .rows
-        .iter()
-        .filter(|r| {
-            base.get(&r.sku)
-                .is_none_or(|h| *h != price_hash(&r.pricing))
-        })
-        .cloned()
-        .collect();
-    let desired_skus: BTreeSet<&str> = desired.rows.iter().map(|r| r.sku.as_str()).collect();
-    let removals: Vec<PriceRow> = base
-        .keys()
-        .filter(|sku| !desired_skus.contains(sku.as_str()))
-        .filter(|sku| match coverage {
-            Coverage::Complete => true,
-            Coverage::Partial(seen) => seen.contains(*sku),
-        })
-        .map(|sku| PriceRow::removal(sku.clone()))
-        .collect();
+    let DesiredPriceList {
+        header,
+        origin,
+        rows: desired_rows,
+    } = desired;
+    let removals: Vec<PriceRow> = if base.is_empty() {
+        Vec::new()
+    } else {
+        let desired_skus: HashSet<&str> = desired_rows.iter().map(|r| r.sku.as_str()).collect();
+        base.keys()
+            .filter(|sku| !desired_skus.contains(sku.as_str()))
+            .filter(|sku| match coverage {
+                Coverage::Complete => true,
+                Coverage::Partial(seen) => seen.contains(*sku),
+            })
+            .map(|sku| PriceRow::removal(sku.clone()))
+            .collect()
+    };
+    let mut rows: Vec<PriceRow> = if base.is_empty() {
+        desired_rows
+    } else {
+        desired_rows
+            .into_iter()
+            .filter(|r| {
+                base.get(&r.sku)
+                    .is_none_or(|h| *h != price_hash(&r.pricing))
+            })
+            .collect()
+    };
     let removal_count = removals.len();
     rows.extend(removals);
     let action = if !exists {
@@ -98,8 +108,8 @@ pub fn plan_list(
         ListAction::Patch
     };
     ListPlan {
-        header: desired.header.clone(),
-        origin: desired.origin.clone(),
+        header,
+        origin,
         action,
         create: !exists,
         rows,

@@ -1,6 +1,8 @@
 //! C3 Duplicates: two in-scope customers with one email.
 
-use std::collections::{BTreeMap, HashSet};
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 
 /// The verdict on one customer's email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,35 +26,56 @@ pub fn resolve_duplicates(
     customers: &[(String, String)],
     linked: &HashSet<(String, String)>,
 ) -> Vec<DuplicateVerdict> {
-    let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (id, email) in customers {
-        let ids = groups.entry(email.to_lowercase()).or_default();
-        if !ids.contains(&id.as_str()) {
-            ids.push(id);
+    let keys: Vec<Cow<'_, str>> = customers.iter().map(|(_, e)| email_key(e)).collect();
+    // Email → the distinct IDs using it: the first inline, the rest (rare) in a vector.
+    let mut groups: HashMap<&str, (&str, Vec<&str>)> = HashMap::with_capacity(customers.len());
+    for ((id, _), key) in customers.iter().zip(&keys) {
+        match groups.entry(key.as_ref()) {
+            Entry::Vacant(v) => {
+                v.insert((id.as_str(), Vec::new()));
+            }
+            Entry::Occupied(mut o) => {
+                let (first, more) = o.get_mut();
+                if *first != id.as_str() && !more.contains(&id.as_str()) {
+                    more.push(id);
+                }
+            }
         }
     }
     customers
         .iter()
-        .map(|(id, email)| {
-            let key = email.to_lowercase();
-            let ids = groups.get(&key).map(Vec::as_slice).unwrap_or_default();
-            if ids.len() <= 1 {
+        .zip(&keys)
+        .map(|((id, _), key)| {
+            let Some((first, more)) = groups.get(key.as_ref()) else {
+                return DuplicateVerdict::Keep;
+            };
+            if more.is_empty() {
                 return DuplicateVerdict::Keep;
             }
+            let ids = std::iter::once(first).chain(more);
             let owner = ids
-                .iter()
-                .find(|other| linked.contains(&((**other).to_owned(), key.clone())));
+                .clone()
+                .find(|other| linked.contains(&((**other).to_owned(), key.to_string())));
             if owner.is_some_and(|o| *o == id) {
                 DuplicateVerdict::Keep
             } else {
-                let mut others: Vec<String> = ids
-                    .iter()
-                    .filter(|o| **o != id)
-                    .map(|o| (*o).to_owned())
-                    .collect();
+                let mut others: Vec<String> =
+                    ids.filter(|o| **o != id).map(|o| (*o).to_owned()).collect();
                 others.sort();
                 DuplicateVerdict::Skip { others }
             }
         })
         .collect()
+}
+
+/// The email lowercased, borrowed when it already is (most are).
+fn email_key(email: &str) -> Cow<'_, str> {
+    if email
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(email)
+    } else {
+        Cow::Owned(email.to_lowercase())
+    }
 }

@@ -126,10 +126,19 @@ impl TierListBuilder {
         account: &AccountInfo,
         prefix: &str,
     ) -> (Vec<DesiredPriceList>, Vec<PriceIssue>) {
-        let mut rows: Vec<Vec<PriceRow>> = vec![Vec::new(); TIER_COUNT];
+        // Rows are built only for the tiers published, each sized for every SKU at once.
+        let wanted: Vec<bool> = (1..=TIER_COUNT)
+            .map(|code| u8::try_from(code).is_ok_and(|code| codes.contains(&code)))
+            .collect();
+        let mut rows: Vec<Vec<PriceRow>> = wanted
+            .iter()
+            .map(|w| Vec::with_capacity(if *w { self.skus.len() } else { 0 }))
+            .collect();
         for (sku, (_, prices)) in self.skus {
             for (i, price) in prices.iter().enumerate() {
-                if let Some(p) = price {
+                if let Some(p) = price
+                    && wanted[i]
+                {
                     rows[i].push(PriceRow::single(sku.clone(), *p));
                 }
             }

@@ -10,7 +10,7 @@ use crate::config::OnLeave;
 use crate::error::{PortError, RunError};
 use crate::hash::customer_hash;
 use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
-use crate::plan::{CustomerDecision, CustomerFacts, plan_customer_hashed, plan_revoke};
+use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer, plan_revoke};
 use crate::ports::{
     AccountState, CustomerLink, CustomerWrite, Fetched, InviteSupport, RemoteCustomer,
 };
@@ -42,7 +42,8 @@ const MAP_CHUNK: usize = 4096;
 struct FetchedCustomer {
     id: String,
     modified: Option<chrono::DateTime<chrono::Utc>>,
-    result: Result<MappedCustomer, crate::rules::Skip>,
+    /// Boxed: a mapped customer is large, and 100,000 of them are moved between vectors.
+    result: Result<Box<MappedCustomer>, crate::rules::Skip>,
 }
 
 /// A planned write with what to record after it.
@@ -123,7 +124,7 @@ impl<'a> CustomersPass<'a> {
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut chunk: Vec<SourceCustomer> = Vec::with_capacity(MAP_CHUNK);
         let mut flush = |chunk: &mut Vec<SourceCustomer>, out: &mut Vec<FetchedCustomer>| {
-            let results = par_map(chunk, |c| map_customer(c, ctx));
+            let results = par_map(chunk, |c| map_customer(c, ctx).map(Box::new));
             for (c, result) in chunk.drain(..).zip(results) {
                 let item = FetchedCustomer {
                     id: c.id,
@@ -196,7 +197,8 @@ impl<'a> CustomersPass<'a> {
         let mut pending: Vec<PendingWrite> = Vec::new();
 
         // Mapped (C1, C2, C4–C12) while reading; now sort out skips and revokes.
-        let mut mapped: Vec<MappedCustomer> = Vec::new();
+        let mut mapped: Vec<Box<MappedCustomer>> = Vec::with_capacity(customers.len());
+        outcome.seen.reserve(customers.len());
         for c in customers {
             outcome.seen.insert(c.id.clone());
             match c.result {
@@ -284,7 +286,7 @@ impl<'a> CustomersPass<'a> {
             .map(|l| (l.cin7_id.clone(), l.email.clone()))
             .collect();
         let verdicts = resolve_duplicates(&pairs, &linked);
-        let mut kept: Vec<MappedCustomer> = Vec::new();
+        let mut kept: Vec<Box<MappedCustomer>> = Vec::with_capacity(mapped.len());
         for (m, verdict) in mapped.into_iter().zip(verdicts) {
             match verdict {
                 DuplicateVerdict::Keep => kept.push(m),
@@ -345,7 +347,8 @@ impl<'a> CustomersPass<'a> {
                 .contains_key(&m.desired.cin7_id)
                 .then(|| customer_hash(&m.desired))
         });
-        for (m, hash) in kept.into_iter().zip(hashes) {
+        plan_entries.reserve(kept.len());
+        for (mut m, hash) in kept.into_iter().zip(hashes) {
             let id = m.desired.cin7_id.clone();
             let link = links.get(&id);
             let by_email = if link.is_none() {
@@ -377,15 +380,14 @@ impl<'a> CustomersPass<'a> {
             for w in &m.warnings {
                 report.warn(&id, w.reason, w.detail.clone());
             }
-            outcome.synced.insert(id.clone());
             if let Some(t) = m.tier {
                 outcome.tiers_used.insert(t);
             }
-            if let Some(list) = m.own_list.clone() {
+            if let Some(list) = m.own_list.take() {
                 outcome.own_lists.push(list);
             }
             let remote_now = link.and_then(|l| remote.get(&l.shopify_id));
-            let decision = plan_customer_hashed(
+            let verdict = judge_customer(
                 &m.desired,
                 hash.as_deref(),
                 CustomerFacts {
@@ -394,42 +396,31 @@ impl<'a> CustomersPass<'a> {
                     remote: remote_now,
                 },
             );
-            let email = Some(m.desired.email.clone());
-            match decision {
-                CustomerDecision::Unchanged => {
-                    report.count_customer("unchanged");
-                    plan_entries.push(entry(&id, email, CustomerAction::Unchanged, None));
-                    if let (Some(l), Some(r)) = (link, remote_now)
-                        && invites_on
-                        && !l.invite_sent
-                    {
-                        unchanged_invites.push((l.clone(), r.account_state));
-                    }
+            let action = match &verdict {
+                CustomerVerdict::Unchanged => CustomerAction::Unchanged,
+                CustomerVerdict::Create => CustomerAction::Create,
+                CustomerVerdict::Update { .. } => CustomerAction::Update,
+            };
+            plan_entries.push(entry(&id, Some(m.desired.email.clone()), action, None));
+            outcome.synced.insert(id);
+            if verdict == CustomerVerdict::Unchanged {
+                report.count_customer("unchanged");
+                if let (Some(l), Some(r)) = (link, remote_now)
+                    && invites_on
+                    && !l.invite_sent
+                {
+                    unchanged_invites.push((l.clone(), r.account_state));
                 }
-                CustomerDecision::Create(write) => {
-                    plan_entries.push(entry(&id, email, CustomerAction::Create, None));
-                    queue(
-                        &mut pending,
-                        report,
-                        self.options.dry_run,
-                        PendingWrite {
-                            write,
-                            created: true,
-                        },
-                    );
-                }
-                CustomerDecision::Update(write) => {
-                    plan_entries.push(entry(&id, email, CustomerAction::Update, None));
-                    queue(
-                        &mut pending,
-                        report,
-                        self.options.dry_run,
-                        PendingWrite {
-                            write,
-                            created: false,
-                        },
-                    );
-                }
+                continue;
+            }
+            let created = verdict == CustomerVerdict::Create;
+            if self.options.dry_run {
+                // E1: the plan writes nothing, so no write is built.
+                report.count_customer(verdict.action());
+                continue;
+            }
+            if let Some(write) = verdict.into_write(m.desired) {
+                pending.push(PendingWrite { write, created });
             }
         }
 
