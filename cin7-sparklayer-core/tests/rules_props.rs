@@ -184,6 +184,19 @@ proptest! {
         prop_assert!(!has_included_tag(&other_tags, &["b2b".to_string()]));
     }
 
+    /// C1, C7: the allocation-free tag comparison agrees with comparing normalised tags, for
+    /// any text (ASCII fast path and Unicode fallback, odd whitespace included).
+    #[test]
+    fn c1_c7_same_tag_agrees_with_normalize_tag(
+        a in "[ \t\x0B\u{a0}aAbBΣσßİ-]{0,8}",
+        b in "[ \t\x0B\u{a0}aAbBΣσßİ-]{0,8}",
+    ) {
+        prop_assert_eq!(same_tag(&a, &b), normalize_tag(&a) == normalize_tag(&b));
+        prop_assert!(same_tag(&a, &a));
+        let padded = format!("  {a}\t");
+        prop_assert!(same_tag(&a, &padded), "surrounding spaces do not matter");
+    }
+
     /// C2: the email is the first default contact's, trimmed; never another contact's without the fallback.
     #[test]
     fn c2_identity_is_the_default_contacts_email(c in customer(), fallback in any::<bool>()) {

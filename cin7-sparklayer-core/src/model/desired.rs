@@ -1,5 +1,7 @@
 //! Desired state: what the sync wants Shopify and SparkLayer to hold, in API-neutral form.
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -57,20 +59,31 @@ impl MetafieldType {
 }
 
 /// A metafield's identity: namespace and key (e.g. `sparklayer` / `price_lists`).
+///
+/// The parts are `Cow`s so the keys the sync writes (C7–C10) are static strings shared by every
+/// customer instead of two allocations per metafield; keys read back from a store are owned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MetafieldKey {
     /// Namespace: `sparklayer` or `cin7`.
-    pub namespace: String,
+    pub namespace: Cow<'static, str>,
     /// Key within the namespace.
-    pub key: String,
+    pub key: Cow<'static, str>,
 }
 
 impl MetafieldKey {
     /// Builds a key from its two parts.
     pub fn new(namespace: &str, key: &str) -> Self {
         Self {
-            namespace: namespace.to_owned(),
-            key: key.to_owned(),
+            namespace: Cow::Owned(namespace.to_owned()),
+            key: Cow::Owned(key.to_owned()),
+        }
+    }
+
+    /// A key known at compile time (no allocation).
+    pub const fn known(namespace: &'static str, key: &'static str) -> Self {
+        Self {
+            namespace: Cow::Borrowed(namespace),
+            key: Cow::Borrowed(key),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::model::CustomerGroup;
 
-use super::scope::normalize_tag;
+use super::scope::same_tag;
 
 /// The outcome of C7.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,8 +17,7 @@ pub struct GroupPick<'a> {
 pub fn pick_group<'a>(tags: &[String], groups: &'a [CustomerGroup]) -> GroupPick<'a> {
     let mut matched: Vec<&CustomerGroup> = Vec::new();
     for tag in tags {
-        let tag = normalize_tag(tag);
-        if let Some(g) = groups.iter().find(|g| normalize_tag(&g.name) == tag)
+        if let Some(g) = groups.iter().find(|g| same_tag(&g.name, tag))
             && !matched.iter().any(|m| m.slug == g.slug)
         {
             matched.push(g);

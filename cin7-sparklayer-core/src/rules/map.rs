@@ -181,7 +181,7 @@ pub fn map_customer(
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .map(|n| n.chars().take(255).collect::<String>());
+        .map(|n| super::names::truncate(n, 255));
     let address = match picked {
         None => None,
         Some(a) => {

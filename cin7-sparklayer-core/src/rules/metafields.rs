@@ -24,9 +24,13 @@ pub const ON_CREDIT_HOLD: (&str, &str) = ("cin7", "on_credit_hold");
 /// Namespaces the sync owns: on revoke every metafield it set in them is deleted (C14).
 pub const MANAGED_NAMESPACES: [&str; 2] = ["sparklayer", "cin7"];
 
-fn metafield(key: (&str, &str), kind: MetafieldType, value: String) -> DesiredMetafield {
+fn metafield(
+    key: (&'static str, &'static str),
+    kind: MetafieldType,
+    value: String,
+) -> DesiredMetafield {
     DesiredMetafield {
-        key: MetafieldKey::new(key.0, key.1),
+        key: MetafieldKey::known(key.0, key.1),
         kind,
         value,
     }

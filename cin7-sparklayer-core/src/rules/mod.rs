@@ -31,7 +31,7 @@ pub use phone::{PhonePick, pick_phone, to_e164};
 pub use pricing::{
     PriceIssue, PriceVerdict, TierListBuilder, assigned_lists, customer_price_list, judge_price,
 };
-pub use scope::{OutOfScope, check_scope, has_included_tag, normalize_tag};
+pub use scope::{OutOfScope, check_scope, has_included_tag, normalize_tag, same_tag};
 pub use slug::{
     MAX_LIST_NAME_LEN, MAX_PREFIX_LEN, MAX_SLUG_LEN, customer_list_name, customer_slug, tier_slug,
     validate_prefix,

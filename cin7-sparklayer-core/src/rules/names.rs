@@ -19,5 +19,22 @@ pub fn split_name(name: Option<&str>) -> (Option<String>, Option<String>) {
 
 /// Cuts `s` to at most `max` characters (Shopify's name fields take 255).
 pub(crate) fn truncate(s: &str, max: usize) -> String {
-    s.chars().take(max).collect()
+    match s.char_indices().nth(max) {
+        Some((end, _)) => s[..end].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate;
+
+    #[test]
+    fn truncate_counts_characters_not_bytes() {
+        assert_eq!(truncate("héllo", 2), "hé");
+        assert_eq!(truncate("héllo", 5), "héllo");
+        assert_eq!(truncate("héllo", 50), "héllo");
+        assert_eq!(truncate("日本語", 0), "");
+        assert_eq!(truncate("", 3), "");
+    }
 }

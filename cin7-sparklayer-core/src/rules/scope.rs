@@ -12,14 +12,29 @@ pub fn normalize_tag(tag: &str) -> String {
 
 /// Whether one of `tags` equals one of `include_tags`, case-insensitively after trimming (C1).
 pub fn has_included_tag(tags: &[String], include_tags: &[String]) -> bool {
-    let wanted: Vec<String> = include_tags
-        .iter()
-        .map(|t| normalize_tag(t))
-        .filter(|t| !t.is_empty())
-        .collect();
     tags.iter()
-        .map(|t| normalize_tag(t))
-        .any(|t| wanted.contains(&t))
+        .any(|t| include_tags.iter().any(|w| !is_blank(w) && same_tag(t, w)))
+}
+
+fn is_blank(tag: &str) -> bool {
+    tag.trim().is_empty()
+}
+
+/// Whether two tags are equal after [`normalize_tag`], without allocating when both are ASCII
+/// (the common case, checked for every customer and every group name).
+pub fn same_tag(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        let mut left = a.split_whitespace();
+        let mut right = b.split_whitespace();
+        loop {
+            match (left.next(), right.next()) {
+                (None, None) => return true,
+                (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
+                _ => return false,
+            }
+        }
+    }
+    normalize_tag(a) == normalize_tag(b)
 }
 
 /// Why a customer is out of scope (C1).

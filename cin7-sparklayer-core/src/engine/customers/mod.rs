@@ -29,8 +29,6 @@ pub(crate) struct CustomersOutcome {
     pub(crate) tiers_used: BTreeSet<u8>,
     /// Own lists of customers synced in this run (P2).
     pub(crate) own_lists: Vec<DesiredPriceList>,
-    /// Cin7 IDs of customers synced in this run (in scope, not skipped).
-    pub(crate) synced: HashSet<String>,
     /// Cin7 IDs of customers seen in this run (any outcome).
     pub(crate) seen: HashSet<String>,
 }
@@ -114,9 +112,9 @@ impl<'a> CustomersPass<'a> {
         &self,
         report: &mut RunReport,
         ctx: &MappingContext<'_>,
-    ) -> Result<Vec<FetchedCustomer>, RunError> {
+    ) -> Result<(Vec<FetchedCustomer>, HashSet<String>), RunError> {
         let Some(scope) = self.resolved.customers.clone() else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), HashSet::new()));
         };
         self.options.progress.phase("customers", None);
         let mut stream = self.engine.ports.customers.customers(scope);
@@ -160,7 +158,7 @@ impl<'a> CustomersPass<'a> {
             }
         }
         flush(&mut chunk, &mut out);
-        Ok(out)
+        Ok((out, index.into_keys().collect()))
     }
 
     pub(crate) async fn run(self, report: &mut RunReport) -> Result<CustomersOutcome, RunError> {
@@ -191,16 +189,17 @@ impl<'a> CustomersPass<'a> {
             account: self.account,
             groups: self.groups,
         };
-        let customers = self.fetch_and_map(report, &ctx).await?;
-        let mut outcome = CustomersOutcome::default();
+        let (customers, seen) = self.fetch_and_map(report, &ctx).await?;
+        let mut outcome = CustomersOutcome {
+            seen,
+            ..CustomersOutcome::default()
+        };
         let mut plan_entries: Vec<CustomerPlanEntry> = Vec::new();
         let mut pending: Vec<PendingWrite> = Vec::new();
 
         // Mapped (C1, C2, C4–C12) while reading; now sort out skips and revokes.
         let mut mapped: Vec<Box<MappedCustomer>> = Vec::with_capacity(customers.len());
-        outcome.seen.reserve(customers.len());
         for c in customers {
-            outcome.seen.insert(c.id.clone());
             match c.result {
                 Ok(m) => mapped.push(m),
                 Err(skip) => {
@@ -402,7 +401,6 @@ impl<'a> CustomersPass<'a> {
                 CustomerVerdict::Update { .. } => CustomerAction::Update,
             };
             plan_entries.push(entry(&id, Some(m.desired.email.clone()), action, None));
-            outcome.synced.insert(id);
             if verdict == CustomerVerdict::Unchanged {
                 report.count_customer("unchanged");
                 if let (Some(l), Some(r)) = (link, remote_now)
