@@ -5,12 +5,14 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use futures::StreamExt;
 
 mod apply;
+mod plan;
+
+use plan::{PlanContext, PlannedCustomer, plan_one};
 
 use crate::config::OnLeave;
 use crate::error::{PortError, RunError};
-use crate::hash::customer_hash;
 use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
-use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer, plan_revoke};
+use crate::plan::plan_revoke;
 use crate::ports::{
     AccountState, CustomerLink, CustomerWrite, Fetched, InviteSupport, RemoteCustomer,
 };
@@ -19,7 +21,7 @@ use crate::rules::{
     DuplicateVerdict, MappedCustomer, MappingContext, map_customer, resolve_duplicates,
 };
 
-use super::parallel::par_map;
+use super::parallel::{par_map, par_map_owned};
 use super::{ResolvedMode, RunOptions, SyncEngine};
 
 /// What the customers pass hands to the pricing pass.
@@ -338,88 +340,61 @@ impl<'a> CustomersPass<'a> {
             .collect();
         let remote = self.get_customers(&read_back).await?;
 
-        // Plan (E1).
+        // Plan (E1, E2), on every core; then the report, in input order.
+        let plan_ctx = PlanContext {
+            links: &links,
+            owner_of: &owner_of,
+            found: &found,
+            remote: &remote,
+            invites_on,
+            dry_run: self.options.dry_run,
+        };
+        let planned = par_map_owned(kept, |m| plan_one(m, &plan_ctx));
         let mut unchanged_invites: Vec<(CustomerLink, AccountState)> = Vec::new();
-        // Content hashes of linked customers (E2), on every core.
-        let hashes = par_map(&kept, |m| {
-            links
-                .contains_key(&m.desired.cin7_id)
-                .then(|| customer_hash(&m.desired))
-        });
-        plan_entries.reserve(kept.len());
-        for (mut m, hash) in kept.into_iter().zip(hashes) {
-            let id = m.desired.cin7_id.clone();
-            let link = links.get(&id);
-            let by_email = if link.is_none() {
-                found.get(&m.desired.email_key())
-            } else {
-                None
+        plan_entries.reserve(planned.len());
+        for p in planned {
+            let p = match p {
+                PlannedCustomer::LinkedElsewhere { id, email, detail } => {
+                    report.skip(
+                        RecordKind::Customer,
+                        Some(&id),
+                        "duplicate_email",
+                        Some(detail.clone()),
+                    );
+                    plan_entries.push(entry(
+                        &id,
+                        Some(email),
+                        CustomerAction::Skip("duplicate_email".into()),
+                        Some(detail),
+                    ));
+                    continue;
+                }
+                PlannedCustomer::Planned(p) => p,
             };
-            // Never overwrite a Shopify customer linked to another Cin7 customer (C3).
-            if let Some(f) = by_email
-                && let Some(other) = owner_of.get(f.id.as_str())
-                && *other != id
-            {
-                let detail =
-                    format!("Shopify customer with this email is linked to Cin7 customer {other}");
-                report.skip(
-                    RecordKind::Customer,
-                    Some(&id),
-                    "duplicate_email",
-                    Some(detail.clone()),
-                );
-                plan_entries.push(entry(
-                    &id,
-                    Some(m.desired.email.clone()),
-                    CustomerAction::Skip("duplicate_email".into()),
-                    Some(detail),
-                ));
-                continue;
+            for w in p.warnings {
+                report.warn(&p.id, w.reason, w.detail);
             }
-            for w in &m.warnings {
-                report.warn(&id, w.reason, w.detail.clone());
-            }
-            if let Some(t) = m.tier {
+            if let Some(t) = p.tier {
                 outcome.tiers_used.insert(t);
             }
-            if let Some(list) = m.own_list.take() {
-                outcome.own_lists.push(list);
+            if let Some(list) = p.own_list {
+                outcome.own_lists.push(*list);
             }
-            let remote_now = link.and_then(|l| remote.get(&l.shopify_id));
-            let verdict = judge_customer(
-                &m.desired,
-                hash.as_deref(),
-                CustomerFacts {
-                    link,
-                    found_by_email: by_email,
-                    remote: remote_now,
-                },
-            );
-            let action = match &verdict {
-                CustomerVerdict::Unchanged => CustomerAction::Unchanged,
-                CustomerVerdict::Create => CustomerAction::Create,
-                CustomerVerdict::Update { .. } => CustomerAction::Update,
-            };
-            plan_entries.push(entry(&id, Some(m.desired.email.clone()), action, None));
-            if verdict == CustomerVerdict::Unchanged {
-                report.count_customer("unchanged");
-                if let (Some(l), Some(r)) = (link, remote_now)
-                    && invites_on
-                    && !l.invite_sent
-                {
-                    unchanged_invites.push((l.clone(), r.account_state));
-                }
-                continue;
+            if let Some(invite) = p.pending_invite {
+                unchanged_invites.push(*invite);
             }
-            let created = verdict == CustomerVerdict::Create;
-            if self.options.dry_run {
-                // E1: the plan writes nothing, so no write is built.
-                report.count_customer(verdict.action());
-                continue;
+            match p.write {
+                // Counted when applied, as done or failed (E3).
+                Some(write) => pending.push(*write),
+                // Unchanged, or planned in a dry run (E1).
+                None => report.count_customer(p.action.name()),
             }
-            if let Some(write) = verdict.into_write(m.desired) {
-                pending.push(PendingWrite { write, created });
-            }
+            plan_entries.push(CustomerPlanEntry {
+                cin7_id: p.id,
+                email: Some(p.email),
+                action: p.action,
+                detail: None,
+            });
         }
 
         if self.options.dry_run {

@@ -1,0 +1,138 @@
+//! The planning step of the customers pass (E1, E2, C3, C13), one customer at a time and free
+//! of shared mutable state, so the engine runs it on every core. The report is written
+//! afterwards, in input order, from what this returns.
+
+use std::collections::HashMap;
+
+use crate::hash::customer_hash;
+use crate::model::DesiredPriceList;
+use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer};
+use crate::ports::{AccountState, CustomerLink, RemoteCustomer};
+use crate::report::CustomerAction;
+use crate::rules::{MappedCustomer, RuleWarning};
+
+use super::PendingWrite;
+
+/// What the planner knows about the whole run, shared read-only by every customer.
+pub(super) struct PlanContext<'a> {
+    /// State links by Cin7 ID.
+    pub(super) links: &'a HashMap<String, CustomerLink>,
+    /// Cin7 ID owning each linked Shopify ID.
+    pub(super) owner_of: &'a HashMap<&'a str, &'a str>,
+    /// Shopify customers found by (lowercased) email, for customers without a link (E5).
+    pub(super) found: &'a HashMap<String, RemoteCustomer>,
+    /// Linked Shopify customers read back (C15), by Shopify ID.
+    pub(super) remote: &'a HashMap<String, RemoteCustomer>,
+    /// Whether classic-account invites are sent (C13).
+    pub(super) invites_on: bool,
+    /// A dry run builds no write (E1).
+    pub(super) dry_run: bool,
+}
+
+/// The outcome of planning one kept customer.
+pub(super) enum PlannedCustomer {
+    /// Its email belongs to a Shopify customer linked to another Cin7 customer (C3): skipped.
+    LinkedElsewhere {
+        /// Cin7 ID.
+        id: String,
+        /// Its email.
+        email: String,
+        /// Names the other Cin7 customer.
+        detail: String,
+    },
+    /// Planned: unchanged, create or update.
+    Planned(Planned),
+}
+
+/// A customer that syncs, with what the report and the pricing pass need of it (kept small:
+/// 100,000 of these are collected, the rare or large parts are boxed).
+pub(super) struct Planned {
+    /// Cin7 ID.
+    pub(super) id: String,
+    /// Its email.
+    pub(super) email: String,
+    /// `Unchanged`, `Create` or `Update`.
+    pub(super) action: CustomerAction,
+    /// Rule warnings (C4–C8, P2).
+    pub(super) warnings: Vec<RuleWarning>,
+    /// Its tier code (C8).
+    pub(super) tier: Option<u8>,
+    /// Its own price list (P2).
+    pub(super) own_list: Option<Box<DesiredPriceList>>,
+    /// Unchanged, linked and not yet invited: the invite still to consider (C13).
+    pub(super) pending_invite: Option<Box<(CustomerLink, AccountState)>>,
+    /// The write to apply; `None` when unchanged or in a dry run.
+    pub(super) write: Option<Box<PendingWrite>>,
+}
+
+/// Plans one customer: C3's linked-elsewhere check, E2's content hash, the verdict, and the
+/// write (the desired customer moves into it; in a dry run it is dropped here, on this thread).
+pub(super) fn plan_one(m: Box<MappedCustomer>, ctx: &PlanContext<'_>) -> PlannedCustomer {
+    let MappedCustomer {
+        desired,
+        tier,
+        own_list,
+        warnings,
+    } = *m;
+    let link = ctx.links.get(&desired.cin7_id);
+    let by_email = if link.is_none() {
+        ctx.found.get(&desired.email_key())
+    } else {
+        None
+    };
+    // Never overwrite a Shopify customer linked to another Cin7 customer (C3).
+    if let Some(f) = by_email
+        && let Some(other) = ctx.owner_of.get(f.id.as_str())
+        && *other != desired.cin7_id
+    {
+        return PlannedCustomer::LinkedElsewhere {
+            detail: format!("Shopify customer with this email is linked to Cin7 customer {other}"),
+            id: desired.cin7_id,
+            email: desired.email,
+        };
+    }
+    let hash = link.map(|_| customer_hash(&desired));
+    let remote_now = link.and_then(|l| ctx.remote.get(&l.shopify_id));
+    let verdict = judge_customer(
+        &desired,
+        hash.as_deref(),
+        CustomerFacts {
+            link,
+            found_by_email: by_email,
+            remote: remote_now,
+        },
+    );
+    let action = match &verdict {
+        CustomerVerdict::Unchanged => CustomerAction::Unchanged,
+        CustomerVerdict::Create => CustomerAction::Create,
+        CustomerVerdict::Update { .. } => CustomerAction::Update,
+    };
+    let pending_invite = match (link, remote_now) {
+        (Some(l), Some(r))
+            if verdict == CustomerVerdict::Unchanged && ctx.invites_on && !l.invite_sent =>
+        {
+            Some(Box::new((l.clone(), r.account_state)))
+        }
+        _ => None,
+    };
+    let id = desired.cin7_id.clone();
+    let email = desired.email.clone();
+    let created = verdict == CustomerVerdict::Create;
+    let write = if ctx.dry_run {
+        None
+    } else {
+        verdict
+            .into_write(desired)
+            .map(|write| Box::new(PendingWrite { write, created }))
+    };
+    PlannedCustomer::Planned(Planned {
+        id,
+        email,
+        action,
+        warnings,
+        tier,
+        own_list: own_list.map(Box::new),
+        pending_invite,
+        write,
+    })
+}
