@@ -1,8 +1,8 @@
 //! C3 Duplicates: two in-scope customers with one email.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 
 /// The verdict on one customer's email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,8 @@ pub fn resolve_duplicates(
 ) -> Vec<DuplicateVerdict> {
     let keys: Vec<Cow<'_, str>> = customers.iter().map(|(_, e)| email_key(e)).collect();
     // Email → the distinct IDs using it: the first inline, the rest (rare) in a vector.
-    let mut groups: HashMap<&str, (&str, Vec<&str>)> = HashMap::with_capacity(customers.len());
+    let mut groups: foldhash::HashMap<&str, (&str, Vec<&str>)> =
+        foldhash::HashMap::with_capacity_and_hasher(customers.len(), Default::default());
     for ((id, _), key) in customers.iter().zip(&keys) {
         match groups.entry(key.as_ref()) {
             Entry::Vacant(v) => {
