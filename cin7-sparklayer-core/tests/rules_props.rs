@@ -159,6 +159,25 @@ fn customer() -> impl Strategy<Value = SourceCustomer> {
         )
 }
 
+/// Any generated customer made mappable: active, tagged `b2b`, with a default contact whose
+/// email is valid (everything else stays arbitrary), so properties of a mapped customer are
+/// checked on every case rather than on the few that happen to map.
+fn mappable() -> impl Strategy<Value = SourceCustomer> {
+    (customer(), "[a-z]{1,8}@[a-z]{1,8}\\.com").prop_map(|(mut c, email)| {
+        c.status = RecordStatus::Active;
+        c.tags.push("b2b".into());
+        c.contacts.insert(
+            0,
+            SourceContact {
+                email: Some(email),
+                default: true,
+                ..c.contacts.first().cloned().unwrap_or_default()
+            },
+        );
+        c
+    })
+}
+
 fn account() -> AccountInfo {
     AccountInfo {
         base_currency: "AUD".into(),
@@ -352,28 +371,54 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 
-    /// C10, C11, C12 and robustness: mapping never panics; metafields are sorted and unique, carry
-    /// the Cin7 ID, tags are exactly the B2B tag, and non-base currencies are skipped.
+    /// C10: `cin7.customer_id` is always the Cin7 ID; `sparklayer.company_name` is the trimmed
+    /// `Name` (at most 255 characters) and is absent when the name is blank. Metafields are
+    /// sorted and unique. Mapping never panics, whatever the record.
     #[test]
-    fn c10_c11_c12_mapping_total(c in customer()) {
-        let cfg = CustomersConfig { currency: CurrencyMode::BaseOnly, ..CustomersConfig::default() };
+    fn c10_company_and_id_metafields(c in mappable()) {
+        let cfg = CustomersConfig { currency: CurrencyMode::All, ..CustomersConfig::default() };
         let account = account();
         let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
-        match map_customer(&c, &ctx) {
-            Ok(m) => {
-                let keys: Vec<_> = m.desired.metafields.iter().map(|f| f.key.clone()).collect();
-                let mut sorted = keys.clone(); sorted.sort(); sorted.dedup();
-                prop_assert_eq!(keys, sorted);
-                prop_assert!(m.desired.metafields.iter().any(|f| f.key.namespace == "cin7" && f.key.key == "customer_id" && f.value == c.id));
-                prop_assert_eq!(m.desired.managed_tags.clone(), vec!["b2b".to_string()]);
-                prop_assert!(currency_allowed(c.currency.as_deref(), "AUD", CurrencyMode::BaseOnly));
-                prop_assert_eq!(customer_hash(&m.desired), customer_hash(&m.desired.clone()));
-            }
-            Err(skip) => {
-                if skip.reason == "non_base_currency" {
-                    prop_assert!(!currency_allowed(c.currency.as_deref(), "AUD", CurrencyMode::BaseOnly));
-                }
-            }
+        let mapped = map_customer(&c, &ctx);
+        prop_assert!(mapped.is_ok(), "a mappable customer maps: {:?}", mapped.err());
+        if let Ok(m) = mapped {
+            let value = |ns: &str, key: &str| m.desired.metafields.iter().find(|f| f.key.namespace == ns && f.key.key == key).map(|f| f.value.clone());
+            prop_assert_eq!(value("cin7", "customer_id"), Some(c.id.clone()));
+            let name = c.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            prop_assert_eq!(value("sparklayer", "company_name"), name.map(|n| n.chars().take(255).collect::<String>()));
+            let keys: Vec<_> = m.desired.metafields.iter().map(|f| f.key.clone()).collect();
+            let mut sorted = keys.clone(); sorted.sort(); sorted.dedup();
+            prop_assert_eq!(keys, sorted);
+        }
+    }
+
+    /// C11: the only tag the sync manages is `customers.b2b_tag` (trimmed), whatever the
+    /// customer's own Cin7 tags are.
+    #[test]
+    fn c11_managed_tag_is_the_configured_b2b_tag(c in mappable(), tag in "[ ]{0,2}[A-Za-z][A-Za-z0-9-]{0,10}[ ]{0,2}") {
+        let cfg = CustomersConfig { b2b_tag: tag.clone(), currency: CurrencyMode::All, ..CustomersConfig::default() };
+        let account = account();
+        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
+        let m = map_customer(&c, &ctx);
+        prop_assert!(m.is_ok(), "a mappable customer maps: {:?}", m.err());
+        prop_assert_eq!(m.map(|m| m.desired.managed_tags).unwrap_or_default(), vec![tag.trim().to_string()]);
+    }
+
+    /// C12: with `base_only`, a customer is skipped `non_base_currency` exactly when its
+    /// currency is set and differs from the base currency (case-insensitive); with `all`,
+    /// currency never skips anyone.
+    #[test]
+    fn c12_currency_skips_exactly_other_currencies(c in prop_oneof![customer(), mappable()]) {
+        let account = account();
+        let other_currency = c.currency.as_deref().map(str::trim).is_some_and(|cur| !cur.is_empty() && !cur.eq_ignore_ascii_case("AUD"));
+        for mode in [CurrencyMode::BaseOnly, CurrencyMode::All] {
+            let cfg = CustomersConfig { currency: mode, ..CustomersConfig::default() };
+            let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
+            let skipped_for_currency = matches!(map_customer(&c, &ctx), Err(ref s) if s.reason == "non_base_currency");
+            let in_scope = check_scope(&c, &cfg.include_tags).is_ok();
+            let valid_record = c.credit_limit.abs() < Decimal::from(10_000_000_000_000i64);
+            let expected = mode == CurrencyMode::BaseOnly && other_currency && in_scope && valid_record;
+            prop_assert_eq!(skipped_for_currency, expected);
         }
     }
 

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
 use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
@@ -21,9 +22,12 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 async fn run_sync(config: &str, args: &[&str]) -> Output {
+    // One file per call: tests run in parallel and two may pass the same arguments.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
     let path = tmp(&format!(
-        "{}.toml",
-        args.join("_").replace(['-', '/', '.'], "")
+        "{}-{}.toml",
+        args.join("_").replace(['-', '/', '.'], ""),
+        CALLS.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::write(&path, config).expect("write config");
     let mut cmd = Command::new(sync_binary());
