@@ -171,3 +171,10 @@ pub enum RunError {
         source: PortError,
     },
 }
+
+impl RunError {
+    /// A closure for `map_err` that stops the run with `step` as context.
+    pub fn at(step: &'static str) -> impl FnOnce(PortError) -> RunError {
+        move |source| RunError::Port { step, source }
+    }
+}

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use cin7_sparklayer_core::config::{CurrencyMode, CustomersConfig, ZeroPrice};
-use cin7_sparklayer_core::hash::{customer_hash, price_hash};
+use cin7_sparklayer_core::hash::price_hash;
 use cin7_sparklayer_core::model::{
     AccountInfo, AddressKind, CustomerGroup, CustomerPrice, DesiredPriceList, PriceListHeader,
     PriceListOrigin, PriceRow, PriceTier, RecordStatus, SourceAddress, SourceContact,

@@ -218,10 +218,7 @@ impl SyncEngine {
                     .state
                     .last_successful_run()
                     .await
-                    .map_err(|source| RunError::Port {
-                        step: "reading the state store",
-                        source,
-                    })?;
+                    .map_err(RunError::at("reading the state store"))?;
                 match last {
                     None => ResolvedMode {
                         mode: RunMode::Full,
@@ -277,10 +274,7 @@ impl SyncEngine {
                 .state
                 .record_run(&report)
                 .await
-                .map_err(|source| RunError::Port {
-                    step: "recording the run",
-                    source,
-                })?;
+                .map_err(RunError::at("recording the run"))?;
             // Sent after the report is final: its own request is not in `requests` (E2 allows it).
             if let Err(e) = self.ports.price_lists.report_run(&report).await {
                 tracing::warn!(error = %e, "could not report the run to the SparkLayer sync log");
@@ -301,24 +295,15 @@ impl SyncEngine {
         resolved: &ResolvedMode,
         report: &mut RunReport,
     ) -> Result<(), RunError> {
-        let account = self
-            .ports
-            .customers
-            .account()
-            .await
-            .map_err(|source| RunError::Port {
-                step: "reading the Cin7 account (GET me, ref/priceTier)",
-                source,
-            })?;
+        let account = self.ports.customers.account().await.map_err(RunError::at(
+            "reading the Cin7 account (GET me, ref/priceTier)",
+        ))?;
         let groups = self
             .ports
             .groups
             .customer_groups()
             .await
-            .map_err(|source| RunError::Port {
-                step: "reading SparkLayer customer groups",
-                source,
-            })?;
+            .map_err(RunError::at("reading SparkLayer customer groups"))?;
         let customers = customers::CustomersPass::new(self, options, resolved, &account, &groups)
             .run(report)
             .await?;

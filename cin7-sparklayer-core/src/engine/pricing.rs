@@ -24,10 +24,6 @@ pub(crate) struct PricingPass<'a> {
     customers: CustomersOutcome,
 }
 
-fn state_error(step: &'static str) -> impl FnOnce(crate::PortError) -> RunError {
-    move |source| RunError::Port { step, source }
-}
-
 impl<'a> PricingPass<'a> {
     pub(crate) fn new(
         engine: &'a SyncEngine,
@@ -53,7 +49,7 @@ impl<'a> PricingPass<'a> {
             .state
             .price_lists()
             .await
-            .map_err(state_error("reading the state store"))?
+            .map_err(RunError::at("reading the state store"))?
             .into_iter()
             .map(|l| (l.header.slug.clone(), l))
             .collect();
@@ -125,10 +121,7 @@ impl<'a> PricingPass<'a> {
             .price_lists
             .price_lists()
             .await
-            .map_err(|source| RunError::Port {
-                step: "listing SparkLayer price lists",
-                source,
-            })?
+            .map_err(RunError::at("listing SparkLayer price lists"))?
             .into_iter()
             .map(|l| (l.slug.clone(), l))
             .collect();
@@ -235,10 +228,7 @@ impl<'a> PricingPass<'a> {
             .price_lists
             .prices(slug)
             .await
-            .map_err(|source| RunError::Port {
-                step: "reading SparkLayer prices (reconcile)",
-                source,
-            })?;
+            .map_err(RunError::at("reading SparkLayer prices (reconcile)"))?;
         Ok(baseline_from_rows(&rows))
     }
 
@@ -265,7 +255,7 @@ impl<'a> PricingPass<'a> {
                 .state
                 .save_price_list(&plan.header, &plan.origin)
                 .await
-                .map_err(state_error("saving a price list"))?;
+                .map_err(RunError::at("saving a price list"))?;
         }
         // The state must describe what SparkLayer holds before the diff is applied on top of it.
         let known_now = if plan.create {
@@ -292,7 +282,7 @@ impl<'a> PricingPass<'a> {
                     .state
                     .save_price_rows(slug, &changes)
                     .await
-                    .map_err(state_error("saving price rows"))?;
+                    .map_err(RunError::at("saving price rows"))?;
             }
         }
         let mut failed = false;
@@ -331,7 +321,7 @@ impl<'a> PricingPass<'a> {
                         .state
                         .save_price_rows(slug, &changes)
                         .await
-                        .map_err(state_error("saving price rows"))?;
+                        .map_err(RunError::at("saving price rows"))?;
                 }
                 Err(e) => {
                     let e = fatal("writing SparkLayer prices", e)?;

@@ -140,10 +140,7 @@ impl CustomersPass<'_> {
             .state
             .save_customer_link(link)
             .await
-            .map_err(|source| RunError::Port {
-                step: "saving a customer link",
-                source,
-            })
+            .map_err(RunError::at("saving a customer link"))
     }
 
     /// C13: decides a customer's invite. Returns the link when an invite is to be sent; settles

@@ -172,10 +172,7 @@ impl<'a> CustomersPass<'a> {
             .state
             .customer_links()
             .await
-            .map_err(|source| RunError::Port {
-                step: "reading the state store",
-                source,
-            })?
+            .map_err(RunError::at("reading the state store"))?
             .into_iter()
             .map(|l| (l.cin7_id.clone(), l))
             .collect();
@@ -324,10 +321,7 @@ impl<'a> CustomersPass<'a> {
                     .shopify
                     .invite_support()
                     .await
-                    .map_err(|source| RunError::Port {
-                        step: "reading Shopify's customer account settings",
-                        source,
-                    })?,
+                    .map_err(RunError::at("reading Shopify's customer account settings"))?,
             )
         } else {
             None
