@@ -434,6 +434,7 @@ impl Config {
                 "give the shop's domain, e.g. \"acme.myshopify.com\"",
             ));
         }
+        check_shopify_api_version(&self.shopify.api_version)?;
         if !(1..=1000).contains(&self.cin7.page_size) {
             return Err(invalid("cin7.page_size", "must be between 1 and 1000"));
         }
@@ -495,6 +496,43 @@ fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
         key,
         reason: reason.into(),
     }
+}
+
+/// The oldest Shopify API version the sync works with: `customerSet` upserts (SPEC §7) are stable
+/// from 2025-04, `customerByIdentifier` from 2025-01.
+pub const MIN_SHOPIFY_API_VERSION: &str = "2025-04";
+
+/// `shopify.api_version`: a stable quarterly version (`YYYY-01/04/07/10`) no older than
+/// [`MIN_SHOPIFY_API_VERSION`], or `unstable`. Caught here, not as an opaque GraphQL error on
+/// the first write.
+fn check_shopify_api_version(version: &str) -> Result<(), ConfigError> {
+    let v = version.trim();
+    if v == "unstable" {
+        return Ok(());
+    }
+    let quarterly = v.len() == 7
+        && v.as_bytes()[4] == b'-'
+        && v[..4].bytes().all(|b| b.is_ascii_digit())
+        && matches!(&v[5..], "01" | "04" | "07" | "10");
+    if !quarterly {
+        return Err(invalid(
+            "shopify.api_version",
+            format!(
+                "\"{}\" is not a Shopify API version: use a stable one like \"{DEFAULT_SHOPIFY_API_VERSION}\"",
+                v.chars().take(40).collect::<String>()
+            ),
+        ));
+    }
+    // Same-width `YYYY-MM` strings compare in date order.
+    if v < MIN_SHOPIFY_API_VERSION {
+        return Err(invalid(
+            "shopify.api_version",
+            format!(
+                "{v} is too old: the sync needs {MIN_SHOPIFY_API_VERSION} or later (customerSet upserts); use \"{DEFAULT_SHOPIFY_API_VERSION}\""
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_url(value: &str, key: &'static str) -> Result<(), ConfigError> {

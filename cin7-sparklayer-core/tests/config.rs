@@ -120,6 +120,35 @@ fn validation_rejects_bad_values() {
 }
 
 #[test]
+fn shopify_api_version_must_be_a_supported_stable_version() {
+    let with = |version: &str| {
+        Config::from_toml_str(
+            &MINIMAL.replace(
+                "shop = \"acme.myshopify.com\"",
+                &format!("shop = \"acme.myshopify.com\"\napi_version = \"{version}\""),
+            ),
+            no_env,
+        )
+    };
+    for ok in ["2025-04", "2025-10", "2026-10", "2027-01", "unstable"] {
+        assert!(with(ok).is_ok(), "{ok}");
+    }
+    for (bad, says) in [
+        ("2024-10", "too old"),
+        ("2025-01", "too old"),
+        ("2026-11", "not a Shopify API version"),
+        ("latest", "not a Shopify API version"),
+        ("", "not a Shopify API version"),
+    ] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("shopify.api_version") && err.contains(says),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
 fn secrets_never_show_in_debug() {
     let c = Config::from_toml_str(MINIMAL, no_env).unwrap();
     let dbg = format!("{c:?}");
