@@ -84,8 +84,15 @@ pub struct Cin7Config {
 pub struct ShopifyConfig {
     /// `shop`, e.g. `acme.myshopify.com`.
     pub shop: String,
-    /// `access_token` (env `SHOPIFY_ACCESS_TOKEN`).
+    /// `access_token` (env `SHOPIFY_ACCESS_TOKEN`): a legacy custom app's or an offline token,
+    /// used as it is. Give either this or `client_id` + `client_secret`.
     pub access_token: Option<Secret>,
+    /// `client_id` (env `SHOPIFY_CLIENT_ID`) of a Dev Dashboard app installed on the merchant's
+    /// own store: the client asks for tokens with the client credentials grant and renews them
+    /// before they expire (they last about 24 hours; reference `shopify-admin-api.md` §1.2).
+    pub client_id: Option<Secret>,
+    /// `client_secret` (env `SHOPIFY_CLIENT_SECRET`), with `client_id`.
+    pub client_secret: Option<Secret>,
     /// `api_version`, default [`DEFAULT_SHOPIFY_API_VERSION`].
     #[serde(default = "default_api_version")]
     pub api_version: String,
@@ -95,6 +102,57 @@ pub struct ShopifyConfig {
 
 /// The Shopify Admin API version used when the config names none.
 pub const DEFAULT_SHOPIFY_API_VERSION: &str = "2026-10";
+
+/// How the sync authenticates to Shopify, from `[shopify]`.
+#[derive(Debug, Clone)]
+pub enum ShopifyAuth {
+    /// A token used as it is (`access_token`).
+    AccessToken(Secret),
+    /// The client credentials grant of a Dev Dashboard app (`client_id` + `client_secret`).
+    ClientCredentials {
+        /// The app's client ID.
+        client_id: Secret,
+        /// The app's client secret.
+        client_secret: Secret,
+    },
+}
+
+impl ShopifyConfig {
+    /// The way to authenticate: an access token, or client credentials; never both.
+    ///
+    /// # Errors
+    /// [`ConfigError::Missing`] when neither is given (or only half of the client
+    /// credentials), [`ConfigError::Invalid`] when both are.
+    pub fn auth(&self) -> Result<ShopifyAuth, ConfigError> {
+        let given = |v: &Option<Secret>| v.clone().filter(|s| !s.is_blank());
+        let token = given(&self.access_token);
+        let id = given(&self.client_id);
+        let secret = given(&self.client_secret);
+        match (token, id, secret) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(invalid(
+                "shopify.client_id",
+                "give either shopify.access_token or shopify.client_id with shopify.client_secret, not both",
+            )),
+            (Some(token), None, None) => Ok(ShopifyAuth::AccessToken(token)),
+            (None, Some(client_id), Some(client_secret)) => Ok(ShopifyAuth::ClientCredentials {
+                client_id,
+                client_secret,
+            }),
+            (None, Some(_), None) => Err(ConfigError::Missing {
+                key: "shopify.client_secret",
+                env: "SHOPIFY_CLIENT_SECRET",
+            }),
+            (None, None, Some(_)) => Err(ConfigError::Missing {
+                key: "shopify.client_id",
+                env: "SHOPIFY_CLIENT_ID",
+            }),
+            (None, None, None) => Err(ConfigError::Missing {
+                key: "shopify.access_token",
+                env: "SHOPIFY_ACCESS_TOKEN",
+            }),
+        }
+    }
+}
 
 /// `[sparklayer]`: SparkLayer API access.
 #[derive(Debug, Clone, Deserialize)]
@@ -348,10 +406,12 @@ impl Default for StateConfig {
 }
 
 /// The environment variables that may carry secrets, and the key each one overrides.
-pub const SECRET_ENV_VARS: [(&str, &str); 6] = [
+pub const SECRET_ENV_VARS: [(&str, &str); 8] = [
     ("CIN7_ACCOUNT_ID", "cin7.account_id"),
     ("CIN7_APPLICATION_KEY", "cin7.application_key"),
     ("SHOPIFY_ACCESS_TOKEN", "shopify.access_token"),
+    ("SHOPIFY_CLIENT_ID", "shopify.client_id"),
+    ("SHOPIFY_CLIENT_SECRET", "shopify.client_secret"),
     ("SPARKLAYER_CLIENT_ID", "sparklayer.client_id"),
     ("SPARKLAYER_CLIENT_SECRET", "sparklayer.client_secret"),
     ("CIN7_WEBHOOK_TOKEN", "daemon.webhook_token"),
@@ -385,6 +445,12 @@ impl Config {
         if let Some(v) = get("SHOPIFY_ACCESS_TOKEN") {
             self.shopify.access_token = Some(v);
         }
+        if let Some(v) = get("SHOPIFY_CLIENT_ID") {
+            self.shopify.client_id = Some(v);
+        }
+        if let Some(v) = get("SHOPIFY_CLIENT_SECRET") {
+            self.shopify.client_secret = Some(v);
+        }
         if let Some(v) = get("SPARKLAYER_CLIENT_ID") {
             self.sparklayer.client_id = Some(v);
         }
@@ -407,11 +473,7 @@ impl Config {
             "cin7.application_key",
             "CIN7_APPLICATION_KEY",
         )?;
-        require(
-            &self.shopify.access_token,
-            "shopify.access_token",
-            "SHOPIFY_ACCESS_TOKEN",
-        )?;
+        self.shopify.auth()?;
         if self.pricing.enabled {
             require(
                 &self.sparklayer.client_id,

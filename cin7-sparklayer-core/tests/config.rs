@@ -149,6 +149,47 @@ fn shopify_api_version_must_be_a_supported_stable_version() {
 }
 
 #[test]
+fn shopify_client_credentials_replace_the_access_token() {
+    let text = MINIMAL.replace(
+        "access_token = \"shpat_file\"",
+        "client_id = \"app-id-3f\"\nclient_secret = \"shpss_file_secret\"",
+    );
+    let c = Config::from_toml_str(&text, no_env).expect("client credentials alone are enough");
+    let dbg = format!("{c:?}");
+    assert!(
+        !dbg.contains("shpss_file_secret") && !dbg.contains("app-id-3f"),
+        "{dbg}"
+    );
+    // The environment can provide them too, and wins over the file.
+    let only_id = MINIMAL.replace("access_token = \"shpat_file\"", "client_id = \"app-id-3f\"");
+    let err = Config::from_toml_str(&only_id, no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("SHOPIFY_CLIENT_SECRET"), "{err}");
+    let c = Config::from_toml_str(&only_id, |k| {
+        (k == "SHOPIFY_CLIENT_SECRET").then(|| "shpss_env".to_string())
+    })
+    .expect("secret from the environment");
+    assert!(
+        c.shopify
+            .client_secret
+            .is_some_and(|s| s.expose() == "shpss_env")
+    );
+    // Both ways at once is a mistake named in one line.
+    let both = MINIMAL.replace(
+        "access_token = \"shpat_file\"",
+        "access_token = \"shpat_file\"\nclient_id = \"app-id-3f\"\nclient_secret = \"shpss_file_secret\"",
+    );
+    let err = Config::from_toml_str(&both, no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("not both") && !err.contains("shpss_file_secret"),
+        "{err}"
+    );
+}
+
+#[test]
 fn secrets_never_show_in_debug() {
     let c = Config::from_toml_str(MINIMAL, no_env).unwrap();
     let dbg = format!("{c:?}");

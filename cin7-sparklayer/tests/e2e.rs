@@ -304,3 +304,40 @@ async fn a_killed_run_rerun_equals_an_uninterrupted_run() {
         assert_eq!(got.1, want.1, "price lists equal");
     }
 }
+
+/// A Dev Dashboard app (reference `shopify-admin-api.md` §1.2): no fixed token, the client asks
+/// for one with the client credentials grant, and when Shopify stops taking it (a day passed)
+/// the next run renews it on the 401 instead of failing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_credentials_are_granted_and_renewed_after_expiry() {
+    let sb = sandbox(7).await;
+    let state = state_path("grant");
+    let (client_id, client_secret) = sb.shopify.client_credentials();
+    let text = sb.config_toml(&state, "").replace(
+        &format!("access_token = \"{}\"", sb.shopify.access_token()),
+        &format!("client_id = \"{client_id}\"\nclient_secret = \"{client_secret}\""),
+    );
+    assert!(!text.contains("access_token"), "{text}");
+    let config = Config::from_toml_str(&text, |_| None).expect("config");
+    let e = engine_from_config(&config).expect("engine");
+
+    let first = e.run(RunOptions::default()).await.unwrap();
+    assert_eq!(first.failures, vec![], "{:#?}", first.failures);
+    assert!(count(&first, "create") > 50, "{:?}", first.customers);
+    assert_eq!(
+        sb.shopify.stats().tokens_granted,
+        1,
+        "one grant for the run"
+    );
+
+    sb.shopify.expire_granted_tokens();
+    let id = valid_id(&sb, 0);
+    sb.cin7
+        .update_customer(&id, |c| c["Name"] = "Renamed Trading Pty Ltd".into());
+    let second = e.run(RunOptions::default()).await.unwrap();
+    assert_eq!(second.failures, vec![], "{:#?}", second.failures);
+    assert_eq!(count(&second, "update"), 1, "{:?}", second.customers);
+    let stats = sb.shopify.stats();
+    assert_eq!(stats.tokens_granted, 2, "renewed once");
+    assert_eq!(stats.unauthorized, 1, "one 401, then the new token");
+}

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use cin7_sparklayer_core::ConfigError;
 use cin7_sparklayer_core::Secret;
-use cin7_sparklayer_core::config::{DEFAULT_SHOPIFY_API_VERSION, ShopifyConfig};
-use reqwest::header::HeaderValue;
+use cin7_sparklayer_core::config::{DEFAULT_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig};
+
+use crate::auth::{Auth, Grant, token_header};
 
 use crate::retry::RetryPolicy;
 use crate::transport::Transport;
@@ -64,21 +65,20 @@ impl ShopifyClient {
     /// A client from the `[shopify]` config section (SPEC §6).
     ///
     /// # Errors
-    /// [`ConfigError::Missing`] without an access token; [`ConfigError::Invalid`] for a bad
-    /// shop domain or endpoint.
+    /// [`ConfigError::Missing`] without an access token or client credentials;
+    /// [`ConfigError::Invalid`] for a bad shop domain or endpoint, or both ways of
+    /// authenticating at once.
     pub fn from_config(config: &ShopifyConfig) -> Result<Self, ConfigError> {
-        let token = config
-            .access_token
-            .clone()
-            .filter(|t| !t.is_blank())
-            .ok_or(ConfigError::Missing {
-                key: "shopify.access_token",
-                env: "SHOPIFY_ACCESS_TOKEN",
-            })?;
         let mut b = Self::builder()
             .shop(&config.shop)
-            .access_token(token)
             .api_version(&config.api_version);
+        b = match config.auth()? {
+            ShopifyAuth::AccessToken(token) => b.access_token(token),
+            ShopifyAuth::ClientCredentials {
+                client_id,
+                client_secret,
+            } => b.client_credentials(client_id, client_secret),
+        };
         if let Some(endpoint) = &config.endpoint {
             b = b.endpoint(endpoint);
         }
@@ -115,6 +115,7 @@ impl ShopifyClient {
 pub struct ShopifyClientBuilder {
     shop: Option<String>,
     token: Option<Secret>,
+    client_credentials: Option<(Secret, Secret)>,
     api_version: Option<String>,
     endpoint: Option<String>,
     timeout: Option<Duration>,
@@ -144,6 +145,14 @@ impl ShopifyClientBuilder {
     /// The Admin API access token (`X-Shopify-Access-Token`).
     pub fn access_token(mut self, token: Secret) -> Self {
         self.token = Some(token);
+        self
+    }
+
+    /// A Dev Dashboard app's client ID and secret: tokens come from the client credentials
+    /// grant (`POST /admin/oauth/access_token` on the shop, or on the endpoint's host) and are
+    /// renewed before they expire and once on a 401. Replaces [`Self::access_token`].
+    pub fn client_credentials(mut self, client_id: Secret, client_secret: Secret) -> Self {
+        self.client_credentials = Some((client_id, client_secret));
         self
     }
 
@@ -193,22 +202,13 @@ impl ShopifyClientBuilder {
     /// The client.
     ///
     /// # Errors
-    /// [`ConfigError`] when the token is missing or blank, the shop domain or the endpoint is
-    /// not usable, or the HTTP client cannot be built.
+    /// [`ConfigError`] when neither a token nor client credentials are given (or a blank one),
+    /// the shop domain or the endpoint is not usable, or the HTTP client cannot be built.
     pub fn build(self) -> Result<ShopifyClient, ConfigError> {
-        let token = self
-            .token
-            .filter(|t| !t.is_blank())
-            .ok_or(ConfigError::Missing {
-                key: "shopify.access_token",
-                env: "SHOPIFY_ACCESS_TOKEN",
-            })?;
-        let mut header =
-            HeaderValue::from_str(token.expose().trim()).map_err(|_| ConfigError::Invalid {
-                key: "shopify.access_token",
-                reason: "contains characters not allowed in an HTTP header".into(),
-            })?;
-        header.set_sensitive(true);
+        let token = self.token.filter(|t| !t.is_blank());
+        let credentials = self
+            .client_credentials
+            .filter(|(id, secret)| !id.is_blank() && !secret.is_blank());
         let endpoint = match self.endpoint {
             Some(url) => {
                 let url = url.trim().to_owned();
@@ -243,6 +243,27 @@ impl ShopifyClientBuilder {
                 format!("https://{host}/admin/api/{}/graphql.json", version.trim())
             }
         };
+        let auth = match (credentials, token) {
+            (Some((client_id, client_secret)), _) => Auth::Granted(Box::new(Grant::new(
+                token_url(&endpoint),
+                client_id,
+                client_secret,
+            ))),
+            (None, Some(token)) => Auth::Static(
+                token_header(token.expose(), "shopify.access_token").map_err(|_| {
+                    ConfigError::Invalid {
+                        key: "shopify.access_token",
+                        reason: "contains characters not allowed in an HTTP header".into(),
+                    }
+                })?,
+            ),
+            (None, None) => {
+                return Err(ConfigError::Missing {
+                    key: "shopify.access_token",
+                    env: "SHOPIFY_ACCESS_TOKEN",
+                });
+            }
+        };
         let mut http = reqwest::Client::builder()
             .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")));
         if self.no_timeouts {
@@ -259,8 +280,39 @@ impl ShopifyClientBuilder {
             reason: format!("cannot build the HTTP client: {e}"),
         })?;
         Ok(ShopifyClient {
-            transport: Arc::new(Transport::new(http, endpoint, header, self.retry)),
+            transport: Arc::new(Transport::new(http, endpoint, auth, self.retry)),
             limits: self.limits,
         })
+    }
+}
+
+/// The client credentials grant's URL on the GraphQL endpoint's origin:
+/// `https://acme.myshopify.com/admin/api/2026-10/graphql.json` → `https://acme.myshopify.com/admin/oauth/access_token`.
+fn token_url(endpoint: &str) -> String {
+    let after_scheme = endpoint.find("://").map_or(0, |i| i + 3);
+    let origin_end = endpoint[after_scheme..]
+        .find('/')
+        .map_or(endpoint.len(), |i| after_scheme + i);
+    format!("{}/admin/oauth/access_token", &endpoint[..origin_end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_url;
+
+    #[test]
+    fn token_url_is_on_the_endpoints_origin() {
+        assert_eq!(
+            token_url("https://acme.myshopify.com/admin/api/2026-10/graphql.json"),
+            "https://acme.myshopify.com/admin/oauth/access_token"
+        );
+        assert_eq!(
+            token_url("http://127.0.0.1:8082/graphql.json"),
+            "http://127.0.0.1:8082/admin/oauth/access_token"
+        );
+        assert_eq!(
+            token_url("http://127.0.0.1:8082"),
+            "http://127.0.0.1:8082/admin/oauth/access_token"
+        );
     }
 }

@@ -11,6 +11,10 @@ use cin7_sparklayer_core::{PortError, Service};
 pub const AUTH_HINT: &str =
     "check SHOPIFY_ACCESS_TOKEN and the app's scopes (read_customers, write_customers)";
 
+/// What to tell the user when the client credentials grant is refused.
+pub const GRANT_HINT: &str =
+    "check SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET, and that the app is installed on the shop";
+
 /// An error of the Shopify transport or of a whole GraphQL document.
 ///
 /// Per-record problems (`userErrors`) are not here: they become [`PortError::Rejected`] on
@@ -23,6 +27,19 @@ pub enum ShopifyError {
     Unauthorized {
         /// 401 or 403.
         status: u16,
+    },
+    /// The client credentials grant was refused (HTTP 400/401/403): wrong client ID or secret,
+    /// or the app is not installed on the shop. Fatal to the run.
+    #[error("Shopify refused the client credentials (HTTP {status}): {GRANT_HINT}")]
+    GrantRefused {
+        /// 400, 401 or 403.
+        status: u16,
+    },
+    /// A token that cannot be sent in an HTTP header (control characters, non-ASCII).
+    #[error("{key} contains characters not allowed in an HTTP header")]
+    InvalidToken {
+        /// Where the token came from.
+        key: &'static str,
     },
     /// A top-level `ACCESS_DENIED` GraphQL error: the app lacks a scope. Fatal to the run.
     #[error("Shopify denied access ({message}): {AUTH_HINT}")]
@@ -79,6 +96,14 @@ impl From<ShopifyError> for PortError {
             ShopifyError::Unauthorized { status } => PortError::Unauthenticated {
                 service,
                 message: format!("HTTP {status}: {AUTH_HINT}"),
+            },
+            ShopifyError::GrantRefused { status } => PortError::Unauthenticated {
+                service,
+                message: format!("client credentials refused (HTTP {status}): {GRANT_HINT}"),
+            },
+            e @ ShopifyError::InvalidToken { .. } => PortError::Unauthenticated {
+                service,
+                message: e.to_string(),
             },
             ShopifyError::AccessDenied { message } => PortError::Unauthenticated {
                 service,

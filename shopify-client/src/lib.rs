@@ -5,7 +5,8 @@
 //!
 //! - One small transport: `POST {query, variables}` to
 //!   `https://{shop}/admin/api/{version}/graphql.json` (or a configured endpoint) with the
-//!   `X-Shopify-Access-Token` header marked sensitive.
+//!   `X-Shopify-Access-Token` header marked sensitive: a fixed token, or tokens from a Dev
+//!   Dashboard app's client credentials grant, renewed before they expire and once on a 401.
 //! - Pacing by Shopify's cost bucket as each response reports it, retries on `THROTTLED`,
 //!   429, 5xx and network errors, fail-fast on 401/403 (E7): see [`retry`].
 //! - Typed operations on top, several customers per document with aliases: lookup by email,
@@ -28,6 +29,7 @@
 //! # let _ = found; Ok(()) }
 //! ```
 
+mod auth;
 mod client;
 mod document;
 mod error;
@@ -40,6 +42,6 @@ mod wire;
 mod writes;
 
 pub use client::{BatchLimits, ShopifyClient, ShopifyClientBuilder};
-pub use error::{AUTH_HINT, ShopifyError};
+pub use error::{AUTH_HINT, GRANT_HINT, ShopifyError};
 pub use retry::RetryPolicy;
 pub use wire::SYNCED_METAFIELD_KEYS;

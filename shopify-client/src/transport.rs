@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
+use crate::auth::Auth;
 use crate::document::{Document, OpKind};
 use crate::error::ShopifyError;
 use crate::retry::{Attempt, CostBucket, Decision, QueryCost, RetryPolicy, ThrottleStatus, decide};
@@ -95,7 +96,7 @@ struct Counters {
 pub(crate) struct Transport {
     http: reqwest::Client,
     endpoint: String,
-    token: HeaderValue,
+    auth: Auth,
     policy: RetryPolicy,
     bucket: Mutex<CostBucket>,
     counters: Counters,
@@ -116,17 +117,17 @@ enum Failure {
 }
 
 impl Transport {
-    /// A transport posting to `endpoint` with `token` (already marked sensitive).
+    /// A transport posting to `endpoint`, authenticated by `auth`.
     pub(crate) fn new(
         http: reqwest::Client,
         endpoint: String,
-        token: HeaderValue,
+        auth: Auth,
         policy: RetryPolicy,
     ) -> Self {
         Self {
             http,
             endpoint,
-            token,
+            auth,
             policy,
             bucket: Mutex::new(CostBucket::default()),
             counters: Counters::default(),
@@ -142,7 +143,7 @@ impl Transport {
     pub(crate) fn counts(&self) -> RequestCounts {
         let c = &self.counters;
         RequestCounts {
-            reads: c.reads.load(Ordering::Relaxed),
+            reads: c.reads.load(Ordering::Relaxed) + self.auth.grant_requests(),
             writes: c.writes.load(Ordering::Relaxed),
             throttled: c.throttled.load(Ordering::Relaxed),
             retried: c.retried.load(Ordering::Relaxed),
@@ -170,17 +171,36 @@ impl Transport {
     pub(crate) async fn execute(&self, doc: &Document) -> Result<Answer, ShopifyError> {
         let body = serde_json::json!({ "query": doc.query, "variables": doc.variables });
         let mut attempt = 0u32;
+        let mut stale = None;
         loop {
             attempt += 1;
+            let token = match self.auth.token(&self.http, stale).await {
+                Ok(token) => token,
+                Err(e) => match self.grant_failed(e, attempt).await {
+                    Some(fatal) => return Err(fatal),
+                    None => continue,
+                },
+            };
             self.pace(doc.cost).await;
             let mut reported = None;
-            let sent = self.send_once(&body, doc, &mut reported).await;
+            let sent = self
+                .send_once(&body, doc, &token.header, &mut reported)
+                .await;
             self.lock_bucket()
                 .settle(doc.cost, reported.as_ref(), Instant::now());
             let failure = match sent {
                 Ok(answer) => {
                     self.count_final(doc.kind);
                     return Ok(answer);
+                }
+                // A granted token Shopify no longer takes (expired early, rotated): renew it
+                // once and send again; the document did not run.
+                Err(Failure::Fatal(ShopifyError::Unauthorized { .. }))
+                    if token.generation.is_some() && stale.is_none() =>
+                {
+                    tracing::info!("Shopify refused the granted token; requesting a new one");
+                    stale = token.generation;
+                    continue;
                 }
                 Err(Failure::Fatal(e)) => {
                     self.count_final(doc.kind);
@@ -229,6 +249,31 @@ impl Transport {
         c.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A failed token grant: `Some(error)` ends the call (refused, or out of attempts);
+    /// `None` after waiting out a transient failure (the document was not sent, so it may be
+    /// retried whatever its idempotency).
+    async fn grant_failed(&self, error: ShopifyError, attempt: u32) -> Option<ShopifyError> {
+        let what = match &error {
+            ShopifyError::Network { .. } => Attempt::Network,
+            ShopifyError::Server { status, .. } => Attempt::ServerError(*status),
+            _ => return Some(error),
+        };
+        match decide(&what, attempt, &self.policy, rand::random::<f64>()) {
+            Decision::GiveUp => Some(with_attempts(error, attempt)),
+            Decision::RetryAfter(wait) => {
+                self.counters.retried.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    reason = %error,
+                    "Shopify token request retried"
+                );
+                tokio::time::sleep(wait).await;
+                None
+            }
+        }
+    }
+
     /// Waits until the bucket holds `cost` points, then reserves them.
     async fn pace(&self, cost: f64) {
         loop {
@@ -256,9 +301,10 @@ impl Transport {
         &self,
         body: &Value,
         doc: &Document,
+        token: &HeaderValue,
         reported: &mut Option<ThrottleStatus>,
     ) -> Result<Answer, Failure> {
-        let mut token = self.token.clone();
+        let mut token = token.clone();
         token.set_sensitive(true);
         let response = self
             .http

@@ -202,6 +202,8 @@ fn from_config_needs_a_token_and_builds_the_url() {
     let mut cfg = ShopifyConfig {
         shop: "acme.myshopify.com".into(),
         access_token: None,
+        client_id: None,
+        client_secret: None,
         api_version: "2026-10".into(),
         endpoint: None,
     };

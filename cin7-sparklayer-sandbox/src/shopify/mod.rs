@@ -4,7 +4,9 @@
 //! It parses the documents with `graphql-parser`, runs the operations the sync uses with
 //! Shopify's semantics (unique email and phone, `customerSet` replacing the address list and,
 //! when given, the tag list, `tagsAdd`/`tagsRemove`, typed metafields, invites moving
-//! `DISABLED` → `INVITED`), requires `X-Shopify-Access-Token` (401 otherwise), charges query
+//! `DISABLED` → `INVITED`), requires `X-Shopify-Access-Token` (401 otherwise: the fixed token,
+//! or one granted by `POST /admin/oauth/access_token` with the client credentials grant and not
+//! yet expired), charges query
 //! costs into a leaky bucket and answers `THROTTLED` (HTTP 200) when it runs dry (E7), and can
 //! inject seeded `THROTTLED` and 5xx faults. Inspection methods let end-to-end tests read and
 //! edit what it holds.
@@ -41,8 +43,14 @@ use store::Store;
 /// a 1,000-point bucket restoring 100 points/s (Shopify's standard plan), no faults, seed 7.
 #[derive(Debug, Clone)]
 pub struct FakeShopifyOptions {
-    /// The access token requests must carry.
+    /// The fixed access token requests may carry.
     pub access_token: String,
+    /// The Dev Dashboard app's client ID for the client credentials grant.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+    /// `expires_in` of granted tokens, in seconds (Shopify: about a day).
+    pub granted_token_lifetime_secs: u64,
     /// The API version in the path.
     pub api_version: String,
     /// `true`: classic customer accounts (invites work); `false`: new customer accounts.
@@ -66,6 +74,9 @@ impl Default for FakeShopifyOptions {
     fn default() -> Self {
         Self {
             access_token: "shpat_sandbox".into(),
+            client_id: "sandbox-client-id".into(),
+            client_secret: "shpss_sandbox_secret".into(),
+            granted_token_lifetime_secs: 86_399,
             api_version: "2026-10".into(),
             classic_accounts: true,
             bucket_size: 1000.0,
@@ -93,6 +104,8 @@ pub struct FakeShopifyStats {
     pub server_errors: u64,
     /// Answered 401.
     pub unauthorized: u64,
+    /// Tokens granted by the client credentials grant.
+    pub tokens_granted: u64,
     /// Sum of `actualQueryCost`.
     pub cost_points: f64,
     /// Mutation fields run (each alias counts once).
@@ -110,11 +123,16 @@ struct Inner {
     throttled_fraction: f64,
     server_error_fraction: f64,
     server_error_after_fraction: f64,
+    /// Granted tokens and when each expires.
+    granted: Vec<(String, std::time::Instant)>,
 }
 
 struct Shared {
     inner: Mutex<Inner>,
     token: String,
+    client_id: String,
+    client_secret: String,
+    lifetime: std::time::Duration,
 }
 
 impl Shared {
@@ -163,11 +181,16 @@ impl FakeShopify {
                 throttled_fraction: options.throttled_fraction,
                 server_error_fraction: options.server_error_fraction,
                 server_error_after_fraction: options.server_error_after_fraction,
+                granted: Vec::new(),
             }),
             token: options.access_token.clone(),
+            client_id: options.client_id.clone(),
+            client_secret: options.client_secret.clone(),
+            lifetime: std::time::Duration::from_secs(options.granted_token_lifetime_secs),
         });
         let app = Router::new()
             .route("/admin/api/{version}/graphql.json", post(graphql))
+            .route("/admin/oauth/access_token", post(grant))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -192,9 +215,20 @@ impl FakeShopify {
         )
     }
 
-    /// The token requests must carry.
+    /// The fixed token requests may carry.
     pub fn access_token(&self) -> &str {
         &self.shared.token
+    }
+
+    /// The client ID and secret the client credentials grant accepts.
+    pub fn client_credentials(&self) -> (&str, &str) {
+        (&self.shared.client_id, &self.shared.client_secret)
+    }
+
+    /// Expires every granted token now, as a day passing would: the next request with one is
+    /// answered 401.
+    pub fn expire_granted_tokens(&self) {
+        self.shared.lock().granted.clear();
     }
 
     /// Every customer, in creation order.
@@ -278,13 +312,49 @@ impl FakeShopify {
     }
 }
 
+/// `POST /admin/oauth/access_token`, form-encoded `grant_type=client_credentials`, `client_id`,
+/// `client_secret`: a new token lasting the configured lifetime, or 400 `invalid_client`.
+async fn grant(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |k: &str| form.get(k).map(String::as_str);
+    if field("grant_type") != Some("client_credentials")
+        || field("client_id") != Some(shared.client_id.as_str())
+        || field("client_secret") != Some(shared.client_secret.as_str())
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "error": "invalid_client", "error_description": "Client authentication failed" })),
+        )
+            .into_response();
+    }
+    let mut inner = shared.lock();
+    inner.stats.tokens_granted += 1;
+    let token = format!("shpca_sandbox_{}", inner.stats.tokens_granted);
+    let expires = std::time::Instant::now() + shared.lifetime;
+    inner.granted.push((token.clone(), expires));
+    axum::Json(json!({
+        "access_token": token,
+        "scope": "read_customers,write_customers",
+        "expires_in": shared.lifetime.as_secs()
+    }))
+    .into_response()
+}
+
 async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let mut inner = shared.lock();
     inner.stats.requests += 1;
     let token = headers
         .get("x-shopify-access-token")
         .and_then(|v| v.to_str().ok());
-    if token != Some(shared.token.as_str()) {
+    let now = std::time::Instant::now();
+    let granted = token.is_some_and(|t| {
+        inner
+            .granted
+            .iter()
+            .any(|(g, expires)| g == t && *expires > now)
+    });
+    if token != Some(shared.token.as_str()) && !granted {
         inner.stats.unauthorized += 1;
         return (
             StatusCode::UNAUTHORIZED,
