@@ -34,9 +34,15 @@ const WEBHOOK: &str = "SECRET-webhook-token-3c3c";
 const WRONG_CIN7_KEY: &str = "SECRET-wrong-cin7-key-1d2e";
 const WRONG_SHOPIFY_TOKEN: &str = "SECRET-wrong-shpat-44aa";
 const WRONG_SL_SECRET: &str = "SECRET-wrong-sl-secret-0b0b";
+const SHOPIFY_CLIENT_ID: &str = "SECRET-shp-client-id-2a7d";
+const SHOPIFY_CLIENT_SECRET: &str = "SECRET-shp-client-secret-6e19";
+const WRONG_SHOPIFY_CLIENT_SECRET: &str = "SECRET-wrong-shp-secret-5c5c";
 
 /// Every secret value used anywhere in this file.
-const ALL: [&str; 9] = [
+const ALL: [&str; 12] = [
+    SHOPIFY_CLIENT_ID,
+    SHOPIFY_CLIENT_SECRET,
+    WRONG_SHOPIFY_CLIENT_SECRET,
     CIN7_ACCOUNT,
     CIN7_KEY,
     SHOPIFY_TOKEN,
@@ -136,6 +142,8 @@ async fn sandbox() -> Sandbox {
         calls_per_minute: 6000,
         shopify: FakeShopifyOptions {
             access_token: SHOPIFY_TOKEN.into(),
+            client_id: SHOPIFY_CLIENT_ID.into(),
+            client_secret: SHOPIFY_CLIENT_SECRET.into(),
             restore_rate: 20_000.0,
             ..FakeShopifyOptions::default()
         },
@@ -262,6 +270,51 @@ async fn failing_syncs_leak_no_secret() {
     }
     println!("{}", outcomes.join("\n"));
     assert_clean("the TRACE logs", &logs());
+}
+
+/// A Dev Dashboard app's client credentials (and the tokens granted with them) stay out of
+/// logs, `Debug` and errors, whether the grant succeeds or is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_credentials_leak_no_secret() {
+    capture_logs();
+    let sb = sandbox().await;
+    let granted = config_text(&sb, &tmp("grant.sqlite")).replace(
+        &format!("access_token = \"{SHOPIFY_TOKEN}\""),
+        &format!(
+            "client_id = \"{SHOPIFY_CLIENT_ID}\"\nclient_secret = \"{SHOPIFY_CLIENT_SECRET}\""
+        ),
+    );
+    let config = Config::from_toml_str(&granted, |_| None).expect("config");
+    assert_clean("Debug of the config", &format!("{config:#?}"));
+    let engine = engine_from_config(&config).expect("engine");
+    let report = engine.run(RunOptions::default()).await.expect("run");
+    assert_eq!(report.failures, vec![], "{:#?}", report.failures);
+    assert_eq!(sb.shopify.stats().tokens_granted, 1, "the grant was used");
+    let shown = format!("{engine:#?}\n{report:?}\n{}", render_table(&report));
+    assert_clean("engine and report", &shown);
+
+    let refused = granted.replace(SHOPIFY_CLIENT_SECRET, WRONG_SHOPIFY_CLIENT_SECRET);
+    let config = Config::from_toml_str(&refused, |_| None).expect("config");
+    let e = engine_from_config(&config)
+        .expect("engine")
+        .run(RunOptions::default())
+        .await
+        .expect_err("a refused grant stops the run");
+    let text = error_text(&e);
+    assert!(
+        text.contains("SHOPIFY_CLIENT_SECRET"),
+        "the error says what to fix: {text}"
+    );
+    assert_clean("the refused grant's error", &text);
+
+    let logs = logs();
+    assert_clean("the TRACE logs", &logs);
+    // Granted tokens are secrets too.
+    assert!(
+        !logs.contains("shpca_sandbox_"),
+        "a granted token was logged"
+    );
+    assert!(!shown.contains("shpca_sandbox_") && !text.contains("shpca_sandbox_"));
 }
 
 #[test]
