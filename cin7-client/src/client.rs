@@ -11,6 +11,7 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use reqwest::Method;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue, RETRY_AFTER};
 use serde_json::Value;
 
@@ -39,6 +40,7 @@ type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<D
 #[derive(Debug, Default)]
 struct Counters {
     reads: AtomicU64,
+    writes: AtomicU64,
     throttled: AtomicU64,
     retried: AtomicU64,
 }
@@ -166,13 +168,14 @@ impl Cin7Client {
         })
     }
 
-    /// Requests made so far by this client and its clones: every HTTP request is a read;
+    /// Requests made so far by this client and its clones: GETs are reads, webhook
+    /// registrations (POST/PUT) writes;
     /// `throttled` counts 429/503 answers, `retried` other retried failures (E9).
     pub fn request_counts(&self) -> RequestCounts {
         let c = &self.inner.counters;
         RequestCounts {
             reads: c.reads.load(Ordering::Relaxed),
-            writes: 0,
+            writes: c.writes.load(Ordering::Relaxed),
             throttled: c.throttled.load(Ordering::Relaxed),
             retried: c.retried.load(Ordering::Relaxed),
         }
@@ -194,6 +197,32 @@ impl Cin7Client {
     /// # Errors
     /// [`Cin7Error`] after the retries the policy allows.
     pub async fn get_json(&self, path: &str, query: &[(&str, String)]) -> Result<Value, Cin7Error> {
+        self.send_json(Method::GET, path, query, None).await
+    }
+
+    /// `POST`/`PUT {base}{path}` with a JSON body, paced like reads. Retried only when Cin7
+    /// throttles it (429/503: it did not run); a 5xx or a network error is returned at once,
+    /// since Cin7 may have run it (the caller reads back before trying again).
+    ///
+    /// # Errors
+    /// [`Cin7Error`] as for [`Self::get_json`].
+    pub async fn write_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, Cin7Error> {
+        self.send_json(method, path, &[], Some(body)).await
+    }
+
+    async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Value, Cin7Error> {
+        let write = method != Method::GET;
         let url = self
             .inner
             .base_url
@@ -205,8 +234,21 @@ impl Cin7Client {
         let mut retries = 0u32;
         loop {
             self.pace().await;
-            self.inner.counters.reads.fetch_add(1, Ordering::Relaxed);
-            let sent = self.inner.http.get(url.clone()).query(query).send().await;
+            let counter = if write {
+                &self.inner.counters.writes
+            } else {
+                &self.inner.counters.reads
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let mut request = self
+                .inner
+                .http
+                .request(method.clone(), url.clone())
+                .query(query);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let sent = request.send().await;
             let attempt = match &sent {
                 Ok(resp) => Attempt::Status {
                     status: resp.status().as_u16(),
@@ -220,14 +262,24 @@ impl Cin7Client {
                 Err(_) => Attempt::Network,
             };
             let jitter = self.jitter();
-            match decide(&self.inner.retry, attempt, retries, jitter) {
+            let decision = match decide(&self.inner.retry, attempt, retries, jitter) {
+                // A write that may have run is not sent twice.
+                Decision::Retry {
+                    kind: RetryKind::Transient,
+                    ..
+                } if write => Decision::GiveUp {
+                    kind: RetryKind::Transient,
+                },
+                other => other,
+            };
+            match decision {
                 Decision::Done => match sent {
                     Ok(resp) => match finish(path, resp).await {
                         Ok(v) => return Ok(v),
                         Err(FinishError::Cin7(e)) => return Err(e),
                         // A body cut off mid-read is a network failure: retry it too.
                         Err(FinishError::Body(message)) => {
-                            if retries >= self.inner.retry.max_retries {
+                            if write || retries >= self.inner.retry.max_retries {
                                 return Err(Cin7Error::Network {
                                     path: path.to_owned(),
                                     attempts: retries + 1,

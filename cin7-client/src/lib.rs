@@ -49,9 +49,11 @@ mod error;
 mod paging;
 pub mod retry;
 mod source;
+mod webhooks;
 pub mod wire;
 
 pub use client::Cin7Client;
 pub use config::{Cin7ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
 pub use error::{BuildError, Cin7Error};
 pub use source::modified_since;
+pub use webhooks::{SYNC_WEBHOOK_TYPES, WebhookAction};

@@ -222,6 +222,17 @@ impl FakeCin7 {
         lock(&self.shared.options).application_key.clone()
     }
 
+    /// The webhooks registered with `POST /webhooks` (as updated by `PUT`).
+    pub fn webhooks(&self) -> Vec<serde_json::Value> {
+        lock(&self.shared.store).webhooks.clone()
+    }
+
+    /// Edits the registered webhooks, as Cin7 does when it deactivates one after failed
+    /// deliveries (reference §7).
+    pub fn edit_webhooks(&self, edit: impl FnOnce(&mut Vec<serde_json::Value>)) {
+        edit(&mut lock(&self.shared.store).webhooks);
+    }
+
     /// The request counters.
     pub fn stats(&self) -> FakeCin7Stats {
         self.shared.counters.snapshot()

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +26,7 @@ async fn handle(
     uri: Uri,
     headers: HeaderMap,
     Query(query): Query<Vec<(String, String)>>,
+    body: Bytes,
 ) -> Response {
     let c = &shared.counters;
     c.requests
@@ -111,9 +113,15 @@ async fn handle(
     let Some(endpoint) = path.strip_prefix(PREFIX).map(|p| p.trim_end_matches('/')) else {
         return not_found_page();
     };
-    let known = matches!(endpoint, "me" | "ref/pricetier" | "customer" | "product");
+    let known = matches!(
+        endpoint,
+        "me" | "ref/pricetier" | "customer" | "product" | "webhooks"
+    );
     if !known {
         return not_found_page();
+    }
+    if endpoint == "webhooks" {
+        return webhooks(&shared, &method, &body);
     }
     if method != Method::GET {
         return (
@@ -150,6 +158,67 @@ async fn handle(
     };
     drop(store);
     axum::Json::<Value>(body).into_response()
+}
+
+/// `GET/POST/PUT /webhooks` (reference §7): the list, a new webhook, or an update by `ID`; each
+/// answered `{"Webhooks": [...]}`. The four required fields are checked on writes.
+fn webhooks(shared: &Shared, method: &Method, body: &[u8]) -> Response {
+    let mut store = lock(&shared.store);
+    if *method == Method::GET {
+        return axum::Json(json!({ "Webhooks": store.webhooks })).into_response();
+    }
+    let bad = |message: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!([{ "ErrorCode": 400, "Exception": message }])),
+        )
+            .into_response()
+    };
+    let Ok(Value::Object(mut hook)) = serde_json::from_slice::<Value>(body) else {
+        return bad("The request body is not a JSON object");
+    };
+    for required in [
+        "Type",
+        "IsActive",
+        "ExternalURL",
+        "ExternalAuthorizationType",
+    ] {
+        if hook.get(required).is_none_or(Value::is_null) {
+            return bad(&format!("{required} is required"));
+        }
+    }
+    if *method == Method::POST {
+        let n = store.webhooks.len() + 1;
+        hook.insert(
+            "ID".into(),
+            json!(format!("00000000-0000-4000-8000-{n:012}")),
+        );
+        let same_type = store
+            .webhooks
+            .iter()
+            .filter(|w| w["Type"] == hook["Type"])
+            .count();
+        if same_type >= 5 {
+            return bad("There is a limit of 5 webhooks of the same type");
+        }
+        store.webhooks.push(Value::Object(hook.clone()));
+        return axum::Json(json!({ "Webhooks": [hook] })).into_response();
+    }
+    if *method == Method::PUT {
+        let id = hook.get("ID").cloned().unwrap_or(Value::Null);
+        return match store.webhooks.iter_mut().find(|w| w["ID"] == id) {
+            Some(existing) => {
+                *existing = Value::Object(hook.clone());
+                axum::Json(json!({ "Webhooks": [hook] })).into_response()
+            }
+            None => bad("Webhook not found"),
+        };
+    }
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(json!([{"ErrorCode": 405, "Exception": "The method used is not allowed"}])),
+    )
+        .into_response()
 }
 
 /// Cin7's answer to a wrong path: an HTML page with HTTP 200 (reference §1).

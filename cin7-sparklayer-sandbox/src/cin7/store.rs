@@ -183,6 +183,8 @@ pub(crate) struct Store {
     pub(crate) window: VecDeque<tokio::time::Instant>,
     /// For [`super::ThrottleStatus::Alternate`].
     pub(crate) throttle_flip: bool,
+    /// Registered webhooks (`/webhooks`), as Cin7 returns them.
+    pub(crate) webhooks: Vec<Value>,
 }
 
 impl Store {
@@ -196,6 +198,7 @@ impl Store {
             rng: StdRng::seed_from_u64(seed),
             window: VecDeque::new(),
             throttle_flip: false,
+            webhooks: Vec::new(),
         }
     }
 
