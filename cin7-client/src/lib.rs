@@ -56,4 +56,4 @@ pub use client::Cin7Client;
 pub use config::{Cin7ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
 pub use error::{BuildError, Cin7Error};
 pub use source::modified_since;
-pub use webhooks::{SYNC_WEBHOOK_TYPES, WebhookAction};
+pub use webhooks::{SYNC_WEBHOOK_TYPES, WebhookAction, WebhookTarget};

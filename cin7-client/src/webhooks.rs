@@ -12,6 +12,15 @@ use crate::{Cin7Client, Cin7Error};
 /// The events the sync listens to (SPEC §5: `daemon`).
 pub const SYNC_WEBHOOK_TYPES: [&str; 2] = ["Customer/Updated", "Product/Updated"];
 
+/// One webhook the sync wants: an event type and the URL Cin7 should post it to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookTarget {
+    /// The event, e.g. `Customer/Updated`.
+    pub kind: String,
+    /// Where Cin7 delivers it.
+    pub url: String,
+}
+
 /// What [`Cin7Client::ensure_webhooks`] did for one event type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookAction {
@@ -41,12 +50,19 @@ struct Registered {
 }
 
 impl Registered {
-    fn matches(&self, kind: &str, url: &str) -> bool {
-        self.kind.as_deref() == Some(kind) && self.url.as_deref().is_some_and(|u| same_url(u, url))
+    /// Same event, and the same endpoint ignoring the query: a webhook registered by hand at
+    /// the same path is taken over rather than duplicated.
+    fn matches(&self, target: &WebhookTarget) -> bool {
+        self.kind.as_deref() == Some(target.kind.as_str())
+            && self
+                .url
+                .as_deref()
+                .is_some_and(|u| endpoint(u) == endpoint(&target.url))
     }
 
-    fn up_to_date(&self, token: &Secret) -> bool {
+    fn up_to_date(&self, target: &WebhookTarget, token: &Secret) -> bool {
         self.active
+            && self.url.as_deref().map(str::trim) == Some(target.url.trim())
             && self
                 .auth
                 .as_deref()
@@ -55,8 +71,12 @@ impl Registered {
     }
 }
 
-fn same_url(a: &str, b: &str) -> bool {
-    a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/')
+/// A URL without its query and trailing slash.
+fn endpoint(url: &str) -> &str {
+    let url = url.trim();
+    url.split_once('?')
+        .map_or(url, |(path, _)| path)
+        .trim_end_matches('/')
 }
 
 /// The body that registers `kind` to `url` with bearer authentication.
@@ -75,9 +95,9 @@ fn body(id: Option<&str>, kind: &str, url: &str, token: &Secret) -> Value {
 }
 
 impl Cin7Client {
-    /// Makes sure Cin7 sends each of `types` to `url` with `Authorization: Bearer <token>`:
-    /// registers what is missing, re-activates or re-keys what is there. Webhooks of other
-    /// URLs (another system's) are left alone.
+    /// Makes sure Cin7 sends each target's event to its URL with `Authorization: Bearer <token>`:
+    /// registers what is missing, re-activates, re-points or re-keys what is there. Webhooks
+    /// of other endpoints (another system's) are left alone.
     ///
     /// Needs Cin7's automation module; without it Cin7 refuses the calls and the error says so.
     ///
@@ -86,9 +106,8 @@ impl Cin7Client {
     /// lists again first).
     pub async fn ensure_webhooks(
         &self,
-        url: &str,
+        targets: &[WebhookTarget],
         token: &Secret,
-        types: &[&str],
     ) -> Result<Vec<(String, WebhookAction)>, Cin7Error> {
         let listed = self.get_json("webhooks", &[]).await?;
         // `{"Webhooks": [...]}` as documented; a bare array is taken too.
@@ -98,11 +117,12 @@ impl Cin7Client {
                 path: "webhooks".into(),
                 message: format!("webhook list: {}", shape_error(&e)),
             })?;
-        let mut done = Vec::with_capacity(types.len());
-        for kind in types {
-            let existing = registered.iter().find(|r| r.matches(kind, url));
+        let mut done = Vec::with_capacity(targets.len());
+        for target in targets {
+            let (kind, url) = (target.kind.as_str(), target.url.as_str());
+            let existing = registered.iter().find(|r| r.matches(target));
             let action = match existing {
-                Some(r) if r.up_to_date(token) => WebhookAction::Unchanged,
+                Some(r) if r.up_to_date(target, token) => WebhookAction::Unchanged,
                 Some(r) => {
                     self.write_json(
                         Method::PUT,
@@ -119,7 +139,7 @@ impl Cin7Client {
                 }
             };
             tracing::info!(target: "cin7_client", kind, ?action, "Cin7 webhook");
-            done.push(((*kind).to_owned(), action));
+            done.push((kind.to_owned(), action));
         }
         Ok(done)
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use cin7_client::{Cin7Client, SYNC_WEBHOOK_TYPES, WebhookAction};
+use cin7_client::{Cin7Client, SYNC_WEBHOOK_TYPES, WebhookAction, WebhookTarget};
 use cin7_sparklayer_core::Secret;
 use cin7_sparklayer_sandbox::cin7::{FakeCin7, FakeCin7Options};
 use cin7_sparklayer_sandbox::data::Dataset;
@@ -15,6 +15,17 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const URL: &str = "https://sync.example.com/webhooks/cin7";
 const TOKEN: &str = "webhook-token-SECRET-81f2";
+
+/// One URL per event, as the daemon registers them.
+fn targets() -> Vec<WebhookTarget> {
+    SYNC_WEBHOOK_TYPES
+        .iter()
+        .map(|kind| WebhookTarget {
+            kind: (*kind).to_owned(),
+            url: format!("{URL}?event={kind}"),
+        })
+        .collect()
+}
 
 fn token() -> Secret {
     Secret::new(TOKEN)
@@ -42,10 +53,7 @@ async fn fake() -> FakeCin7 {
 async fn registers_once_then_writes_nothing() {
     let fake = fake().await;
     let c = client_for(&fake);
-    let first = c
-        .ensure_webhooks(URL, &token(), &SYNC_WEBHOOK_TYPES)
-        .await
-        .unwrap();
+    let first = c.ensure_webhooks(&targets(), &token()).await.unwrap();
     assert_eq!(
         first,
         vec![
@@ -56,16 +64,15 @@ async fn registers_once_then_writes_nothing() {
     let hooks = fake.webhooks();
     assert_eq!(hooks.len(), 2);
     for h in &hooks {
-        assert_eq!(h["ExternalURL"], URL);
+        let url = h["ExternalURL"].as_str().unwrap_or_default();
+        let kind = h["Type"].as_str().unwrap_or_default();
+        assert_eq!(url, format!("{URL}?event={kind}"));
         assert_eq!(h["IsActive"], true);
         assert_eq!(h["ExternalAuthorizationType"], "bearerauth");
         assert_eq!(h["ExternalBearerToken"], TOKEN);
     }
     let writes = c.request_counts().writes;
-    let again = c
-        .ensure_webhooks(URL, &token(), &SYNC_WEBHOOK_TYPES)
-        .await
-        .unwrap();
+    let again = c.ensure_webhooks(&targets(), &token()).await.unwrap();
     assert!(again.iter().all(|(_, a)| *a == WebhookAction::Unchanged));
     assert_eq!(c.request_counts().writes, writes, "idempotent");
     assert_eq!(fake.webhooks().len(), 2);
@@ -75,9 +82,7 @@ async fn registers_once_then_writes_nothing() {
 async fn a_deactivated_or_rekeyed_webhook_is_put_back_and_others_are_left_alone() {
     let fake = fake().await;
     let c = client_for(&fake);
-    c.ensure_webhooks(URL, &token(), &SYNC_WEBHOOK_TYPES)
-        .await
-        .unwrap();
+    c.ensure_webhooks(&targets(), &token()).await.unwrap();
     // Cin7 gave up on deliveries; another system has its own webhook of the same type.
     fake.edit_webhooks(|hooks| {
         hooks[0]["IsActive"] = json!(false);
@@ -87,17 +92,22 @@ async fn a_deactivated_or_rekeyed_webhook_is_put_back_and_others_are_left_alone(
         }));
     });
     let new_token = Secret::new("rotated-token-SECRET-0c0c");
-    let done = c
-        .ensure_webhooks(URL, &new_token, &SYNC_WEBHOOK_TYPES)
-        .await
-        .unwrap();
+    let done = c.ensure_webhooks(&targets(), &new_token).await.unwrap();
     assert!(
         done.iter().all(|(_, a)| *a == WebhookAction::Updated),
         "{done:?}"
     );
     let hooks = fake.webhooks();
     assert_eq!(hooks.len(), 3, "updated in place, nothing added");
-    let ours: Vec<_> = hooks.iter().filter(|h| h["ExternalURL"] == URL).collect();
+    let ours: Vec<_> = hooks
+        .iter()
+        .filter(|h| {
+            h["ExternalURL"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(URL))
+        })
+        .collect();
+    assert_eq!(ours.len(), 2);
     assert!(
         ours.iter()
             .all(|h| h["IsActive"] == true
@@ -107,6 +117,34 @@ async fn a_deactivated_or_rekeyed_webhook_is_put_back_and_others_are_left_alone(
     assert_eq!(
         other["ExternalAuthorizationType"], "noauth",
         "not ours: untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_registered_by_hand_at_the_same_path_is_taken_over() {
+    let fake = fake().await;
+    fake.edit_webhooks(|hooks| {
+        hooks.push(json!({
+            "ID": "by-hand", "Type": "Customer/Updated", "IsActive": true,
+            "ExternalURL": URL, "ExternalAuthorizationType": "bearerauth",
+            "ExternalBearerToken": TOKEN
+        }));
+    });
+    let c = client_for(&fake);
+    let done = c.ensure_webhooks(&targets(), &token()).await.unwrap();
+    assert_eq!(
+        done,
+        vec![
+            ("Customer/Updated".to_owned(), WebhookAction::Updated),
+            ("Product/Updated".to_owned(), WebhookAction::Created),
+        ]
+    );
+    let hooks = fake.webhooks();
+    assert_eq!(hooks.len(), 2, "no duplicate of the hand-made one");
+    let by_hand = hooks.iter().find(|h| h["ID"] == "by-hand").unwrap();
+    assert_eq!(
+        by_hand["ExternalURL"],
+        format!("{URL}?event=Customer/Updated")
     );
 }
 
@@ -129,7 +167,7 @@ async fn a_failed_create_is_not_sent_twice_and_hides_the_token() {
     fallback(&server).await;
     let c = builder(&server).build().unwrap();
     let e = c
-        .ensure_webhooks(URL, &token(), &["Customer/Updated"])
+        .ensure_webhooks(&targets()[..1], &token())
         .await
         .unwrap_err();
     let shown = format!("{e} {e:?}");
@@ -160,10 +198,7 @@ async fn a_throttled_create_is_retried() {
         .await;
     fallback(&server).await;
     let c = builder(&server).build().unwrap();
-    let done = c
-        .ensure_webhooks(URL, &token(), &["Customer/Updated"])
-        .await
-        .unwrap();
+    let done = c.ensure_webhooks(&targets()[..1], &token()).await.unwrap();
     assert_eq!(
         done,
         vec![("Customer/Updated".to_owned(), WebhookAction::Created)]

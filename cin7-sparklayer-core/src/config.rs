@@ -300,6 +300,11 @@ pub struct DaemonConfig {
     pub listen: String,
     /// `webhook_token` (env `CIN7_WEBHOOK_TOKEN`): bearer token Cin7 webhooks must carry.
     pub webhook_token: Option<Secret>,
+    /// `public_url`: the daemon's address as Cin7 reaches it, e.g. `https://sync.example.com`
+    /// (a reverse proxy in front of `listen`). When set, the daemon registers its webhooks in
+    /// Cin7 (`Customer/Updated`, `Product/Updated` → `{public_url}/webhooks/cin7?event=…`)
+    /// at start and every `schedule.interval`, turning back on any Cin7 deactivated.
+    pub public_url: Option<String>,
 }
 
 /// `[state]`: where the state lives.
@@ -393,6 +398,7 @@ impl Default for DaemonConfig {
         Self {
             listen: default_listen(),
             webhook_token: None,
+            public_url: None,
         }
     }
 }
@@ -534,6 +540,15 @@ impl Config {
                 "daemon.listen",
                 "must be an address and port such as \"127.0.0.1:8080\"",
             ));
+        }
+        if let Some(url) = &self.daemon.public_url {
+            check_url(url, "daemon.public_url")?;
+            if url.contains('?') || url.contains('#') {
+                return Err(invalid(
+                    "daemon.public_url",
+                    "give the base address only, e.g. \"https://sync.example.com\"",
+                ));
+            }
         }
         if self.state.path.trim().is_empty() {
             return Err(invalid("state.path", "must not be empty"));

@@ -104,6 +104,14 @@ fn validation_rejects_bad_values() {
         ),
         ("[schedule]\ninterval = \"soon\"\n", "schedule.interval"),
         ("[daemon]\nlisten = \"localhost\"\n", "daemon.listen"),
+        (
+            "[daemon]\npublic_url = \"sync.example.com\"\n",
+            "daemon.public_url",
+        ),
+        (
+            "[daemon]\npublic_url = \"https://sync.example.com/?x=1\"\n",
+            "daemon.public_url",
+        ),
     ] {
         let err = Config::from_toml_str(&format!("{MINIMAL}\n{extra}"), no_env)
             .unwrap_err()

@@ -17,10 +17,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use cin7_sparklayer::cin7_client::Cin7Client;
 use cin7_sparklayer::core::error::Service;
 use cin7_sparklayer::core::report::{RunMode, RunReport};
 use cin7_sparklayer::core::{PortError, RunError, Secret};
-use cin7_sparklayer::daemon::{Daemon, DaemonHandle, DaemonSettings, Outcome, SyncRunner};
+use cin7_sparklayer::daemon::{
+    Daemon, DaemonHandle, DaemonSettings, Outcome, SyncRunner, WebhookRegistration,
+    engine_for_daemon,
+};
 use cin7_sparklayer::{Config, ModeRequest, RunOptions};
 use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
 use cin7_sparklayer_sandbox::data::CustomerCase;
@@ -148,6 +152,7 @@ fn settings(interval: Duration) -> DaemonSettings {
         listen: "127.0.0.1:0".into(),
         webhook_token: Secret::new(TOKEN),
         interval,
+        register_every: interval,
         full_every: DaemonSettings::FULL_EVERY,
         debounce: 3 * S,
         max_records_per_run: 250,
@@ -920,4 +925,92 @@ async fn shutdown_during_a_run_leaves_state_the_next_run_completes() {
          {} in Shopify",
         customers.len()
     );
+}
+
+/// With `daemon.public_url`, the daemon registers one webhook per event in Cin7 at start, with
+/// its own URL and the bearer token, and puts back one that Cin7 switched off at the next
+/// interval; a delivery to that URL then syncs the record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_registers_its_webhooks_in_cin7() {
+    let sb = sandbox(17, 40, fast_shopify()).await;
+    let state = state_path("register");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let public_url = format!("http://{}", listener.local_addr().expect("addr"));
+    let extra = format!("[daemon]\nwebhook_token = \"{TOKEN}\"\npublic_url = \"{public_url}/\"\n");
+    let config = Config::from_toml_str(&sb.config_toml(&state, &extra), |_| None).expect("config");
+    let mut settings = DaemonSettings::from_config(&config).expect("settings");
+    settings.register_every = Duration::from_secs(1);
+    let from_config = Daemon::from_config(&config).expect("daemon");
+    assert!(format!("{from_config:?}").contains("WebhookRegistration"));
+    drop(from_config);
+    let daemon = Daemon::new(engine_for_daemon(&config).expect("engine"), settings)
+        .expect("daemon")
+        .with_registration(WebhookRegistration {
+            client: Cin7Client::from_config(&config.cin7).expect("cin7 client"),
+            public_url: format!("{public_url}/"),
+        });
+    assert!(!format!("{daemon:?}").contains(TOKEN));
+    let handle = daemon.handle();
+    let (stop, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(daemon.serve_on(listener, async move {
+        let _ = rx.await;
+    }));
+    let running = Running {
+        handle: handle.clone(),
+        stop,
+        task,
+    };
+
+    let registered = wait_for(|| sb.cin7.webhooks().len() == 2).await;
+    assert!(registered, "webhooks: {:?}", sb.cin7.webhooks());
+    for hook in sb.cin7.webhooks() {
+        let kind = hook["Type"].as_str().unwrap_or_default();
+        assert_eq!(
+            hook["ExternalURL"],
+            format!("{public_url}/webhooks/cin7?event={kind}")
+        );
+        assert_eq!(hook["ExternalAuthorizationType"], "bearerauth");
+        assert_eq!(hook["ExternalBearerToken"], TOKEN);
+        assert_eq!(hook["IsActive"], true);
+    }
+
+    // Cin7 switches one off after failed deliveries: the next interval turns it back on.
+    sb.cin7
+        .edit_webhooks(|hooks| hooks[0]["IsActive"] = false.into());
+    let back = wait_for(|| sb.cin7.webhooks().iter().all(|h| h["IsActive"] == true)).await;
+    assert!(back, "webhooks: {:?}", sb.cin7.webhooks());
+    assert_eq!(sb.cin7.webhooks().len(), 2, "updated, not duplicated");
+
+    // A delivery to a registered URL is taken.
+    runs_finished(&handle, 1).await;
+    let hook = sb.cin7.webhooks()[0].clone();
+    let url = hook["ExternalURL"].as_str().unwrap_or_default().to_owned();
+    let list_key = if hook["Type"] == "Customer/Updated" {
+        "CustomerDetailsList"
+    } else {
+        "ProductDetailsList"
+    };
+    let status = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ list_key: [{ "ID": "some-id" }] }))
+        .send()
+        .await
+        .expect("delivery")
+        .status();
+    assert!(status.is_success(), "{status}");
+    running.shutdown().await;
+}
+
+/// Polls `done` for up to 20 s.
+async fn wait_for(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    done()
 }

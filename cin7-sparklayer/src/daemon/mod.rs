@@ -20,8 +20,10 @@
 //!   run that does not stop within `shutdown_grace` (e.g. an API call still being retried) is
 //!   abandoned, which E5 makes safe. If the worker ever dies (a bug), `serve` fails at once.
 //!
-//! Registering the webhooks in Cin7 (`POST /webhooks`, automation module required) is left to
-//! the merchant for now; one webhook per event, each with its own URL and bearer auth:
+//! - **Registration**: with `daemon.public_url` set, the daemon registers one webhook per event
+//!   in Cin7 (`POST /webhooks`, automation module required) at start and every interval, and
+//!   turns back on any that Cin7 switched off after six failed deliveries
+//!   ([`WebhookRegistration`]). Each has its own URL and bearer auth:
 //!
 //! ```json
 //! { "Type": "Customer/Updated", "IsActive": true,
@@ -29,8 +31,8 @@
 //!   "ExternalAuthorizationType": "bearerauth", "ExternalBearerToken": "<daemon.webhook_token>" }
 //! ```
 //!
-//! Cin7 switches a webhook off after six failed deliveries; the scheduled runs keep the store
-//! current meanwhile (webhooks are only a hint, reference §7).
+//! Without `public_url` the merchant registers them by hand. Either way the scheduled runs keep
+//! the store current while a webhook is off (webhooks are only a hint, reference §7).
 //!
 //! Records runs never move the incremental cursor: the state store ignores them
 //! (`StateStore::last_successful_run`, E4).
@@ -46,6 +48,7 @@
 
 mod http;
 mod queue;
+mod registration;
 mod schedule;
 mod status;
 mod worker;
@@ -62,6 +65,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use registration::WebhookRegistration;
 pub use schedule::{RETRY_AFTER_ERROR, RunOutcome, Schedule, ScheduledRun};
 pub use status::{Health, LastRun, Outcome, RunningRun, Status};
 pub use worker::SyncRunner;
@@ -126,6 +130,9 @@ pub struct DaemonSettings {
     /// store's last successful full run), and when that is unknown too the first scheduled tick
     /// after the start-up run is a full run (unless the start-up run is full).
     pub last_full_run: Option<DateTime<Utc>>,
+    /// How often the Cin7 webhooks are checked and re-registered when a
+    /// [`WebhookRegistration`] is set (default: `schedule.interval`).
+    pub register_every: Duration,
     /// On shutdown, how long the run in flight may take to finish its record (default 25 s,
     /// under the usual 30 s a supervisor waits before SIGKILL). Past it the run is abandoned,
     /// which is safe (E5): state is written per record and the next run completes the rest.
@@ -148,10 +155,12 @@ impl DaemonSettings {
             .clone()
             .filter(|t| !t.is_blank())
             .ok_or(DaemonError::MissingWebhookToken)?;
+        let interval = config.schedule.interval()?;
         Ok(Self {
             listen: config.daemon.listen.clone(),
             webhook_token: token,
-            interval: config.schedule.interval()?,
+            interval,
+            register_every: interval,
             full_every: Self::FULL_EVERY,
             debounce: Duration::from_secs(3),
             max_records_per_run: 250,
@@ -180,6 +189,7 @@ pub struct Daemon<R = SyncEngine> {
     queue: Arc<queue::WorkQueue>,
     status: Arc<Status>,
     stop: Arc<AtomicBool>,
+    registration: Option<WebhookRegistration>,
 }
 
 impl Daemon<SyncEngine> {
@@ -189,7 +199,19 @@ impl Daemon<SyncEngine> {
     /// [`DaemonError`]: a missing webhook token, an invalid interval, a client or state problem.
     pub fn from_config(config: &Config) -> Result<Self, DaemonError> {
         let settings = DaemonSettings::from_config(config)?;
-        Self::new(engine_for_daemon(config)?, settings)
+        let daemon = Self::new(engine_for_daemon(config)?, settings)?;
+        Ok(match config.daemon.public_url.as_deref() {
+            Some(url) if !url.trim().is_empty() => daemon.with_registration(WebhookRegistration {
+                client: crate::cin7_client::Cin7Client::from_config(&config.cin7).map_err(|e| {
+                    SetupError::Client {
+                        service: "cin7",
+                        message: e.to_string(),
+                    }
+                })?,
+                public_url: url.trim().to_owned(),
+            }),
+            _ => daemon,
+        })
     }
 }
 
@@ -208,7 +230,15 @@ impl<R: SyncRunner> Daemon<R> {
             status: Arc::new(Status::default()),
             stop: Arc::new(AtomicBool::new(false)),
             settings,
+            registration: None,
         })
+    }
+
+    /// Keeps the daemon's webhooks registered in Cin7 while it runs (at start and every
+    /// `interval`); see [`WebhookRegistration`].
+    pub fn with_registration(mut self, registration: WebhookRegistration) -> Self {
+        self.registration = Some(registration);
+        self
     }
 
     /// The daemon's settings.
@@ -309,6 +339,14 @@ impl<R: SyncRunner> Daemon<R> {
             last_was_records: false,
         };
         let mut worker = tokio::spawn(worker.run(rx.clone()));
+        let registration = self.registration.clone().map(|r| {
+            tokio::spawn(r.keep(
+                self.settings.webhook_token.clone(),
+                self.settings.register_every,
+                rx.clone(),
+            ))
+        });
+        let _registration = AbortOnDrop(registration);
         let mut server = listener.map(|listener| {
             let mut server_rx = rx;
             let server = axum::serve(listener, self.router()).with_graceful_shutdown(async move {
@@ -408,5 +446,16 @@ impl DaemonHandle {
     /// Waiting customer and product IDs.
     pub fn queued(&self) -> (usize, usize) {
         self.queue.lengths()
+    }
+}
+
+/// Aborts a background task when the daemon stops, whichever way `drive` returns.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
     }
 }
