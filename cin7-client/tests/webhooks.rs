@@ -148,14 +148,19 @@ async fn a_webhook_registered_by_hand_at_the_same_path_is_taken_over() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_failed_create_is_not_sent_twice_and_hides_the_token() {
-    let server = MockServer::start().await;
+/// `GET /webhooks` answers an empty list.
+async fn no_webhooks_yet(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/ExternalApi/v2/webhooks"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "Webhooks": [] })))
-        .mount(&server)
+        .mount(server)
         .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_create_is_not_sent_twice_and_hides_the_token() {
+    let server = MockServer::start().await;
+    no_webhooks_yet(&server).await;
     Mock::given(method("POST"))
         .and(path("/ExternalApi/v2/webhooks"))
         .respond_with(ResponseTemplate::new(500).set_body_json(
@@ -177,11 +182,7 @@ async fn a_failed_create_is_not_sent_twice_and_hides_the_token() {
 #[tokio::test(start_paused = true)]
 async fn a_throttled_create_is_retried() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/ExternalApi/v2/webhooks"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "Webhooks": [] })))
-        .mount(&server)
-        .await;
+    no_webhooks_yet(&server).await;
     Mock::given(method("POST"))
         .and(path("/ExternalApi/v2/webhooks"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))

@@ -9,9 +9,9 @@ use std::time::Duration;
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::config::ShopifyConfig;
 use cin7_sparklayer_core::ports::CustomerSink;
-use common::{PATH, ok};
+use common::{PATH, accounts, builder};
 use serde_json::json;
-use shopify_client::{GRANT_HINT, RetryPolicy, ShopifyClient};
+use shopify_client::{GRANT_HINT, ShopifyClient};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -20,14 +20,8 @@ const CLIENT_SECRET: &str = "shpss_SECRET_client_77aa";
 const GRANT_PATH: &str = "/admin/oauth/access_token";
 
 fn client(server: &MockServer) -> ShopifyClient {
-    ShopifyClient::builder()
-        .endpoint(format!("{}{PATH}", server.uri()))
+    builder(server)
         .client_credentials(CLIENT_ID.into(), CLIENT_SECRET.into())
-        .no_timeouts()
-        .retry(RetryPolicy {
-            max_attempts: 4,
-            ..RetryPolicy::default()
-        })
         .build()
         .expect("test client builds")
 }
@@ -38,10 +32,6 @@ fn granted(token: &str, expires_in: u64) -> ResponseTemplate {
         "scope": "read_customers,write_customers",
         "expires_in": expires_in
     }))
-}
-
-fn accounts() -> ResponseTemplate {
-    ok(json!({ "shop": { "customerAccountsV2": { "customerAccountsVersion": "CLASSIC" } } }))
 }
 
 /// GraphQL answers only for `token`.

@@ -4,15 +4,11 @@ mod common;
 
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::ports::CustomerSink;
-use common::{TOKEN, client, ok};
+use common::{TOKEN, accounts, client, ok};
 use serde_json::json;
 use shopify_client::{RetryPolicy, ShopifyClient};
 use wiremock::matchers::{body_string_contains, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn accounts() -> ResponseTemplate {
-    ok(json!({ "shop": { "customerAccountsV2": { "customerAccountsVersion": "CLASSIC" } } }))
-}
 
 #[tokio::test(start_paused = true)]
 async fn throttled_on_http_200_waits_for_the_bucket_then_succeeds() {

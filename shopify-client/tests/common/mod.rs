@@ -7,7 +7,7 @@ pub mod data;
 
 use apollo_compiler::{ExecutableDocument, Schema};
 use serde_json::{Map, Value, json};
-use shopify_client::{RetryPolicy, ShopifyClient};
+use shopify_client::{RetryPolicy, ShopifyClient, ShopifyClientBuilder};
 use wiremock::{MockServer, Request, ResponseTemplate};
 
 /// The token every test client uses; it must never show in Debug output or errors.
@@ -18,16 +18,26 @@ pub const PATH: &str = "/admin/api/2026-10/graphql.json";
 
 /// A client aimed at `server`, without timeouts (paused clocks) and with fast retries.
 pub fn client(server: &MockServer) -> ShopifyClient {
+    builder(server)
+        .access_token(TOKEN.into())
+        .build()
+        .expect("test client builds")
+}
+
+/// [`client`]'s builder before its credentials are set.
+pub fn builder(server: &MockServer) -> ShopifyClientBuilder {
     ShopifyClient::builder()
         .endpoint(format!("{}{PATH}", server.uri()))
-        .access_token(TOKEN.into())
         .no_timeouts()
         .retry(RetryPolicy {
             max_attempts: 4,
             ..RetryPolicy::default()
         })
-        .build()
-        .expect("test client builds")
+}
+
+/// The answer to the shop's customer-accounts query (the smallest document the client sends).
+pub fn accounts() -> ResponseTemplate {
+    ok(json!({ "shop": { "customerAccountsV2": { "customerAccountsVersion": "CLASSIC" } } }))
 }
 
 /// `extensions.cost` like Shopify sends it.
