@@ -965,6 +965,15 @@ async fn the_daemon_registers_its_webhooks_in_cin7() {
 
     let registered = wait_for(|| sb.cin7.webhooks().len() == 2).await;
     assert!(registered, "webhooks: {:?}", sb.cin7.webhooks());
+    assert!(wait_for(|| handle.health().webhooks_registered == Some(true)).await);
+    assert!(
+        handle
+            .metrics()
+            .lines()
+            .any(|l| l == "cin7_sparklayer_webhooks_registered 1"),
+        "{}",
+        handle.metrics()
+    );
     for hook in sb.cin7.webhooks() {
         let kind = hook["Type"].as_str().unwrap_or_default();
         assert_eq!(

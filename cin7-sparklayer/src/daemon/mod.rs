@@ -343,6 +343,7 @@ impl<R: SyncRunner> Daemon<R> {
             tokio::spawn(r.keep(
                 self.settings.webhook_token.clone(),
                 self.settings.register_every,
+                self.status.clone(),
                 rx.clone(),
             ))
         });

@@ -3,11 +3,13 @@
 //! A failure is logged and retried at the next interval; the scheduled runs keep the data
 //! current meanwhile (webhooks are only a hint).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
 use tokio::sync::watch;
 
+use super::Status;
 use crate::cin7_client::{Cin7Client, SYNC_WEBHOOK_TYPES, WebhookTarget};
 
 /// What registers the webhooks, and where they point.
@@ -41,25 +43,31 @@ impl WebhookRegistration {
             .collect()
     }
 
-    /// Registers now, then every `interval`, until `stop` turns true.
+    /// Registers now, then every `interval`, until `stop` turns true; each outcome goes to
+    /// `status` (`/healthz` `webhooks_registered`, `/metrics`).
     pub(crate) async fn keep(
         self,
         token: Secret,
         interval: Duration,
+        status: Arc<Status>,
         mut stop: watch::Receiver<bool>,
     ) {
         let targets = self.targets();
         loop {
             match self.client.ensure_webhooks(&targets, &token).await {
                 Ok(done) => {
+                    status.webhooks_registered(true);
                     for (kind, action) in done {
                         tracing::info!(kind, ?action, "Cin7 webhook registration");
                     }
                 }
-                Err(e) => tracing::warn!(
-                    error = %e,
-                    "could not register the Cin7 webhooks (automation module enabled? daemon.public_url reachable?); retrying at the next interval"
-                ),
+                Err(e) => {
+                    status.webhooks_registered(false);
+                    tracing::warn!(
+                        error = %e,
+                        "could not register the Cin7 webhooks (automation module enabled? daemon.public_url reachable?); retrying at the next interval"
+                    );
+                }
             }
             tokio::select! {
                 () = tokio::time::sleep(interval.max(Duration::from_secs(1))) => {}

@@ -94,6 +94,9 @@ pub struct Health {
     pub queued_customers: usize,
     /// Product IDs waiting for a webhook run.
     pub queued_products: usize,
+    /// Whether the last Cin7 webhook registration succeeded (`None` when the daemon does not
+    /// register them: no `daemon.public_url`, or not tried yet).
+    pub webhooks_registered: Option<bool>,
 }
 
 impl Health {
@@ -123,6 +126,10 @@ struct Inner {
     last_success_at: Option<DateTime<Utc>>,
     running: Option<RunningRun>,
     totals: Totals,
+    /// Outcome of the last webhook registration, if any.
+    webhooks_registered: Option<bool>,
+    /// Registrations by result (`ok`, `failed`).
+    registrations: BTreeMap<&'static str, u64>,
 }
 
 /// Shared status of a running daemon: read by `/healthz` and `/metrics`, and by hosts and
@@ -253,6 +260,15 @@ impl Status {
             .or_default() += 1;
     }
 
+    /// Records a Cin7 webhook registration pass (`daemon.public_url`).
+    pub(crate) fn webhooks_registered(&self, ok: bool) {
+        let mut s = self.lock();
+        s.webhooks_registered = Some(ok);
+        *s.registrations
+            .entry(if ok { "ok" } else { "failed" })
+            .or_default() += 1;
+    }
+
     /// The report of the last run that produced one (a run that could not start has none, so
     /// this is then the report of the run before it).
     pub fn last_report(&self) -> Option<RunReport> {
@@ -280,6 +296,7 @@ impl Status {
             running: s.running.clone(),
             queued_customers: queued.0,
             queued_products: queued.1,
+            webhooks_registered: s.webhooks_registered,
         }
     }
 
@@ -401,6 +418,24 @@ impl Status {
                 })
                 .collect(),
         );
+        family(
+            "webhook_registrations_total",
+            "counter",
+            "Cin7 webhook registration passes (daemon.public_url), by result.",
+            s.registrations
+                .iter()
+                .map(|(result, v)| (format!("result=\"{result}\""), v.to_string()))
+                .collect(),
+        );
+        family(
+            "webhooks_registered",
+            "gauge",
+            "1 when the last Cin7 webhook registration succeeded, 0 when it failed.",
+            s.webhooks_registered
+                .map(|ok| (String::new(), u8::from(ok).to_string()))
+                .into_iter()
+                .collect(),
+        );
         let ts = |d: Option<DateTime<Utc>>| -> Vec<(String, String)> {
             d.map(|d| {
                 let secs = d.timestamp_millis() as f64 / 1000.0;
@@ -496,6 +531,8 @@ mod tests {
         let s = Status::default();
         s.run_finished("full", "startup", &Ok(report()));
         s.webhook("Customer/Updated", "accepted");
+        s.webhooks_registered(false);
+        s.webhooks_registered(true);
         let text = s.prometheus((4, 0));
         for line in [
             "# TYPE cin7_sparklayer_runs_total counter",
@@ -507,6 +544,9 @@ mod tests {
             "cin7_sparklayer_webhooks_total{event=\"Customer/Updated\",result=\"accepted\"} 1",
             "cin7_sparklayer_queue_length{kind=\"customer\"} 4",
             "cin7_sparklayer_run_in_progress 0",
+            "cin7_sparklayer_webhook_registrations_total{result=\"failed\"} 1",
+            "cin7_sparklayer_webhook_registrations_total{result=\"ok\"} 1",
+            "cin7_sparklayer_webhooks_registered 1",
         ] {
             assert!(
                 text.lines().any(|l| l == line),
