@@ -10,9 +10,12 @@
 //!
 //! `cargo test -p cin7-sparklayer --test daemon -- --nocapture` prints the measured figures.
 
+mod common;
+
+use common::{init_logs, state_path};
 use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -626,23 +629,8 @@ fn settings_need_a_webhook_token_and_never_show_it() {
 // ---------------------------------------------------------------------------------------------
 // Against the sandbox fakes.
 
-static NEXT: AtomicU64 = AtomicU64::new(0);
-
-fn state_path(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let p = dir.join(format!("daemon-{name}-{}-{n}.sqlite", std::process::id()));
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
-    }
-    p
-}
-
 async fn sandbox(seed: u64, customers: usize, shopify: FakeShopifyOptions) -> Sandbox {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
+    init_logs();
     Sandbox::start(SandboxOptions {
         seed,
         customers,

@@ -2,9 +2,11 @@
 //! Issue 6: full run, no-change rerun, E6 email change, C14 keep/revoke, price change and SKU
 //! removal, dry run, and E5 crash safety.
 
+mod common;
+
+use common::{init_logs, state_path};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use cin7_sparklayer::core::error::Service;
 use cin7_sparklayer::core::report::RunReport;
@@ -15,23 +17,8 @@ use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
 use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
 use rust_decimal::Decimal;
 
-static NEXT: AtomicU64 = AtomicU64::new(0);
-
-fn state_path(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let p = dir.join(format!("e2e-{name}-{}-{n}.sqlite", std::process::id()));
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
-    }
-    p
-}
-
 async fn sandbox(seed: u64) -> Sandbox {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
+    init_logs();
     Sandbox::start(SandboxOptions {
         seed,
         customers: 120,

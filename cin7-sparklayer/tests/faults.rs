@@ -9,8 +9,11 @@
 //!
 //! `cargo test -p cin7-sparklayer --test faults -- --nocapture`
 
+mod common;
+
+use common::{init_logs, state_path};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -33,24 +36,9 @@ const PRODUCTS: usize = 300;
 /// Small Cin7 pages, so the Cin7 walk makes enough requests for a 10 % fault rate to bite.
 const CIN7_PAGE: u32 = 10;
 
-static NEXT: AtomicU64 = AtomicU64::new(0);
-
-fn state_path(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let p = dir.join(format!("faults-{name}-{}-{n}.sqlite", std::process::id()));
-    for ext in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{ext}", p.display()));
-    }
-    p
-}
-
 /// The sandbox with rate limits scaled up (as in `e2e.rs`) and, when `faulty`, seeded faults.
 async fn sandbox(faulty: bool) -> Sandbox {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
+    init_logs();
     let cin7 = if faulty {
         FakeCin7Options {
             calls_per_window: None,
