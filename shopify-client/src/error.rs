@@ -8,8 +8,7 @@ use std::time::Duration;
 use cin7_sparklayer_core::{PortError, Service};
 
 /// What to tell the user when Shopify refuses the credentials.
-pub const AUTH_HINT: &str =
-    "check SHOPIFY_ACCESS_TOKEN and the app's scopes (read_customers, write_customers)";
+pub const AUTH_HINT: &str = "check SHOPIFY_ACCESS_TOKEN (or SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET) and the app's scopes (read_customers, write_customers)";
 
 /// What to tell the user when the client credentials grant is refused.
 pub const GRANT_HINT: &str =

@@ -128,7 +128,7 @@ async fn unauthorized_fails_fast_with_one_clear_line() {
     assert!(e.is_fatal());
     let line = e.to_string();
     assert!(
-        line.contains("check SHOPIFY_ACCESS_TOKEN and the app's scopes"),
+        line.contains("check SHOPIFY_ACCESS_TOKEN") && line.contains("the app's scopes"),
         "{line}"
     );
     assert!(!line.contains('\n'));
