@@ -1,4 +1,6 @@
 //! `sync --config sync.toml [--dry-run] [--full] [--json report.json]`: one sync run (SPEC §6).
+//! `sync --config sync.toml --check`: checks the configuration and every service's credentials
+//! with one read each, and exits (0 all fine, 1 otherwise); nothing is written.
 //!
 //! Exit status (E3): 0 every record succeeded, 2 some records failed, 1 the run could not start
 //! (bad config, bad credentials, unreadable state). Errors are one line; no backtrace.
@@ -35,6 +37,10 @@ struct Args {
     /// Also write the run report as JSON to this file.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Only check the configuration and the credentials of Cin7, Shopify, SparkLayer and the
+    /// state store (one read each), then exit.
+    #[arg(long, conflicts_with_all = ["dry_run", "full", "json"])]
+    check: bool,
 }
 
 fn init_logs() {
@@ -50,6 +56,9 @@ fn init_logs() {
 async fn run(args: Args) -> Result<u8, String> {
     let config = load_config(&args.config).map_err(|e| e.to_string())?;
     let engine = engine_from_config(&config).map_err(|e| e.to_string())?;
+    if args.check {
+        return check(&engine).await;
+    }
     let progress = if std::io::stderr().is_terminal() {
         Arc::new(BarProgress::stderr())
     } else {
@@ -75,6 +84,26 @@ async fn run(args: Args) -> Result<u8, String> {
             .map_err(|e| format!("cannot write the JSON report to {}: {e}", path.display()))?;
     }
     Ok(u8::try_from(report.exit_code()).unwrap_or(1))
+}
+
+/// `--check`: one line per service on stdout; exit 1 (one `error:` line) when any failed.
+async fn check(engine: &cin7_sparklayer::SyncEngine) -> Result<u8, String> {
+    let checks = engine.check().await;
+    let failed = checks.iter().filter(|c| c.result.is_err()).count();
+    for c in &checks {
+        match &c.result {
+            Ok(what) => println!("{}: ok, {what}", c.service),
+            Err(e) => println!("{}: FAILED, {e}", c.service),
+        }
+    }
+    if failed == 0 {
+        Ok(0)
+    } else {
+        Err(format!(
+            "{failed} of {} checks failed (see above)",
+            checks.len()
+        ))
+    }
 }
 
 fn main() -> ExitCode {

@@ -536,3 +536,37 @@ fn a_dry_run_predicts_exactly_what_the_real_run_then_does() {
     assert_eq!(done.price_rows_written, 1);
     assert_eq!(done.price_rows_removed, 2);
 }
+
+#[test]
+fn check_reads_every_port_once_and_writes_nothing() {
+    let w = World::new(2, 2);
+    let checks = block_on(w.engine().check());
+    let services: Vec<Service> = checks.iter().map(|c| c.service).collect();
+    assert_eq!(
+        services,
+        vec![
+            Service::Cin7,
+            Service::Shopify,
+            Service::SparkLayer,
+            Service::State
+        ]
+    );
+    assert!(checks.iter().all(|c| c.result.is_ok()), "{checks:?}");
+    assert!(
+        checks[0]
+            .result
+            .as_ref()
+            .is_ok_and(|s| s.contains("base currency AUD")),
+        "{checks:?}"
+    );
+    assert!(w.shopify.customers().is_empty() && w.lists.lists().is_empty());
+    w.run(RunOptions::default());
+    let checks = block_on(w.engine().check());
+    assert!(
+        checks[3]
+            .result
+            .as_ref()
+            .is_ok_and(|s| s.starts_with("last successful run started")),
+        "{checks:?}"
+    );
+}

@@ -145,3 +145,37 @@ async fn dry_run_then_sync_with_json_report() {
             .expect("valid JSON");
     assert_eq!(report["mode"], "incremental");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reads_every_service_once_and_names_the_one_that_fails() {
+    let sb = sandbox().await;
+    let config = sb.config_toml(&tmp("state-c.sqlite"), "");
+
+    let out = run_sync(&config, &["--check"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    for line in [
+        "Cin7 Core: ok, base currency",
+        "Shopify: ok, classic customer accounts",
+        "SparkLayer: ok,",
+        "state store: ok, no successful run recorded yet",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(line)),
+            "{line}: {stdout}"
+        );
+    }
+    assert!(sb.shopify.customers().is_empty(), "a check writes nothing");
+
+    let wrong = config.replace(sb.shopify.access_token(), "shpat_not_the_token");
+    let out = run_sync(&wrong, &["--check"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("Shopify: FAILED"), "{stdout}");
+    assert!(
+        stdout.contains("Cin7 Core: ok"),
+        "the others are still checked: {stdout}"
+    );
+    assert!(error_line(&out).contains("1 of 4 checks failed"));
+    assert!(!stdout.contains("shpat_not_the_token"));
+}

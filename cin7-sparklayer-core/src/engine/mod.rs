@@ -5,6 +5,7 @@
 //! the API's message, and the run goes on. Only a fatal port error (bad credentials, a broken
 //! state store) or a failure to read the account ends a run early, as a [`RunError`].
 
+mod check;
 mod customers;
 mod parallel;
 mod pricing;
@@ -24,6 +25,7 @@ use crate::ports::{
 };
 use crate::report::{Plan, RunMode, RunReport};
 
+pub use check::ServiceCheck;
 pub use progress::{NoProgress, Progress};
 
 /// Overlap subtracted from the last successful run's start for incremental runs (E4).
