@@ -66,10 +66,20 @@ pub fn load_config(path: &Path) -> Result<Config, SetupError> {
 /// # Errors
 /// [`SetupError`] naming the setting or the state file problem.
 pub fn ports_from_config(config: &Config) -> Result<Ports, SetupError> {
-    let cin7 = Cin7Client::from_config(&config.cin7).map_err(|e| SetupError::Client {
+    ports_with_cin7(config, cin7_client(config)?)
+}
+
+/// The Cin7 client for a validated configuration.
+pub(crate) fn cin7_client(config: &Config) -> Result<Cin7Client, SetupError> {
+    Cin7Client::from_config(&config.cin7).map_err(|e| SetupError::Client {
         service: "cin7",
         message: e.to_string(),
-    })?;
+    })
+}
+
+/// [`ports_from_config`] around an existing Cin7 client, so a host that also calls Cin7 itself
+/// (the daemon registering webhooks) shares its rate limiter (E7).
+fn ports_with_cin7(config: &Config, cin7: Cin7Client) -> Result<Ports, SetupError> {
     let shopify = ShopifyClient::from_config(&config.shopify).map_err(|e| SetupError::Client {
         service: "shopify",
         message: e.to_string(),
@@ -100,8 +110,16 @@ pub fn ports_from_config(config: &Config) -> Result<Ports, SetupError> {
 /// # Errors
 /// As [`ports_from_config`].
 pub fn engine_from_config(config: &Config) -> Result<SyncEngine, SetupError> {
+    engine_with_cin7(config, cin7_client(config)?)
+}
+
+/// [`engine_from_config`] around an existing Cin7 client (see [`ports_with_cin7`]).
+pub(crate) fn engine_with_cin7(
+    config: &Config,
+    cin7: Cin7Client,
+) -> Result<SyncEngine, SetupError> {
     Ok(SyncEngine::new(
-        ports_from_config(config)?,
+        ports_with_cin7(config, cin7)?,
         EngineSettings::from_config(config),
     ))
 }

@@ -199,16 +199,16 @@ impl Daemon<SyncEngine> {
     /// [`DaemonError`]: a missing webhook token, an invalid interval, a client or state problem.
     pub fn from_config(config: &Config) -> Result<Self, DaemonError> {
         let settings = DaemonSettings::from_config(config)?;
-        let daemon = Self::new(engine_for_daemon(config)?, settings)?;
-        Ok(match config.daemon.public_url.as_deref() {
-            Some(url) if !url.trim().is_empty() => daemon.with_registration(WebhookRegistration {
-                client: crate::cin7_client::Cin7Client::from_config(&config.cin7).map_err(|e| {
-                    SetupError::Client {
-                        service: "cin7",
-                        message: e.to_string(),
-                    }
-                })?,
-                public_url: url.trim().to_owned(),
+        // One Cin7 client for the runs and the webhook registration: one rate limiter (E7).
+        let cin7 = crate::setup::cin7_client(config)?;
+        let daemon = Self::new(
+            crate::setup::engine_with_cin7(config, cin7.clone())?,
+            settings,
+        )?;
+        Ok(match config.daemon.public_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => daemon.with_registration(WebhookRegistration {
+                client: cin7,
+                public_url: url.to_owned(),
             }),
             _ => daemon,
         })
