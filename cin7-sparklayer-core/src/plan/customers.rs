@@ -53,15 +53,6 @@ pub enum CustomerVerdict {
 }
 
 impl CustomerVerdict {
-    /// The action's name in the report: `unchanged`, `create` or `update`.
-    pub fn action(&self) -> &'static str {
-        match self {
-            Self::Unchanged => "unchanged",
-            Self::Create => "create",
-            Self::Update { .. } => "update",
-        }
-    }
-
     /// The write this verdict asks for, built from `desired` (moved into it, no copy);
     /// `None` when unchanged.
     pub fn into_write(self, desired: DesiredCustomer) -> Option<CustomerWrite> {

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use crate::hash::customer_hash;
 use crate::model::DesiredPriceList;
 use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer};
 use crate::ports::{AccountState, CustomerLink, RemoteCustomer};
@@ -91,11 +90,11 @@ pub(super) fn plan_one(m: Box<MappedCustomer>, ctx: &PlanContext<'_>) -> Planned
             email: desired.email,
         };
     }
-    let hash = link.map(|_| customer_hash(&desired));
     let remote_now = link.and_then(|l| ctx.remote.get(&l.shopify_id));
+    // The content hash (E2) is computed by `judge_customer`, here on the worker thread.
     let verdict = judge_customer(
         &desired,
-        hash.as_deref(),
+        None,
         CustomerFacts {
             link,
             found_by_email: by_email,
