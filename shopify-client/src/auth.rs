@@ -20,12 +20,12 @@ const RENEW_BEFORE: Duration = Duration::from_secs(300);
 /// Assumed lifetime when the grant does not say (`expires_in` is not confirmed by the docs).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// Header value of a token, marked sensitive so it never shows in `Debug` or logs.
-pub(crate) fn token_header(token: &str, key: &'static str) -> Result<HeaderValue, ShopifyError> {
-    let mut header =
-        HeaderValue::from_str(token.trim()).map_err(|_| ShopifyError::InvalidToken { key })?;
+/// Header value of a token, marked sensitive so it never shows in `Debug` or logs; `None` when
+/// the token holds characters a header cannot carry.
+pub(crate) fn token_header(token: &str) -> Option<HeaderValue> {
+    let mut header = HeaderValue::from_str(token.trim()).ok()?;
     header.set_sensitive(true);
-    Ok(header)
+    Some(header)
 }
 
 /// The credentials of one client.
@@ -192,7 +192,9 @@ impl Grant {
             .filter(|s| *s > 0)
             .map_or(DEFAULT_LIFETIME, Duration::from_secs);
         Ok((
-            token_header(&grant.access_token, "shopify.access_token")?,
+            token_header(&grant.access_token).ok_or_else(|| {
+                ShopifyError::Decode("access token response: not a valid header value".into())
+            })?,
             lifetime,
         ))
     }

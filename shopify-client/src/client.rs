@@ -249,14 +249,14 @@ impl ShopifyClientBuilder {
                 client_id,
                 client_secret,
             ))),
-            (None, Some(token)) => Auth::Static(
-                token_header(token.expose(), "shopify.access_token").map_err(|_| {
-                    ConfigError::Invalid {
+            (None, Some(token)) => {
+                Auth::Static(
+                    token_header(token.expose()).ok_or_else(|| ConfigError::Invalid {
                         key: "shopify.access_token",
                         reason: "contains characters not allowed in an HTTP header".into(),
-                    }
-                })?,
-            ),
+                    })?,
+                )
+            }
             (None, None) => {
                 return Err(ConfigError::Missing {
                     key: "shopify.access_token",

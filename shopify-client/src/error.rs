@@ -34,12 +34,6 @@ pub enum ShopifyError {
         /// 400, 401 or 403.
         status: u16,
     },
-    /// A token that cannot be sent in an HTTP header (control characters, non-ASCII).
-    #[error("{key} contains characters not allowed in an HTTP header")]
-    InvalidToken {
-        /// Where the token came from.
-        key: &'static str,
-    },
     /// A top-level `ACCESS_DENIED` GraphQL error: the app lacks a scope. Fatal to the run.
     #[error("Shopify denied access ({message}): {AUTH_HINT}")]
     AccessDenied {
@@ -99,10 +93,6 @@ impl From<ShopifyError> for PortError {
             ShopifyError::GrantRefused { status } => PortError::Unauthenticated {
                 service,
                 message: format!("client credentials refused (HTTP {status}): {GRANT_HINT}"),
-            },
-            e @ ShopifyError::InvalidToken { .. } => PortError::Unauthenticated {
-                service,
-                message: e.to_string(),
             },
             ShopifyError::AccessDenied { message } => PortError::Unauthenticated {
                 service,
