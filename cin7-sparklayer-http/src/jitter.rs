@@ -12,19 +12,19 @@ pub struct Jitter(Source);
 
 #[derive(Debug)]
 enum Source {
-    Rng(Mutex<StdRng>),
+    Rng(Box<Mutex<StdRng>>),
     Fixed(f64),
 }
 
 impl Jitter {
     /// An RNG seeded from the operating system.
     pub fn from_os() -> Self {
-        Self(Source::Rng(Mutex::new(StdRng::from_os_rng())))
+        Self(Source::Rng(Box::new(Mutex::new(StdRng::from_os_rng()))))
     }
 
     /// An RNG seeded with `seed`: the same seed gives the same waits.
     pub fn seeded(seed: u64) -> Self {
-        Self(Source::Rng(Mutex::new(StdRng::seed_from_u64(seed))))
+        Self(Source::Rng(Box::new(Mutex::new(StdRng::seed_from_u64(seed)))))
     }
 
     /// Always `value` (clamped into `[0, 1]` by the policy).
