@@ -1,23 +1,22 @@
 //! The HTTP core: auth headers, pacing (E7), retries, body checks; shared by every clone.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
 use cin7_sparklayer_core::ports::RequestCounts;
+use cin7_sparklayer_http::{
+    Attempt, Jitter, Outcome, Request, Resend, Retrier, retry_after, sensitive_header,
+};
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use reqwest::Method;
-use reqwest::header::{ACCEPT, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use crate::body::{FinishError, finish};
-use crate::config::{Cin7ClientBuilder, RetryPolicy};
-use crate::retry::{Attempt, Decision, RetryKind, decide, parse_retry_after};
+use crate::config::Cin7ClientBuilder;
 use crate::{BuildError, Cin7Error};
 
 /// A governor clock on tokio's time, so pacing follows `tokio::time::pause` in tests.
@@ -36,27 +35,15 @@ impl Clock for TokioClock {
 
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>;
 
-/// Cumulative request counters (E9).
-#[derive(Debug, Default)]
-struct Counters {
-    reads: AtomicU64,
-    writes: AtomicU64,
-    throttled: AtomicU64,
-    retried: AtomicU64,
-}
-
 struct Inner {
     http: reqwest::Client,
     base_url: url::Url,
     page_size: u32,
     calls_per_minute: u32,
-    retry: RetryPolicy,
     clock: TokioClock,
     limiter: Limiter,
-    /// Set after a throttle answer: no clone sends before this instant.
-    blocked_until: Mutex<Option<tokio::time::Instant>>,
-    counters: Counters,
-    rng: Mutex<StdRng>,
+    /// Retries, throttle pauses and request counters, shared by every clone (E7, E9).
+    retrier: Retrier,
 }
 
 /// Cin7 Core External API v2 client. Cheap to clone: clones share the HTTP pool, the rate
@@ -130,17 +117,12 @@ impl Cin7Client {
             "api-auth-applicationkey",
             sensitive(key.expose(), "application key")?,
         );
-        let mut http = reqwest::Client::builder()
+        let http = b
+            .options
+            .builder()
             .default_headers(headers)
-            .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")))
-            .pool_idle_timeout(b.pool_idle_timeout);
-        if let Some(t) = b.request_timeout {
-            http = http.timeout(t);
-        }
-        if let Some(t) = b.connect_timeout {
-            http = http.connect_timeout(t);
-        }
-        let http = http.build().map_err(BuildError::Http)?;
+            .build()
+            .map_err(BuildError::Http)?;
         // Burst 1, one cell every 60 s / N: no 60-second window can hold more than N requests
         // (a full burst of N would allow 2N, SPEC E7).
         let quota = Quota::per_minute(per_minute).allow_burst(std::num::NonZeroU32::MIN);
@@ -148,22 +130,15 @@ impl Cin7Client {
             start: tokio::time::Instant::now(),
         };
         let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
-        let rng = match b.jitter_seed {
-            Some(seed) => StdRng::seed_from_u64(seed),
-            None => StdRng::from_os_rng(),
-        };
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 base_url,
                 page_size: b.page_size,
                 calls_per_minute: b.calls_per_minute,
-                retry: b.retry,
                 clock,
                 limiter,
-                blocked_until: Mutex::new(None),
-                counters: Counters::default(),
-                rng: Mutex::new(rng),
+                retrier: Retrier::new("Cin7", b.retry, Jitter::from_seed(b.jitter_seed)),
             }),
         })
     }
@@ -172,13 +147,7 @@ impl Cin7Client {
     /// registrations (POST/PUT) writes;
     /// `throttled` counts 429/503 answers, `retried` other retried failures (E9).
     pub fn request_counts(&self) -> RequestCounts {
-        let c = &self.inner.counters;
-        RequestCounts {
-            reads: c.reads.load(Ordering::Relaxed),
-            writes: c.writes.load(Ordering::Relaxed),
-            throttled: c.throttled.load(Ordering::Relaxed),
-            retried: c.retried.load(Ordering::Relaxed),
-        }
+        self.inner.retrier.counts()
     }
 
     /// The `Limit` sent with list requests.
@@ -222,7 +191,6 @@ impl Cin7Client {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Value, Cin7Error> {
-        let write = method != Method::GET;
         let url = self
             .inner
             .base_url
@@ -231,15 +199,13 @@ impl Cin7Client {
                 path: path.to_owned(),
                 message: format!("bad endpoint path: {e}"),
             })?;
-        let mut retries = 0u32;
-        loop {
-            self.pace().await;
-            let counter = if write {
-                &self.inner.counters.writes
-            } else {
-                &self.inner.counters.reads
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
+        // A write that may have run is not sent twice: the caller reads back instead.
+        let request = if method == Method::GET {
+            Request::read(path)
+        } else {
+            Request::write(path, Resend::OnlyIfNotRun)
+        };
+        let send = |attempt: Attempt| {
             let mut request = self
                 .inner
                 .http
@@ -248,192 +214,68 @@ impl Cin7Client {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let sent = request.send().await;
-            let attempt = match &sent {
-                Ok(resp) => Attempt::Status {
-                    status: resp.status().as_u16(),
-                    retry_after: resp
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, SystemTime::now())),
-                },
-                Err(e) if e.is_timeout() => Attempt::Timeout,
-                Err(_) => Attempt::Network,
-            };
-            let jitter = self.jitter();
-            let decision = match decide(&self.inner.retry, attempt, retries, jitter) {
-                // A write that may have run is not sent twice.
-                Decision::Retry {
-                    kind: RetryKind::Transient,
-                    ..
-                } if write => Decision::GiveUp {
-                    kind: RetryKind::Transient,
-                },
-                other => other,
-            };
-            match decision {
-                Decision::Done => match sent {
-                    Ok(resp) => match finish(path, resp).await {
-                        Ok(v) => return Ok(v),
-                        Err(FinishError::Cin7(e)) => return Err(e),
-                        // A body cut off mid-read is a network failure: retry it too.
-                        Err(FinishError::Body(message)) => {
-                            if write || retries >= self.inner.retry.max_retries {
-                                return Err(Cin7Error::Network {
-                                    path: path.to_owned(),
-                                    attempts: retries + 1,
-                                    message,
-                                });
-                            }
-                            let wait = self.transient_wait(retries);
-                            self.note_retry(path, RetryKind::Transient, wait, retries, "body read");
-                            tokio::time::sleep(wait).await;
-                        }
-                    },
-                    // `decide` never says Done for a transport error; keep it an error anyway.
-                    Err(e) => {
-                        return Err(Cin7Error::Network {
-                            path: path.to_owned(),
-                            attempts: retries + 1,
-                            message: e.without_url().to_string(),
-                        });
-                    }
-                },
-                Decision::Retry { wait, kind } => {
-                    let what = match &sent {
-                        Ok(r) => format!("HTTP {}", r.status().as_u16()),
-                        Err(e) if e.is_timeout() => "timeout".to_owned(),
-                        Err(_) => "connection error".to_owned(),
-                    };
-                    drop(sent);
-                    if kind == RetryKind::Throttled {
-                        self.block_for(wait);
-                    }
-                    self.note_retry(path, kind, wait, retries, &what);
-                    tokio::time::sleep(wait).await;
-                }
-                Decision::GiveUp { kind } => {
-                    let attempts = retries + 1;
-                    if kind == RetryKind::Throttled {
-                        self.inner
-                            .counters
-                            .throttled
-                            .fetch_add(1, Ordering::Relaxed);
-                    }
-                    return Err(give_up(path, kind, attempt, sent, attempts));
-                }
+            async move {
+                self.pace().await;
+                classify(path, attempt.number, request.send().await).await
             }
-            retries += 1;
-        }
-    }
-
-    /// Waits for a throttle pause set by any clone, then for the shared limiter.
-    async fn pace(&self) {
-        loop {
-            let until = *lock(&self.inner.blocked_until);
-            if let Some(until) = until
-                && until > tokio::time::Instant::now()
-            {
-                tokio::time::sleep_until(until).await;
-                continue;
-            }
-            match self.inner.limiter.check() {
-                Ok(()) => return,
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(self.inner.clock.now());
-                    tokio::time::sleep(wait.max(Duration::from_micros(1))).await;
-                }
-            }
-        }
-    }
-
-    fn block_for(&self, wait: Duration) {
-        let until = tokio::time::Instant::now() + wait;
-        let mut blocked = lock(&self.inner.blocked_until);
-        if blocked.is_none_or(|b| b < until) {
-            *blocked = Some(until);
-        }
-    }
-
-    fn jitter(&self) -> f64 {
-        lock(&self.inner.rng).random::<f64>()
-    }
-
-    fn transient_wait(&self, retries: u32) -> Duration {
-        match decide(&self.inner.retry, Attempt::Network, retries, self.jitter()) {
-            Decision::Retry { wait, .. } => wait,
-            _ => self.inner.retry.initial_backoff,
-        }
-    }
-
-    fn note_retry(&self, path: &str, kind: RetryKind, wait: Duration, retries: u32, what: &str) {
-        let counter = match kind {
-            RetryKind::Throttled => &self.inner.counters.throttled,
-            RetryKind::Transient => &self.inner.counters.retried,
         };
-        counter.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(
-            target: "cin7_client",
-            path,
-            what,
-            attempt = retries + 1,
-            max_retries = self.inner.retry.max_retries,
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-            "Cin7 request failed; backing off"
-        );
+        self.inner.retrier.run(request, send).await
+    }
+
+    /// Waits for the shared limiter (throttle pauses are the retrier's).
+    async fn pace(&self) {
+        while let Err(not_until) = self.inner.limiter.check() {
+            let wait = not_until.wait_time_from(self.inner.clock.now());
+            tokio::time::sleep(wait.max(Duration::from_micros(1))).await;
+        }
     }
 }
 
-fn give_up(
+/// Cin7's classifier (E7): 429 and 503 are throttling, 500/502/504 and timeouts transient (the
+/// request may have run), a refused connection not sent; everything else is a final answer,
+/// read by [`finish`] (HTML and `ErrorCode` bodies are errors, a body cut off mid-read transient).
+async fn classify(
     path: &str,
-    kind: RetryKind,
-    attempt: Attempt,
-    sent: Result<reqwest::Response, reqwest::Error>,
     attempts: u32,
-) -> Cin7Error {
-    let path = path.to_owned();
-    match (attempt, sent) {
-        (
-            Attempt::Status {
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Outcome<Value, Cin7Error> {
+    let network = |message: String| Cin7Error::Network {
+        path: path.to_owned(),
+        attempts,
+        message,
+    };
+    let response = match sent {
+        Ok(response) => response,
+        Err(e) if e.is_connect() => return Outcome::NotSent(network(e.without_url().to_string())),
+        Err(e) => return Outcome::Transient(network(e.without_url().to_string())),
+    };
+    let status = response.status().as_u16();
+    match status {
+        429 | 503 => {
+            let wait = retry_after(response.headers());
+            let error = Cin7Error::Throttled {
+                path: path.to_owned(),
                 status,
-                retry_after,
-            },
-            _,
-        ) if kind == RetryKind::Throttled => Cin7Error::Throttled {
-            path,
+                attempts,
+                retry_after: wait,
+            };
+            Outcome::Throttled { error, wait }
+        }
+        500 | 502 | 504 => Outcome::Transient(Cin7Error::Server {
+            path: path.to_owned(),
             status,
             attempts,
-            retry_after,
-        },
-        (Attempt::Status { status, .. }, _) => Cin7Error::Server {
-            path,
-            status,
-            attempts,
-        },
-        (_, Err(e)) => Cin7Error::Network {
-            path,
-            attempts,
-            message: e.without_url().to_string(),
-        },
-        (_, Ok(_)) => Cin7Error::Network {
-            path,
-            attempts,
-            message: "no answer".to_owned(),
+        }),
+        _ => match finish(path, response).await {
+            Ok(value) => Outcome::Done(value),
+            Err(FinishError::Cin7(e)) => Outcome::Fatal(e),
+            Err(FinishError::Body(message)) => Outcome::Transient(network(message)),
         },
     }
-}
-
-/// Locks a mutex, recovering from poisoning (the guarded values stay valid on panic).
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn sensitive(value: &str, which: &'static str) -> Result<HeaderValue, BuildError> {
-    let mut v =
-        HeaderValue::from_str(value.trim()).map_err(|_| BuildError::InvalidCredential { which })?;
-    v.set_sensitive(true);
-    Ok(v)
+    sensitive_header(value).ok_or(BuildError::InvalidCredential { which })
 }
 
 fn parse_base_url(raw: &str) -> Result<url::Url, BuildError> {

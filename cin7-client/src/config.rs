@@ -4,47 +4,28 @@ use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
 use cin7_sparklayer_core::config::Cin7Config;
+use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
 
 use crate::{BuildError, Cin7Client};
 
 /// Cin7 Core External API v2 base URL (SPEC §6 default).
 pub const DEFAULT_BASE_URL: &str = "https://inventory.dearsystems.com/ExternalApi/v2/";
 
-/// How failed requests are retried (E7). Public fields; [`Default`] documents the values.
-///
-/// See [`crate::retry::decide`] for how each status is treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt, for throttling and transient errors alike. Default 6.
-    pub max_retries: u32,
-    /// First wait after a 5xx or network error; doubles per retry. Default 500 ms.
-    pub initial_backoff: Duration,
-    /// Cap of the transient backoff. Default 30 s.
-    pub max_backoff: Duration,
-    /// First wait after a 429/503 without `Retry-After`; doubles per retry. Default 15 s.
-    pub throttle_backoff: Duration,
-    /// Cap of the throttle backoff: a full rate-limit window plus margin. Default 65 s.
-    pub max_throttle_backoff: Duration,
-    /// The longest `Retry-After` honoured as given; longer ones are cut to this. Default 120 s.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 6,
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
-            throttle_backoff: Duration::from_secs(15),
-            max_throttle_backoff: Duration::from_secs(65),
-            max_retry_after: Duration::from_secs(120),
-        }
-    }
-}
+/// Cin7's retry policy (E7), the builder's default: 7 attempts; 5xx and network errors back off
+/// from 500 ms to 30 s; a 429/503 without `Retry-After` waits 15 s doubling to 65 s (a full
+/// rate-limit window plus margin, never shorter); a `Retry-After` is honoured up to 120 s.
+pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy {
+    max_attempts: 7,
+    base_delay: Duration::from_millis(500),
+    max_delay: Duration::from_secs(30),
+    throttle_base_delay: Duration::from_secs(15),
+    throttle_max_delay: Duration::from_secs(65),
+    max_server_wait: Duration::from_secs(120),
+};
 
 /// Builds a [`Cin7Client`]. Defaults: base URL [`DEFAULT_BASE_URL`], page size 1000,
-/// 60 calls per minute, request timeout 60 s, connect timeout 10 s, [`RetryPolicy::default`],
-/// jitter from an OS-seeded RNG.
+/// 60 calls per minute, [`ClientOptions::default`] (request timeout 60 s, connect timeout 10 s),
+/// [`DEFAULT_RETRY_POLICY`], jitter from an OS-seeded RNG.
 #[derive(Debug, Clone)]
 pub struct Cin7ClientBuilder {
     pub(crate) account_id: Option<Secret>,
@@ -52,9 +33,7 @@ pub struct Cin7ClientBuilder {
     pub(crate) base_url: String,
     pub(crate) page_size: u32,
     pub(crate) calls_per_minute: u32,
-    pub(crate) request_timeout: Option<Duration>,
-    pub(crate) connect_timeout: Option<Duration>,
-    pub(crate) pool_idle_timeout: Option<Duration>,
+    pub(crate) options: ClientOptions,
     pub(crate) retry: RetryPolicy,
     pub(crate) jitter_seed: Option<u64>,
 }
@@ -67,10 +46,8 @@ impl Default for Cin7ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             page_size: 1000,
             calls_per_minute: 60,
-            request_timeout: Some(Duration::from_secs(60)),
-            connect_timeout: Some(Duration::from_secs(10)),
-            pool_idle_timeout: Some(Duration::from_secs(90)),
-            retry: RetryPolicy::default(),
+            options: ClientOptions::default(),
+            retry: DEFAULT_RETRY_POLICY,
             jitter_seed: None,
         }
     }
@@ -110,13 +87,13 @@ impl Cin7ClientBuilder {
     /// Whole-request timeout; `None` disables it (tests on tokio's paused clock need that,
     /// because a paused clock jumps over timers while a request waits on the network).
     pub fn request_timeout(mut self, value: Option<Duration>) -> Self {
-        self.request_timeout = value;
+        self.options.request_timeout = value;
         self
     }
 
     /// Connect timeout; `None` disables it.
     pub fn connect_timeout(mut self, value: Option<Duration>) -> Self {
-        self.connect_timeout = value;
+        self.options.connect_timeout = value;
         self
     }
 
@@ -124,12 +101,18 @@ impl Cin7ClientBuilder {
     /// tokio's paused clock set `None`: the idle timer is otherwise the next timer the clock
     /// jumps to while a request is in flight.
     pub fn pool_idle_timeout(mut self, value: Option<Duration>) -> Self {
-        self.pool_idle_timeout = value;
+        self.options.pool_idle_timeout = value;
         self
     }
 
-    /// The retry policy.
-    pub fn retry_policy(mut self, value: RetryPolicy) -> Self {
+    /// Timeouts and user agent of the connection pool, all at once.
+    pub fn options(mut self, value: ClientOptions) -> Self {
+        self.options = value;
+        self
+    }
+
+    /// The retry policy (default [`DEFAULT_RETRY_POLICY`]).
+    pub fn retry(mut self, value: RetryPolicy) -> Self {
         self.retry = value;
         self
     }

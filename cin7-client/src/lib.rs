@@ -15,7 +15,8 @@
 //!   `60 s / calls_per_minute`, so no sliding 60-second window ever holds more than
 //!   `calls_per_minute` requests (a full burst of N would allow 2N). 429 and 503 are throttling
 //!   and pause every clone; 500/502/504 and network errors are retried with jittered
-//!   exponential backoff ([`RetryPolicy`], [`retry::decide`]).
+//!   exponential backoff ([`RetryPolicy`], [`DEFAULT_RETRY_POLICY`]), through the shared
+//!   retry loop of `cin7-sparklayer-http`.
 //! - **Bad bodies**: HTML with HTTP 200 and an `ErrorCode` body on HTTP 200 are errors, not data.
 //! - **Tolerant records** ([`wire::lenient`]): dates with 0–7 fractional digits and optional `Z`,
 //!   `""` vs `null`, numbers as strings and the reverse, the comma-joined `Tags`. A record that
@@ -47,13 +48,13 @@ mod client;
 mod config;
 mod error;
 mod paging;
-pub mod retry;
 mod source;
 mod webhooks;
 pub mod wire;
 
+pub use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
 pub use client::Cin7Client;
-pub use config::{Cin7ClientBuilder, DEFAULT_BASE_URL, RetryPolicy};
+pub use config::{Cin7ClientBuilder, DEFAULT_BASE_URL, DEFAULT_RETRY_POLICY};
 pub use error::{BuildError, Cin7Error};
 pub use source::modified_since;
 pub use webhooks::{SYNC_WEBHOOK_TYPES, WebhookAction, WebhookTarget};

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use cin7_client::{Cin7Client, RetryPolicy};
+use cin7_client::{Cin7Client, DEFAULT_RETRY_POLICY};
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::ports::{CustomerSource, FetchScope};
 use common::*;
@@ -40,7 +40,7 @@ async fn throttled_429_then_success_backs_off_toward_the_window() {
     let items = collect(client.customers(FetchScope::All)).await.unwrap();
     assert_eq!(records(&items).len(), 2);
     // No Retry-After: the first throttle wait is the policy's base (virtual time).
-    assert!(start.elapsed() >= RetryPolicy::default().throttle_backoff);
+    assert!(start.elapsed() >= DEFAULT_RETRY_POLICY.throttle_base_delay);
     let counts = CustomerSource::request_counts(&client);
     assert_eq!((counts.reads, counts.throttled, counts.retried), (2, 1, 0));
 }
@@ -63,7 +63,7 @@ async fn throttled_503_honours_retry_after() {
     let waited = start.elapsed();
     assert!(waited >= Duration::from_secs(3), "{waited:?}");
     assert!(
-        waited < RetryPolicy::default().throttle_backoff,
+        waited < DEFAULT_RETRY_POLICY.throttle_base_delay,
         "{waited:?}"
     );
     assert_eq!(CustomerSource::request_counts(&client).throttled, 1);
@@ -119,11 +119,11 @@ async fn server_errors_retry_with_backoff_then_succeed() {
 #[tokio::test(start_paused = true)]
 async fn throttling_that_never_ends_is_rate_limited() {
     let server = MockServer::start().await;
-    let policy = RetryPolicy::default();
+    let policy = DEFAULT_RETRY_POLICY;
     Mock::given(method("GET"))
         .and(path_regex("customer$"))
         .respond_with(ResponseTemplate::new(429))
-        .expect(u64::from(policy.max_retries) + 1)
+        .expect(u64::from(policy.max_attempts))
         .mount(&server)
         .await;
     let err = collect(client(&server).customers(FetchScope::All))
@@ -155,7 +155,7 @@ async fn connection_errors_are_retried_then_reported_unavailable() {
     assert!(matches!(err, PortError::Unavailable { .. }), "{err}");
     assert_eq!(
         client.request_counts().retried,
-        u64::from(RetryPolicy::default().max_retries)
+        u64::from(DEFAULT_RETRY_POLICY.max_retries())
     );
 }
 

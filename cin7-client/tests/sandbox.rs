@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use cin7_client::{Cin7Client, RetryPolicy};
+use cin7_client::{Cin7Client, DEFAULT_RETRY_POLICY, RetryPolicy};
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::ports::{CustomerSource, FetchScope, Fetched, PricingSource};
 use cin7_sparklayer_sandbox::cin7::{FakeCin7, FakeCin7Options, ThrottleStatus};
@@ -144,9 +144,9 @@ async fn survives_injected_faults_and_throttles() {
         .calls_per_minute(600)
         .request_timeout(None)
         .connect_timeout(None)
-        .retry_policy(RetryPolicy {
-            max_retries: 10,
-            ..RetryPolicy::default()
+        .retry(RetryPolicy {
+            max_attempts: 11,
+            ..DEFAULT_RETRY_POLICY
         })
         .jitter_seed(3)
         .build()

@@ -24,7 +24,9 @@ impl Jitter {
 
     /// An RNG seeded with `seed`: the same seed gives the same waits.
     pub fn seeded(seed: u64) -> Self {
-        Self(Source::Rng(Box::new(Mutex::new(StdRng::seed_from_u64(seed)))))
+        Self(Source::Rng(Box::new(Mutex::new(StdRng::seed_from_u64(
+            seed,
+        )))))
     }
 
     /// Always `value` (clamped into `[0, 1]` by the policy).

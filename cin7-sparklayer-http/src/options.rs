@@ -46,6 +46,13 @@ impl ClientOptions {
     /// # Errors
     /// [`OptionsError`] when the TLS backend cannot start or the user agent is not a valid header.
     pub fn build(&self) -> Result<reqwest::Client, OptionsError> {
+        self.builder()
+            .build()
+            .map_err(|source| OptionsError { source })
+    }
+
+    /// A reqwest builder with these options, for a client that adds its own (default headers).
+    pub fn builder(&self) -> reqwest::ClientBuilder {
         let mut builder = reqwest::Client::builder()
             .user_agent(self.user_agent.as_str())
             .pool_idle_timeout(self.pool_idle_timeout);
@@ -55,7 +62,7 @@ impl ClientOptions {
         if let Some(t) = self.connect_timeout {
             builder = builder.connect_timeout(t);
         }
-        builder.build().map_err(|source| OptionsError { source })
+        builder
     }
 }
 

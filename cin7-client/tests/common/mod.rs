@@ -1,7 +1,7 @@
 //! Shared helpers for the wiremock tests.
 #![allow(dead_code, unreachable_pub)]
 
-use cin7_client::{Cin7Client, RetryPolicy};
+use cin7_client::{Cin7Client, DEFAULT_RETRY_POLICY};
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::ports::Fetched;
 use futures::TryStreamExt;
@@ -31,7 +31,7 @@ pub fn builder(server: &MockServer) -> cin7_client::Cin7ClientBuilder {
         .request_timeout(None)
         .connect_timeout(None)
         .pool_idle_timeout(None)
-        .retry_policy(RetryPolicy::default())
+        .retry(DEFAULT_RETRY_POLICY)
         .jitter_seed(7)
 }
 
