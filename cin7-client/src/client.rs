@@ -119,7 +119,7 @@ impl Cin7Client {
         );
         let http = b
             .options
-            .builder()
+            .builder(cin7_sparklayer_http::USER_AGENT)
             .default_headers(headers)
             .build()
             .map_err(BuildError::Http)?;

@@ -41,7 +41,7 @@ mod token;
 
 pub use counters::{RequestCounters, RequestKind};
 pub use jitter::Jitter;
-pub use options::{ClientOptions, OptionsError, sensitive_header};
+pub use options::{ClientOptions, OptionsError, USER_AGENT, sensitive_header};
 pub use outcome::{Outcome, Resend};
 pub use policy::RetryPolicy;
 pub use retrier::{Attempt, Request, Retrier};

@@ -5,7 +5,8 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 /// Timeouts and identity of a client's connection pool. [`Default`]: request timeout 60 s,
-/// connect timeout 10 s, idle connections kept 90 s, user agent `cin7-sparklayer/<version>`.
+/// connect timeout 10 s, idle connections kept 90 s, the client's own user agent
+/// (`cin7-sparklayer/<version>` and the client's name).
 ///
 /// Tests on tokio's paused clock set the timeouts to `None`: reqwest's timers would otherwise
 /// fire as soon as the clock jumps.
@@ -17,8 +18,8 @@ pub struct ClientOptions {
     pub connect_timeout: Option<Duration>,
     /// How long an idle pooled connection is kept (`None`: forever).
     pub pool_idle_timeout: Option<Duration>,
-    /// The `User-Agent` header.
-    pub user_agent: String,
+    /// The `User-Agent` header; `None`: the client's own.
+    pub user_agent: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -27,10 +28,13 @@ impl Default for ClientOptions {
             request_timeout: Some(Duration::from_secs(60)),
             connect_timeout: Some(Duration::from_secs(10)),
             pool_idle_timeout: Some(Duration::from_secs(90)),
-            user_agent: concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agent: None,
         }
     }
 }
+
+/// The user agent of a client that names none of its own: `cin7-sparklayer/<version>`.
+pub const USER_AGENT: &str = concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION"));
 
 /// The HTTP client could not be built from the options.
 #[derive(Debug, thiserror::Error)]
@@ -41,20 +45,31 @@ pub struct OptionsError {
 }
 
 impl ClientOptions {
+    /// No timers at all: for tests on tokio's paused clock.
+    pub fn without_timeouts() -> Self {
+        Self {
+            request_timeout: None,
+            connect_timeout: None,
+            pool_idle_timeout: None,
+            user_agent: None,
+        }
+    }
+
     /// A reqwest client (rustls) with these options.
     ///
     /// # Errors
     /// [`OptionsError`] when the TLS backend cannot start or the user agent is not a valid header.
-    pub fn build(&self) -> Result<reqwest::Client, OptionsError> {
-        self.builder()
+    pub fn build(&self, default_user_agent: &str) -> Result<reqwest::Client, OptionsError> {
+        self.builder(default_user_agent)
             .build()
             .map_err(|source| OptionsError { source })
     }
 
-    /// A reqwest builder with these options, for a client that adds its own (default headers).
-    pub fn builder(&self) -> reqwest::ClientBuilder {
+    /// A reqwest builder with these options, for a client that adds its own (default headers);
+    /// `default_user_agent` unless the options name one.
+    pub fn builder(&self, default_user_agent: &str) -> reqwest::ClientBuilder {
         let mut builder = reqwest::Client::builder()
-            .user_agent(self.user_agent.as_str())
+            .user_agent(self.user_agent.as_deref().unwrap_or(default_user_agent))
             .pool_idle_timeout(self.pool_idle_timeout);
         if let Some(t) = self.request_timeout {
             builder = builder.timeout(t);
@@ -89,8 +104,10 @@ mod tests {
 
     #[test]
     fn default_options_build() {
-        let options = ClientOptions::default();
-        assert!(options.user_agent.starts_with("cin7-sparklayer/"));
-        options.build().expect("client");
+        assert!(USER_AGENT.starts_with("cin7-sparklayer/"));
+        ClientOptions::default().build(USER_AGENT).expect("client");
+        ClientOptions::without_timeouts()
+            .build(USER_AGENT)
+            .expect("client");
     }
 }

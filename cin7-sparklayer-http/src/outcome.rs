@@ -25,6 +25,9 @@ pub enum Outcome<T, E> {
         /// The server's requested wait.
         wait: Option<Duration>,
     },
+    /// The attempt ended before its request was sent (its access token could not be had, the
+    /// request could not be built). Final, and not counted as a request.
+    Aborted(E),
     /// A 401 that a fresh token may cure: retried at once, once per call (the client drops the
     /// stale token from its [`crate::TokenCache`] before returning this).
     Unauthorized(E),

@@ -91,7 +91,7 @@ impl Retrier {
 
     /// Sends a request through `send` until it succeeds, fails for good, or the policy's
     /// attempts run out; returns the last answer or error. Each attempt counts as one request
-    /// of `request.kind`.
+    /// of `request.kind`, except one that was [`Outcome::Aborted`] before sending.
     ///
     /// # Errors
     /// The error of the last attempt: a [`Outcome::Fatal`] one, a second
@@ -111,10 +111,13 @@ impl Retrier {
         let mut reauthorized = false;
         loop {
             self.wait_for_gate().await;
-            self.counters.sent(request.kind);
             let outcome = send(attempt).await;
+            if !matches!(outcome, Outcome::Aborted(_)) {
+                self.counters.sent(request.kind);
+            }
             let (wait, error) = match outcome {
                 Outcome::Done(value) => return Ok(value),
+                Outcome::Aborted(error) => return Err(error),
                 Outcome::Fatal(error) => return Err(error),
                 Outcome::Unauthorized(error) if reauthorized => return Err(error),
                 Outcome::Unauthorized(error) => {

@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::client::SparkLayerClient;
 use crate::error::SparkLayerError;
-use crate::retry::RetryPolicy;
+use cin7_sparklayer_http::{ClientOptions, Jitter, Retrier, RetryPolicy};
 
 /// SparkLayer's live API.
 pub const DEFAULT_BASE_URL: &str = "https://app.sparklayer.io";
@@ -24,47 +24,35 @@ pub const USER_AGENT: &str = concat!(
 /// The integration name the sync log is written under (reference §10).
 pub const DEFAULT_SYNC_LOG_INTEGRATION: &str = "cin7-core-sync";
 
-/// Transport settings. Every timeout may be `None` (no limit).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientOptions {
-    /// Whole-request timeout (default 120 s; SparkLayer PATCHes of 500 SKUs can be slow).
-    pub request_timeout: Option<Duration>,
-    /// TCP/TLS connect timeout (default 15 s).
-    pub connect_timeout: Option<Duration>,
-    /// How long an idle pooled connection is kept (default 90 s).
-    pub pool_idle_timeout: Option<Duration>,
-    /// Renew the access token this long before its `expires_in` runs out (default 60 s;
-    /// at most half the token's lifetime).
-    pub renew_before: Duration,
-}
+/// SparkLayer's retry policy (E7), the builder's default: 7 attempts; 5xx, 408, 409 and network
+/// errors back off from 500 ms to 30 s; 429/503 wait their `Retry-After` (up to 5 minutes), else
+/// the same curve.
+pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy {
+    max_attempts: 7,
+    base_delay: Duration::from_millis(500),
+    max_delay: Duration::from_secs(30),
+    throttle_base_delay: Duration::from_millis(500),
+    throttle_max_delay: Duration::from_secs(30),
+    max_server_wait: Duration::from_secs(300),
+};
 
-impl Default for ClientOptions {
-    /// 120 s request, 15 s connect, 90 s idle pool, renew 60 s before expiry.
-    fn default() -> Self {
-        Self {
-            request_timeout: Some(Duration::from_secs(120)),
-            connect_timeout: Some(Duration::from_secs(15)),
-            pool_idle_timeout: Some(Duration::from_secs(90)),
-            renew_before: Duration::from_secs(60),
-        }
+/// SparkLayer's transport defaults: 120 s per request (PATCHes of 500 SKUs can be slow), 15 s to
+/// connect, idle connections kept 90 s, [`USER_AGENT`].
+pub fn default_options() -> ClientOptions {
+    ClientOptions {
+        request_timeout: Some(Duration::from_secs(120)),
+        connect_timeout: Some(Duration::from_secs(15)),
+        pool_idle_timeout: Some(Duration::from_secs(90)),
+        user_agent: None,
     }
 }
 
-impl ClientOptions {
-    /// No timers at all: for tests on a paused tokio clock, where any pending timer would be
-    /// jumped to while the client waits for the server.
-    pub fn without_timeouts() -> Self {
-        Self {
-            request_timeout: None,
-            connect_timeout: None,
-            pool_idle_timeout: None,
-            ..Self::default()
-        }
-    }
-}
+/// Renew the access token this long before its `expires_in` runs out, by default (at most half
+/// the token's lifetime).
+pub const DEFAULT_RENEW_BEFORE: Duration = Duration::from_secs(60);
 
 /// Builder of a [`SparkLayerClient`]: `SparkLayerClient::builder()…build()`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SparkLayerClientBuilder {
     site_id: Option<String>,
     client_id: Option<Secret>,
@@ -72,7 +60,26 @@ pub struct SparkLayerClientBuilder {
     base_url: Option<String>,
     options: ClientOptions,
     retry: RetryPolicy,
+    renew_before: Duration,
+    jitter_seed: Option<u64>,
     sync_log_integration: Option<String>,
+}
+
+impl Default for SparkLayerClientBuilder {
+    /// [`default_options`], [`DEFAULT_RETRY_POLICY`], [`DEFAULT_RENEW_BEFORE`].
+    fn default() -> Self {
+        Self {
+            site_id: None,
+            client_id: None,
+            client_secret: None,
+            base_url: None,
+            options: default_options(),
+            retry: DEFAULT_RETRY_POLICY,
+            renew_before: DEFAULT_RENEW_BEFORE,
+            jitter_seed: None,
+            sync_log_integration: None,
+        }
+    }
 }
 
 impl SparkLayerClientBuilder {
@@ -100,15 +107,27 @@ impl SparkLayerClientBuilder {
         self
     }
 
-    /// Transport settings (timeouts, token renewal margin).
+    /// Timeouts and user agent (default [`default_options`]).
     pub fn options(mut self, options: ClientOptions) -> Self {
         self.options = options;
         self
     }
 
-    /// The retry policy (E7).
+    /// The retry policy (E7; default [`DEFAULT_RETRY_POLICY`]).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Seeds the backoff jitter, for reproducible runs.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
+    /// How long before its expiry the access token is renewed (default [`DEFAULT_RENEW_BEFORE`]).
+    pub fn renew_before(mut self, margin: Duration) -> Self {
+        self.renew_before = margin;
         self
     }
 
@@ -156,19 +175,13 @@ impl SparkLayerClientBuilder {
                 reason: "must be an http(s) URL".into(),
             });
         }
-        let mut http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .pool_idle_timeout(self.options.pool_idle_timeout);
-        if let Some(t) = self.options.request_timeout {
-            http = http.timeout(t);
-        }
-        if let Some(t) = self.options.connect_timeout {
-            http = http.connect_timeout(t);
-        }
-        let http = http.build().map_err(|e| SparkLayerError::Config {
-            key: "sparklayer",
-            reason: format!("HTTP client: {e}"),
-        })?;
+        let http = self
+            .options
+            .build(USER_AGENT)
+            .map_err(|e| SparkLayerError::Config {
+                key: "sparklayer",
+                reason: format!("HTTP client: {e}"),
+            })?;
         Ok(SparkLayerClient::from_parts(crate::client::Parts {
             http,
             base_url,
@@ -176,8 +189,12 @@ impl SparkLayerClientBuilder {
             site_header,
             client_id,
             client_secret,
-            retry: self.retry,
-            renew_before: self.options.renew_before,
+            retrier: Retrier::new(
+                "SparkLayer",
+                self.retry,
+                Jitter::from_seed(self.jitter_seed),
+            ),
+            renew_before: self.renew_before,
             sync_log_integration: self
                 .sync_log_integration
                 .unwrap_or_else(|| DEFAULT_SYNC_LOG_INTEGRATION.to_owned()),

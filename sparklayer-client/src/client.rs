@@ -1,20 +1,26 @@
-//! The client: shared state, the token cache and the one request loop every call goes through (E7).
+//! The client: shared state, the token cache and the one request path every call goes through
+//! (E7): the shared retry loop of `cin7-sparklayer-http`, driven by SparkLayer's classifier.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
 use cin7_sparklayer_core::ports::RequestCounts;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use cin7_sparklayer_http::{
+    Attempt, Grant, Outcome, Request, Resend, Retrier, Token, TokenCache, retry_after,
+    sensitive_header,
+};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
-use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{ErrorBody, SparkLayerError};
-use crate::retry::{Decision, RetryPolicy, RetryReason, decide, parse_retry_after};
+
+/// Assumed token lifetime when SparkLayer's answer has no `expires_in`.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
 /// A SparkLayer API client. Cheap to clone: clones share the connection pool, the token cache,
 /// the per-list write locks and the request counters.
@@ -33,7 +39,7 @@ impl std::fmt::Debug for SparkLayerClient {
         f.debug_struct("SparkLayerClient")
             .field("base_url", &self.inner.base_url.as_str())
             .field("site_id", &self.inner.site_id)
-            .field("retry", &self.inner.retry)
+            .field("retry", self.inner.retrier.policy())
             .finish_non_exhaustive()
     }
 }
@@ -46,7 +52,7 @@ pub(crate) struct Parts {
     pub(crate) site_header: HeaderValue,
     pub(crate) client_id: Secret,
     pub(crate) client_secret: Secret,
-    pub(crate) retry: RetryPolicy,
+    pub(crate) retrier: Retrier,
     pub(crate) renew_before: Duration,
     pub(crate) sync_log_integration: String,
 }
@@ -58,29 +64,13 @@ pub(crate) struct Inner {
     site_header: HeaderValue,
     client_id: Secret,
     client_secret: Secret,
-    retry: RetryPolicy,
-    renew_before: Duration,
+    /// Retries, throttle pauses and request counters (E7, E9).
+    retrier: Retrier,
     pub(crate) sync_log_integration: String,
-    token: tokio::sync::Mutex<Option<CachedToken>>,
-    token_generation: AtomicU64,
+    tokens: TokenCache,
+    /// Token requests sent (each also counted as a read).
+    token_requests: AtomicU64,
     list_locks: StdMutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    counters: Counters,
-}
-
-#[derive(Default)]
-struct Counters {
-    reads: AtomicU64,
-    writes: AtomicU64,
-    throttled: AtomicU64,
-    retried: AtomicU64,
-    tokens: AtomicU64,
-}
-
-struct CachedToken {
-    value: Secret,
-    /// When to stop using it: `expires_in` minus the renewal margin.
-    renew_at: Instant,
-    generation: u64,
 }
 
 /// Whether a request reads or writes, for [`RequestCounts`].
@@ -157,13 +147,11 @@ impl SparkLayerClient {
                 site_header: p.site_header,
                 client_id: p.client_id,
                 client_secret: p.client_secret,
-                retry: p.retry,
-                renew_before: p.renew_before,
+                retrier: p.retrier,
                 sync_log_integration: p.sync_log_integration,
-                token: tokio::sync::Mutex::new(None),
-                token_generation: AtomicU64::new(0),
+                tokens: TokenCache::new(p.renew_before, DEFAULT_TOKEN_LIFETIME),
+                token_requests: AtomicU64::new(0),
                 list_locks: StdMutex::new(HashMap::new()),
-                counters: Counters::default(),
             }),
         }
     }
@@ -181,18 +169,12 @@ impl SparkLayerClient {
     /// Requests made so far by this client and its clones (E9). Token requests
     /// (`POST /api/auth/token`) count as reads; [`SparkLayerClient::token_requests`] gives them apart.
     pub fn counts(&self) -> RequestCounts {
-        let c = &self.inner.counters;
-        RequestCounts {
-            reads: c.reads.load(Ordering::Relaxed),
-            writes: c.writes.load(Ordering::Relaxed),
-            throttled: c.throttled.load(Ordering::Relaxed),
-            retried: c.retried.load(Ordering::Relaxed),
-        }
+        self.inner.retrier.counts()
     }
 
     /// Token requests made so far (each is also counted in [`RequestCounts::reads`]).
     pub fn token_requests(&self) -> u64 {
-        self.inner.counters.tokens.load(Ordering::Relaxed)
+        self.inner.token_requests.load(Ordering::Relaxed)
     }
 
     /// The lock serialising writes to one price list (P3: SparkLayer answers 409 otherwise).
@@ -212,29 +194,14 @@ impl SparkLayerClient {
         url
     }
 
-    /// A valid token: the cached one, or a new one when none is cached, it is about to
-    /// expire, or `stale` names the generation a 401 came back for.
-    async fn token(&self, stale: Option<u64>) -> Result<(Secret, u64), SparkLayerError> {
-        let mut slot = self.inner.token.lock().await;
-        if let Some(t) = slot.as_ref() {
-            let fresh = Instant::now() < t.renew_at;
-            if fresh && stale != Some(t.generation) {
-                return Ok((t.value.clone(), t.generation));
-            }
-        }
-        let (value, expires_in) = self.fetch_token().await?;
-        let margin = self.inner.renew_before.min(expires_in / 2);
-        let generation = self.inner.token_generation.fetch_add(1, Ordering::Relaxed) + 1;
-        *slot = Some(CachedToken {
-            value: value.clone(),
-            renew_at: Instant::now() + expires_in.saturating_sub(margin),
-            generation,
-        });
-        Ok((value, generation))
+    /// The cached token, or a new one (`POST /api/auth/token`) when none is cached or it is due.
+    async fn token(&self) -> Result<Token, SparkLayerError> {
+        self.inner.tokens.get(|| self.fetch_token()).await
     }
 
-    /// `POST /api/auth/token` with a JSON body and the `Site-Id` header (reference §2).
-    async fn fetch_token(&self) -> Result<(Secret, Duration), SparkLayerError> {
+    /// `POST /api/auth/token` with a JSON body and the `Site-Id` header (reference §2),
+    /// retried like any read; 400, 401 and 403 are final.
+    async fn fetch_token(&self) -> Result<Grant, SparkLayerError> {
         const OP: &str = "get access token";
         let body = serde_json::json!({
             "grant_type": "client_credentials",
@@ -246,10 +213,8 @@ impl SparkLayerClient {
             message: e.to_string(),
         })?;
         let url = self.url(&["api", "auth", "token"]);
-        let mut retries = 0;
-        loop {
-            self.inner.counters.reads.fetch_add(1, Ordering::Relaxed);
-            self.inner.counters.tokens.fetch_add(1, Ordering::Relaxed);
+        let send = |attempt: Attempt| {
+            self.inner.token_requests.fetch_add(1, Ordering::Relaxed);
             let sent = self
                 .inner
                 .http
@@ -257,179 +222,172 @@ impl SparkLayerClient {
                 .header("Site-Id", self.inner.site_header.clone())
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone())
-                .send()
-                .await;
-            let (status, retry_after, bytes) = match read(sent).await {
-                Ok(r) => r,
-                Err(e) => {
-                    self.backoff_or(OP, None, None, &mut retries, |attempts| {
-                        SparkLayerError::Network {
-                            operation: OP,
-                            attempts,
-                            source: e.without_url(),
-                        }
-                    })
-                    .await?;
-                    continue;
+                .send();
+            async move {
+                match read(sent.await).await {
+                    Ok(reply) => token_outcome(reply, attempt.number),
+                    Err(e) => network_outcome(OP, attempt.number, e),
                 }
-            };
-            if status.is_success() {
-                let reply = Reply {
-                    status,
-                    body: bytes,
-                };
-                let t: TokenResponse = reply.json(OP)?;
-                if t.access_token.is_empty() {
-                    return Err(SparkLayerError::Protocol {
-                        operation: OP,
-                        message: "empty access_token".into(),
-                    });
-                }
-                let ttl = Duration::from_secs(t.expires_in.unwrap_or(3600));
-                return Ok((Secret::new(t.access_token), ttl));
             }
-            if matches!(status.as_u16(), 400 | 401 | 403) {
-                return Err(SparkLayerError::Unauthenticated {
-                    status: status.as_u16(),
-                });
-            }
-            let summary = ErrorBody::parse(&bytes).summary();
-            let code = status.as_u16();
-            self.backoff_or(OP, Some(code), retry_after, &mut retries, |attempts| {
-                give_up_error(OP, code, retry_after, attempts, summary)
-            })
-            .await?;
-        }
+        };
+        self.inner.retrier.run(Request::read(OP), send).await
     }
 
     /// Sends a call with auth, retries (E7) and one token renewal on 401. Returns every final
     /// answer that is not transient: 2xx, 404 and other 4xx, for the caller to interpret.
+    /// Every SparkLayer write sets state (a list, a SKU's prices), so it may be sent again.
     pub(crate) async fn execute(&self, call: &Call<'_>) -> Result<Reply, SparkLayerError> {
         let url = self.url(call.path);
-        let mut retries = 0;
-        let mut renewed = false;
-        let mut stale = None;
-        loop {
-            let (token, generation) = self.token(stale).await?;
-            let mut auth =
-                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    SparkLayerError::Protocol {
-                        operation: "get access token",
-                        message: "access_token is not a valid header value".into(),
-                    }
-                })?;
-            auth.set_sensitive(true);
-            let mut req = self
-                .inner
-                .http
-                .request(call.method.clone(), url.clone())
-                .header(AUTHORIZATION, auth)
-                .header("Site-Id", self.inner.site_header.clone());
-            if !call.query.is_empty() {
-                req = req.query(call.query);
-            }
-            if let Some(body) = &call.body {
-                req = req
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
-            match call.kind {
-                Kind::Read => &self.inner.counters.reads,
-                Kind::Write => &self.inner.counters.writes,
-            }
-            .fetch_add(1, Ordering::Relaxed);
-            let (status, retry_after, bytes) = match read(req.send().await).await {
-                Ok(r) => r,
-                Err(e) => {
-                    let op = call.operation;
-                    self.backoff_or(op, None, None, &mut retries, |attempts| {
-                        SparkLayerError::Network {
-                            operation: op,
-                            attempts,
-                            source: e.without_url(),
-                        }
-                    })
-                    .await?;
-                    continue;
-                }
-            };
-            let code = status.as_u16();
-            if code == 401 {
-                if renewed {
-                    return Err(SparkLayerError::Unauthenticated { status: 401 });
-                }
-                tracing::debug!(
-                    operation = call.operation,
-                    "401: renewing the access token once"
-                );
-                renewed = true;
-                stale = Some(generation);
-                continue;
-            }
-            if crate::retry::is_transient(code) {
-                let summary = ErrorBody::parse(&bytes).summary();
-                let op = call.operation;
-                self.backoff_or(op, Some(code), retry_after, &mut retries, |attempts| {
-                    give_up_error(op, code, retry_after, attempts, summary)
-                })
-                .await?;
-                continue;
-            }
-            return Ok(Reply {
-                status,
-                body: bytes,
-            });
-        }
+        let request = match call.kind {
+            Kind::Read => Request::read(call.operation),
+            Kind::Write => Request::write(call.operation, Resend::Always),
+        };
+        self.inner
+            .retrier
+            .run(request, |attempt| self.attempt(call, &url, attempt))
+            .await
     }
 
-    /// Sleeps before the next retry, or returns the error `give_up` builds when none is left.
-    async fn backoff_or(
+    /// One attempt of `call`: token, request, classification.
+    async fn attempt(
         &self,
-        operation: &'static str,
-        status: Option<u16>,
-        retry_after: Option<Duration>,
-        retries: &mut u32,
-        give_up: impl FnOnce(u32) -> SparkLayerError,
-    ) -> Result<(), SparkLayerError> {
-        let jitter: f64 = rand::random();
-        match decide(&self.inner.retry, status, retry_after, *retries, jitter) {
-            Decision::GiveUp => Err(give_up(*retries + 1)),
-            Decision::Retry { delay, reason } => {
-                *retries += 1;
-                let counter = match reason {
-                    RetryReason::Throttled => &self.inner.counters.throttled,
-                    _ => &self.inner.counters.retried,
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(
-                    operation,
-                    status,
-                    ?reason,
-                    attempt = *retries,
-                    max = self.inner.retry.max_retries,
-                    delay_ms = delay.as_millis() as u64,
-                    "SparkLayer: retrying"
-                );
-                tokio::time::sleep(delay).await;
-                Ok(())
-            }
+        call: &Call<'_>,
+        url: &Url,
+        attempt: Attempt,
+    ) -> Outcome<Reply, SparkLayerError> {
+        let token = match self.token().await {
+            Ok(token) => token,
+            Err(e) => return Outcome::Aborted(e),
+        };
+        let Some(auth) = sensitive_header(&format!("Bearer {}", token.secret().expose())) else {
+            return Outcome::Aborted(SparkLayerError::Protocol {
+                operation: "get access token",
+                message: "access_token is not a valid header value".into(),
+            });
+        };
+        let mut req = self
+            .inner
+            .http
+            .request(call.method.clone(), url.clone())
+            .header(AUTHORIZATION, auth)
+            .header("Site-Id", self.inner.site_header.clone());
+        if !call.query.is_empty() {
+            req = req.query(call.query);
         }
+        if let Some(body) = &call.body {
+            req = req
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let reply = match read(req.send().await).await {
+            Ok(reply) => reply,
+            Err(e) => return network_outcome(call.operation, attempt.number, e),
+        };
+        if reply.status == StatusCode::UNAUTHORIZED {
+            self.inner.tokens.invalidate(&token).await;
+            return Outcome::Unauthorized(SparkLayerError::Unauthenticated { status: 401 });
+        }
+        classify(call.operation, attempt.number, reply)
     }
 }
 
+/// A final answer with its `Retry-After`, or the transport error.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Vec<u8>,
+}
+
 /// The status, `Retry-After` and body of a response, or the transport error.
-async fn read(
-    sent: Result<reqwest::Response, reqwest::Error>,
-) -> Result<(StatusCode, Option<Duration>, Vec<u8>), reqwest::Error> {
+async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Answer, reqwest::Error> {
     let resp = sent?;
     let status = resp.status();
-    let retry_after = resp
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+    let retry_after = retry_after(resp.headers());
     let body = resp.bytes().await?.to_vec();
-    Ok((status, retry_after, body))
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// SparkLayer's classifier (E7, reference §4): 429 and 503 are throttling (`Retry-After`
+/// honoured), 409 "concurrent update" did not run, other 5xx and 408 are transient; every other
+/// answer is final for the caller to read.
+fn classify(
+    operation: &'static str,
+    attempts: u32,
+    answer: Answer,
+) -> Outcome<Reply, SparkLayerError> {
+    let code = answer.status.as_u16();
+    if !(matches!(code, 408 | 409 | 429) || (500..=599).contains(&code)) {
+        return Outcome::Done(Reply {
+            status: answer.status,
+            body: answer.body,
+        });
+    }
+    let summary = ErrorBody::parse(&answer.body).summary();
+    let error = give_up_error(operation, code, answer.retry_after, attempts, summary);
+    match code {
+        429 | 503 => Outcome::Throttled {
+            error,
+            wait: answer.retry_after,
+        },
+        409 => Outcome::NotSent(error),
+        _ => Outcome::Transient(error),
+    }
+}
+
+/// The token endpoint's classifier: a token, a refusal (400/401/403, final), or as [`classify`].
+fn token_outcome(answer: Answer, attempts: u32) -> Outcome<Grant, SparkLayerError> {
+    const OP: &str = "get access token";
+    let code = answer.status.as_u16();
+    if matches!(code, 400 | 401 | 403) {
+        return Outcome::Fatal(SparkLayerError::Unauthenticated { status: code });
+    }
+    let reply = match classify(OP, attempts, answer) {
+        Outcome::Done(reply) if reply.status.is_success() => reply,
+        Outcome::Done(reply) => return Outcome::Fatal(reply.into_error(OP, || "token".into())),
+        Outcome::Throttled { error, wait } => return Outcome::Throttled { error, wait },
+        Outcome::NotSent(e) => return Outcome::NotSent(e),
+        Outcome::Transient(e) => return Outcome::Transient(e),
+        Outcome::Fatal(e) | Outcome::Aborted(e) | Outcome::Unauthorized(e) => {
+            return Outcome::Fatal(e);
+        }
+    };
+    let t: TokenResponse = match reply.json(OP) {
+        Ok(t) => t,
+        Err(e) => return Outcome::Fatal(e),
+    };
+    if t.access_token.is_empty() {
+        return Outcome::Fatal(SparkLayerError::Protocol {
+            operation: OP,
+            message: "empty access_token".into(),
+        });
+    }
+    Outcome::Done(Grant {
+        token: Secret::new(t.access_token),
+        lifetime: t.expires_in.map(Duration::from_secs),
+    })
+}
+
+/// A request that got no answer: a refused connection was not sent; anything else may have run.
+fn network_outcome<T>(
+    operation: &'static str,
+    attempts: u32,
+    e: reqwest::Error,
+) -> Outcome<T, SparkLayerError> {
+    let refused = e.is_connect();
+    let error = SparkLayerError::Network {
+        operation,
+        attempts,
+        source: e.without_url(),
+    };
+    if refused {
+        Outcome::NotSent(error)
+    } else {
+        Outcome::Transient(error)
+    }
 }
 
 /// The error for a transient status whose retries ran out.

@@ -9,7 +9,8 @@
 //! - Every call carries `Authorization: Bearer` (marked sensitive), `Site-Id` and a
 //!   [`USER_AGENT`] naming this library.
 //! - E7: 5xx, 429 (honouring `Retry-After`) and 409 are retried with jittered exponential backoff
-//!   ([`retry::decide`]); other 4xx fail that request only. A 401 after one renewal is
+//!   through the shared retry loop of `cin7-sparklayer-http` ([`RetryPolicy`],
+//!   [`DEFAULT_RETRY_POLICY`]); other 4xx fail that request only. A 401 after one renewal is
 //!   [`PortError::Unauthenticated`] with one line saying what to check.
 //! - Writes to one price list are serialised by a per-slug lock.
 //!
@@ -37,15 +38,14 @@ mod client;
 pub mod error;
 mod groups;
 mod price_lists;
-pub mod retry;
 mod sink;
 pub mod sync_log;
 
 pub use builder::{
-    ClientOptions, DEFAULT_BASE_URL, DEFAULT_SYNC_LOG_INTEGRATION, SparkLayerClientBuilder,
-    USER_AGENT,
+    DEFAULT_BASE_URL, DEFAULT_RENEW_BEFORE, DEFAULT_RETRY_POLICY, DEFAULT_SYNC_LOG_INTEGRATION,
+    SparkLayerClientBuilder, USER_AGENT, default_options,
 };
+pub use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
 pub use client::SparkLayerClient;
 pub use error::{CREDENTIALS_HINT, ErrorBody, SparkLayerError};
 pub use price_lists::{MAX_PAGE_SIZE, batches, validate_slug};
-pub use retry::RetryPolicy;

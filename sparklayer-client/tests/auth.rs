@@ -192,7 +192,7 @@ async fn secrets_stay_out_of_debug_and_errors() {
     let client = client_with(
         &server,
         RetryPolicy {
-            max_retries: 1,
+            max_attempts: 2,
             ..RetryPolicy::default()
         },
     );

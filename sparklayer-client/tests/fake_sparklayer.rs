@@ -17,10 +17,12 @@ use sparklayer_client::{ClientOptions, RetryPolicy, SparkLayerClient};
 /// Real time here (the fake serves on loopback), so backoff is kept tiny.
 fn quick_retry() -> RetryPolicy {
     RetryPolicy {
-        max_retries: 8,
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(100),
-        max_retry_after: Duration::from_millis(10),
+        max_attempts: 9,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(100),
+        throttle_base_delay: Duration::from_millis(20),
+        throttle_max_delay: Duration::from_millis(100),
+        max_server_wait: Duration::from_millis(10),
     }
 }
 

@@ -101,7 +101,7 @@ async fn a_429_with_an_http_date_is_honoured() {
 async fn persistent_5xx_gives_up_after_the_policy_with_backoff() {
     let server = server().await;
     let policy = RetryPolicy {
-        max_retries: 3,
+        max_attempts: 4,
         ..RetryPolicy::default()
     };
     Mock::given(method("PATCH"))
@@ -110,7 +110,7 @@ async fn persistent_5xx_gives_up_after_the_policy_with_backoff() {
         .expect(4)
         .mount(&server)
         .await;
-    let client = client_with(&server, policy.clone());
+    let client = client_with(&server, policy);
     let start = Instant::now();
     let err = client
         .patch_prices("cin7-tier-1", &rows())
@@ -140,7 +140,7 @@ async fn throttling_that_outlives_the_retries_is_rate_limited() {
         .mount(&server)
         .await;
     let policy = RetryPolicy {
-        max_retries: 2,
+        max_attempts: 3,
         ..RetryPolicy::default()
     };
     let err = client_with(&server, policy)
