@@ -211,3 +211,17 @@ async fn seeded_jitter_gives_the_same_waits_twice() {
     assert!(a[1] >= Duration::from_millis(250) && a[1] <= Duration::from_millis(500));
     let _ = RequestKind::Read;
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_aborted_before_sending_is_final_and_not_counted() {
+    let r = retrier(RetryPolicy::default());
+    let (result, at, _) = play(
+        &r,
+        Request::read("get"),
+        vec![Outcome::Aborted("no token".into())],
+    )
+    .await;
+    assert_eq!((result, at.len()), (Err("no token".to_owned()), 1));
+    let c = r.counts();
+    assert_eq!((c.reads, c.writes, c.retried, c.throttled), (0, 0, 0, 0));
+}

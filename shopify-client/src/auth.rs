@@ -1,16 +1,17 @@
 //! How requests are authenticated: a fixed access token, or tokens from the client credentials
 //! grant of a Dev Dashboard app, cached and renewed before they expire (reference
-//! `shopify-admin-api.md` §1.2: since 2026 new apps get tokens that last about 24 hours).
+//! `shopify-admin-api.md` §1.2: since 2026 new apps get tokens that last about 24 hours). The
+//! cache and the retries are the shared ones of `cin7-sparklayer-http`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
+use cin7_sparklayer_http::{
+    Attempt, Grant, Outcome, Request, Retrier, Token, TokenCache, sensitive_header,
+};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde::Deserialize;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 
 use crate::error::ShopifyError;
 
@@ -20,20 +21,12 @@ const RENEW_BEFORE: Duration = Duration::from_secs(300);
 /// Assumed lifetime when the grant does not say (`expires_in` is not confirmed by the docs).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-/// Header value of a token, marked sensitive so it never shows in `Debug` or logs; `None` when
-/// the token holds characters a header cannot carry.
-pub(crate) fn token_header(token: &str) -> Option<HeaderValue> {
-    let mut header = HeaderValue::from_str(token.trim()).ok()?;
-    header.set_sensitive(true);
-    Some(header)
-}
-
 /// The credentials of one client.
 pub(crate) enum Auth {
     /// A token used as it is.
     Static(HeaderValue),
     /// Tokens from the client credentials grant.
-    Granted(Box<Grant>),
+    Granted(Box<ClientCredentials>),
 }
 
 impl std::fmt::Debug for Auth {
@@ -46,25 +39,18 @@ impl std::fmt::Debug for Auth {
 }
 
 /// The client credentials grant: `POST https://{shop}/admin/oauth/access_token`.
-pub(crate) struct Grant {
-    pub(crate) token_url: String,
-    pub(crate) client_id: Secret,
-    pub(crate) client_secret: Secret,
-    cached: Mutex<Option<Cached>>,
-    /// Tokens requested so far (each is one request, counted as a read).
-    pub(crate) requests: AtomicU64,
+pub(crate) struct ClientCredentials {
+    token_url: String,
+    client_id: Secret,
+    client_secret: Secret,
+    cache: TokenCache,
 }
 
-struct Cached {
-    header: HeaderValue,
-    renew_at: Instant,
-    generation: u64,
-}
-
-/// A token to send, and which grant it came from (to renew exactly that one on a 401).
-pub(crate) struct Token {
+/// The token header for the next request, and the grant it came from (to drop exactly that one
+/// on a 401).
+pub(crate) struct Credential {
     pub(crate) header: HeaderValue,
-    pub(crate) generation: Option<u64>,
+    pub(crate) granted: Option<Token>,
 }
 
 #[derive(Deserialize)]
@@ -74,130 +60,125 @@ struct GrantResponse {
     expires_in: Option<u64>,
 }
 
-impl Grant {
+impl ClientCredentials {
     pub(crate) fn new(token_url: String, client_id: Secret, client_secret: Secret) -> Self {
         Self {
             token_url,
             client_id,
             client_secret,
-            cached: Mutex::new(None),
-            requests: AtomicU64::new(0),
+            cache: TokenCache::new(RENEW_BEFORE, DEFAULT_LIFETIME),
         }
     }
 }
 
 impl Auth {
-    /// The token for the next request: the fixed one, the cached grant, or a new grant when
-    /// none is cached, it is about to expire, or `stale` names the grant a 401 came back for.
-    /// Concurrent callers wait for one grant request.
-    pub(crate) async fn token(
+    /// The header for the next request: the fixed token, or the cached grant (a new one when
+    /// none is cached or it is due). Concurrent callers wait for one grant request.
+    pub(crate) async fn credential(
         &self,
         http: &reqwest::Client,
-        stale: Option<u64>,
-    ) -> Result<Token, ShopifyError> {
+        retrier: &Retrier,
+    ) -> Result<Credential, ShopifyError> {
         let grant = match self {
             Self::Static(header) => {
-                return Ok(Token {
+                return Ok(Credential {
                     header: header.clone(),
-                    generation: None,
+                    granted: None,
                 });
             }
             Self::Granted(grant) => grant,
         };
-        let mut slot = grant.cached.lock().await;
-        if let Some(c) = slot.as_ref()
-            && Instant::now() < c.renew_at
-            && stale != Some(c.generation)
-        {
-            return Ok(Token {
-                header: c.header.clone(),
-                generation: Some(c.generation),
-            });
-        }
-        let (header, lifetime) = grant.request(http).await?;
-        let generation = slot.as_ref().map_or(1, |c| c.generation + 1);
-        let margin = RENEW_BEFORE.min(lifetime / 2);
-        *slot = Some(Cached {
-            header: header.clone(),
-            renew_at: Instant::now() + lifetime.saturating_sub(margin),
-            generation,
-        });
-        tracing::debug!(generation, "Shopify access token granted");
-        Ok(Token {
+        let token = grant.cache.get(|| grant.request(http, retrier)).await?;
+        let header = sensitive_header(token.secret().expose()).ok_or_else(|| {
+            ShopifyError::Decode("access token response: not a valid header value".into())
+        })?;
+        Ok(Credential {
             header,
-            generation: Some(generation),
+            granted: Some(token),
         })
     }
 
-    /// Grant requests made (reads in the run report).
-    pub(crate) fn grant_requests(&self) -> u64 {
-        match self {
-            Self::Static(_) => 0,
-            Self::Granted(g) => g.requests.load(Ordering::Relaxed),
+    /// Drops a granted token Shopify refused, so the next request asks for a new one.
+    pub(crate) async fn refused(&self, token: &Token) {
+        if let Self::Granted(grant) = self {
+            grant.cache.invalidate(token).await;
         }
     }
 }
 
-impl Grant {
-    /// One grant request. A refusal (400, 401, 403) is fatal; anything else transient.
+impl ClientCredentials {
+    /// The grant, retried like any read; a refusal (400, 401, 403) is final.
     async fn request(
         &self,
         http: &reqwest::Client,
-    ) -> Result<(HeaderValue, Duration), ShopifyError> {
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        retrier: &Retrier,
+    ) -> Result<Grant, ShopifyError> {
+        let send = |attempt: Attempt| self.request_once(http, attempt.number);
+        retrier.run(Request::read("access token grant"), send).await
+    }
+
+    async fn request_once(
+        &self,
+        http: &reqwest::Client,
+        attempts: u32,
+    ) -> Outcome<Grant, ShopifyError> {
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.expose().trim()),
             ("client_secret", self.client_secret.expose().trim()),
         ];
-        let response = http
+        let network = |e: reqwest::Error| ShopifyError::Network {
+            attempts,
+            source: e.without_url(),
+        };
+        let response = match http
             .post(&self.token_url)
             .header(ACCEPT, "application/json")
             .form(&form)
             .send()
             .await
-            .map_err(|e| ShopifyError::Network {
-                attempts: 1,
-                source: e.without_url(),
-            })?;
+        {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Outcome::NotSent(network(e)),
+            Err(e) => return Outcome::Transient(network(e)),
+        };
         let status = response.status();
         if matches!(
             status,
             StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
         ) {
-            return Err(ShopifyError::GrantRefused {
+            return Outcome::Fatal(ShopifyError::GrantRefused {
                 status: status.as_u16(),
             });
         }
         if !status.is_success() {
-            return Err(ShopifyError::Server {
+            // Nothing was granted: asking again does no harm.
+            return Outcome::NotSent(ShopifyError::Server {
                 status: status.as_u16(),
-                attempts: 1,
+                attempts,
             });
         }
-        let bytes = response.bytes().await.map_err(|e| ShopifyError::Network {
-            attempts: 1,
-            source: e.without_url(),
-        })?;
-        let grant: GrantResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            ShopifyError::Decode(format!("access token response: {}", decode_reason(&e)))
-        })?;
-        if grant.access_token.trim().is_empty() {
-            return Err(ShopifyError::Decode(
-                "access token response: empty access_token".into(),
-            ));
+        match response.bytes().await {
+            Ok(bytes) => decode_grant(&bytes).map_or_else(Outcome::Fatal, Outcome::Done),
+            Err(e) => Outcome::Transient(network(e)),
         }
-        let lifetime = grant
-            .expires_in
-            .filter(|s| *s > 0)
-            .map_or(DEFAULT_LIFETIME, Duration::from_secs);
-        Ok((
-            token_header(&grant.access_token).ok_or_else(|| {
-                ShopifyError::Decode("access token response: not a valid header value".into())
-            })?,
-            lifetime,
-        ))
     }
+}
+
+/// The grant's JSON, without echoing the body in errors (it would carry the token).
+fn decode_grant(bytes: &[u8]) -> Result<Grant, ShopifyError> {
+    let grant: GrantResponse = serde_json::from_slice(bytes).map_err(|e| {
+        ShopifyError::Decode(format!("access token response: {}", decode_reason(&e)))
+    })?;
+    if grant.access_token.trim().is_empty() {
+        return Err(ShopifyError::Decode(
+            "access token response: empty access_token".into(),
+        ));
+    }
+    Ok(Grant {
+        token: Secret::new(grant.access_token),
+        lifetime: grant.expires_in.map(Duration::from_secs),
+    })
 }
 
 /// What is wrong with a grant response, without echoing the body (it would carry the token).

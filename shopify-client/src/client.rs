@@ -7,10 +7,22 @@ use cin7_sparklayer_core::ConfigError;
 use cin7_sparklayer_core::Secret;
 use cin7_sparklayer_core::config::{DEFAULT_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig};
 
-use crate::auth::{Auth, Grant, token_header};
+use cin7_sparklayer_http::{ClientOptions, Jitter, Retrier, RetryPolicy, sensitive_header};
 
-use crate::retry::RetryPolicy;
+use crate::auth::{Auth, ClientCredentials};
 use crate::transport::Transport;
+
+/// Shopify's retry policy (E7), the builder's default: 8 attempts; 5xx and network errors back
+/// off from 500 ms to 30 s; a throttled document waits what the cost bucket needs (or its
+/// `Retry-After`), at most 60 s, and a 429 without either backs off like a 5xx.
+pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy {
+    max_attempts: 8,
+    base_delay: Duration::from_millis(500),
+    max_delay: Duration::from_secs(30),
+    throttle_base_delay: Duration::from_millis(500),
+    throttle_max_delay: Duration::from_secs(30),
+    max_server_wait: Duration::from_secs(60),
+};
 
 /// Operations per document, and document sizes (each alias is one customer's operation).
 ///
@@ -109,20 +121,34 @@ impl ShopifyClient {
 
 /// Builds a [`ShopifyClient`].
 ///
-/// Defaults: API version [`DEFAULT_SHOPIFY_API_VERSION`], 60 s request timeout, 10 s connect
-/// timeout, [`RetryPolicy::default`], [`BatchLimits::default`].
-#[derive(Default)]
+/// Defaults: API version [`DEFAULT_SHOPIFY_API_VERSION`], [`ClientOptions::default`] (60 s
+/// request timeout, 10 s connect timeout), [`DEFAULT_RETRY_POLICY`], [`BatchLimits::default`].
 pub struct ShopifyClientBuilder {
     shop: Option<String>,
     token: Option<Secret>,
     client_credentials: Option<(Secret, Secret)>,
     api_version: Option<String>,
     endpoint: Option<String>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    no_timeouts: bool,
+    options: ClientOptions,
     retry: RetryPolicy,
+    jitter_seed: Option<u64>,
     limits: BatchLimits,
+}
+
+impl Default for ShopifyClientBuilder {
+    fn default() -> Self {
+        Self {
+            shop: None,
+            token: None,
+            client_credentials: None,
+            api_version: None,
+            endpoint: None,
+            options: ClientOptions::default(),
+            retry: DEFAULT_RETRY_POLICY,
+            jitter_seed: None,
+            limits: BatchLimits::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for ShopifyClientBuilder {
@@ -170,26 +196,38 @@ impl ShopifyClientBuilder {
 
     /// Whole-request timeout (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.request_timeout = Some(timeout);
         self
     }
 
     /// Connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.options.connect_timeout = Some(timeout);
         self
     }
 
-    /// Turns both timeouts off: only for tests on a paused tokio clock, where an idle runtime
-    /// jumps straight to the next timer and would fire a timeout while a request is in flight.
+    /// Turns every timer off (timeouts, idle pool): only for tests on a paused tokio clock, where
+    /// an idle runtime jumps straight to the next timer and would fire it mid-request.
     pub fn no_timeouts(mut self) -> Self {
-        self.no_timeouts = true;
+        self.options = ClientOptions::without_timeouts();
         self
     }
 
-    /// Retry and pacing policy (E7).
+    /// Timeouts and user agent, all at once.
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Retry policy (E7; default [`DEFAULT_RETRY_POLICY`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Seeds the backoff jitter, for reproducible runs.
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
         self
     }
 
@@ -244,18 +282,16 @@ impl ShopifyClientBuilder {
             }
         };
         let auth = match (credentials, token) {
-            (Some((client_id, client_secret)), _) => Auth::Granted(Box::new(Grant::new(
-                token_url(&endpoint),
-                client_id,
-                client_secret,
-            ))),
+            (Some((client_id, client_secret)), _) => Auth::Granted(Box::new(
+                ClientCredentials::new(token_url(&endpoint), client_id, client_secret),
+            )),
             (None, Some(token)) => {
-                Auth::Static(
-                    token_header(token.expose()).ok_or_else(|| ConfigError::Invalid {
+                Auth::Static(sensitive_header(token.expose()).ok_or_else(|| {
+                    ConfigError::Invalid {
                         key: "shopify.access_token",
                         reason: "contains characters not allowed in an HTTP header".into(),
-                    })?,
-                )
+                    }
+                })?)
             }
             (None, None) => {
                 return Err(ConfigError::Missing {
@@ -264,23 +300,16 @@ impl ShopifyClientBuilder {
                 });
             }
         };
-        let mut http = reqwest::Client::builder()
-            .user_agent(concat!("cin7-sparklayer/", env!("CARGO_PKG_VERSION")));
-        if self.no_timeouts {
-            // Paused-clock tests: no timer at all, not even the pool's idle timer, that the
-            // clock could jump to while a request is in flight.
-            http = http.pool_idle_timeout(None);
-        } else {
-            http = http
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(60)))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)));
-        }
-        let http = http.build().map_err(|e| ConfigError::Invalid {
-            key: "shopify",
-            reason: format!("cannot build the HTTP client: {e}"),
-        })?;
+        let http = self
+            .options
+            .build(cin7_sparklayer_http::USER_AGENT)
+            .map_err(|e| ConfigError::Invalid {
+                key: "shopify",
+                reason: e.to_string(),
+            })?;
+        let retrier = Retrier::new("Shopify", self.retry, Jitter::from_seed(self.jitter_seed));
         Ok(ShopifyClient {
-            transport: Arc::new(Transport::new(http, endpoint, auth, self.retry)),
+            transport: Arc::new(Transport::new(http, endpoint, auth, retrier)),
             limits: self.limits,
         })
     }

@@ -8,7 +8,7 @@
 //!   `X-Shopify-Access-Token` header marked sensitive: a fixed token, or tokens from a Dev
 //!   Dashboard app's client credentials grant, renewed before they expire and once on a 401.
 //! - Pacing by Shopify's cost bucket as each response reports it, retries on `THROTTLED`,
-//!   429, 5xx and network errors, fail-fast on 401/403 (E7): see [`retry`].
+//!   429, 5xx and network errors, fail-fast on 401/403 (E7): see [`bucket`] and the shared loop of `cin7-sparklayer-http`.
 //! - Typed operations on top, several customers per document with aliases: lookup by email,
 //!   `customerSet`, `tagsAdd`/`tagsRemove`, `metafieldsSet`/`metafieldsDelete` (25 a call,
 //!   packed across customers), `customerSendAccountInviteEmail`.
@@ -30,18 +30,18 @@
 //! ```
 
 mod auth;
+pub mod bucket;
 mod client;
 mod document;
 mod error;
 mod invites;
 mod reads;
-pub mod retry;
 mod sink;
 mod transport;
 mod wire;
 mod writes;
 
-pub use client::{BatchLimits, ShopifyClient, ShopifyClientBuilder};
+pub use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
+pub use client::{BatchLimits, DEFAULT_RETRY_POLICY, ShopifyClient, ShopifyClientBuilder};
 pub use error::{AUTH_HINT, GRANT_HINT, ShopifyError};
-pub use retry::RetryPolicy;
 pub use wire::SYNCED_METAFIELD_KEYS;

@@ -1,21 +1,23 @@
 //! The one GraphQL transport: POST `{query, variables}` with the access token, paced by the
-//! cost bucket and retried on throttling, 5xx and network errors (E7).
+//! cost bucket; Shopify's classifier turns each answer into an [`Outcome`] for the shared retry
+//! loop (E7): throttling (`THROTTLED` on HTTP 200, or 429) waits what the bucket needs, 5xx and
+//! network errors back off, and a mutation that may have run is not sent twice.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use cin7_sparklayer_core::ports::RequestCounts;
+use cin7_sparklayer_http::{Attempt, Outcome, Request, Resend, Retrier, retry_after};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Credential};
+use crate::bucket::{CostBucket, QueryCost, ThrottleStatus, throttle_hint};
 use crate::document::{Document, OpKind};
 use crate::error::ShopifyError;
-use crate::retry::{Attempt, CostBucket, Decision, QueryCost, RetryPolicy, ThrottleStatus, decide};
 
 /// Header carrying the token (marked sensitive).
 const TOKEN_HEADER: &str = "X-Shopify-Access-Token";
@@ -83,37 +85,25 @@ impl Answer {
     }
 }
 
-#[derive(Debug, Default)]
-struct Counters {
-    reads: AtomicU64,
-    writes: AtomicU64,
-    throttled: AtomicU64,
-    retried: AtomicU64,
-    points: AtomicU64,
-}
-
 /// The HTTP side of the client. Shared by every clone of [`crate::ShopifyClient`].
 pub(crate) struct Transport {
     http: reqwest::Client,
     endpoint: String,
     auth: Auth,
-    policy: RetryPolicy,
+    /// Retries, throttle pauses and request counters (E7, E9); token grants go through it too.
+    retrier: Retrier,
     bucket: Mutex<CostBucket>,
-    counters: Counters,
+    /// Sum of `actualQueryCost` over every answered document.
+    points: AtomicU64,
 }
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Transport")
             .field("endpoint", &self.endpoint)
-            .field("policy", &self.policy)
+            .field("policy", self.retrier.policy())
             .finish_non_exhaustive()
     }
-}
-
-enum Failure {
-    Retryable(Attempt, ShopifyError),
-    Fatal(ShopifyError),
 }
 
 impl Transport {
@@ -122,15 +112,15 @@ impl Transport {
         http: reqwest::Client,
         endpoint: String,
         auth: Auth,
-        policy: RetryPolicy,
+        retrier: Retrier,
     ) -> Self {
         Self {
             http,
             endpoint,
             auth,
-            policy,
+            retrier,
             bucket: Mutex::new(CostBucket::default()),
-            counters: Counters::default(),
+            points: AtomicU64::new(0),
         }
     }
 
@@ -139,20 +129,14 @@ impl Transport {
         &self.endpoint
     }
 
-    /// Requests so far (E9).
+    /// Requests so far (E9); token grants count as reads.
     pub(crate) fn counts(&self) -> RequestCounts {
-        let c = &self.counters;
-        RequestCounts {
-            reads: c.reads.load(Ordering::Relaxed) + self.auth.grant_requests(),
-            writes: c.writes.load(Ordering::Relaxed),
-            throttled: c.throttled.load(Ordering::Relaxed),
-            retried: c.retried.load(Ordering::Relaxed),
-        }
+        self.retrier.counts()
     }
 
     /// Sum of `actualQueryCost` over every answered document.
     pub(crate) fn points_spent(&self) -> u64 {
-        self.counters.points.load(Ordering::Relaxed)
+        self.points.load(Ordering::Relaxed)
     }
 
     /// The bucket size once known; documents are kept below it.
@@ -167,111 +151,46 @@ impl Transport {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Sends `doc`, pacing and retrying as E7 says.
+    /// Sends `doc`, pacing and retrying as E7 says. A mutation that is not idempotent is not
+    /// sent again after a 5xx or a broken connection: Shopify may have run it, so the caller
+    /// reads the state back instead (C13, E5).
     pub(crate) async fn execute(&self, doc: &Document) -> Result<Answer, ShopifyError> {
         let body = serde_json::json!({ "query": doc.query, "variables": doc.variables });
-        let mut attempt = 0u32;
-        let mut stale = None;
-        loop {
-            attempt += 1;
-            let token = match self.auth.token(&self.http, stale).await {
-                Ok(token) => token,
-                Err(e) => match self.grant_failed(e, attempt).await {
-                    Some(fatal) => return Err(fatal),
-                    None => continue,
-                },
-            };
-            self.pace(doc.cost).await;
-            let mut reported = None;
-            let sent = self
-                .send_once(&body, doc, &token.header, &mut reported)
-                .await;
-            self.lock_bucket()
-                .settle(doc.cost, reported.as_ref(), Instant::now());
-            let failure = match sent {
-                Ok(answer) => {
-                    self.count_final(doc.kind);
-                    return Ok(answer);
-                }
-                // A granted token Shopify no longer takes (expired early, rotated): renew it
-                // once and send again; the document did not run.
-                Err(Failure::Fatal(ShopifyError::Unauthorized { .. }))
-                    if token.generation.is_some() && stale.is_none() =>
-                {
-                    tracing::info!("Shopify refused the granted token; requesting a new one");
-                    stale = token.generation;
-                    continue;
-                }
-                Err(Failure::Fatal(e)) => {
-                    self.count_final(doc.kind);
-                    return Err(e);
-                }
-                Err(Failure::Retryable(what, e)) => (what, e),
-            };
-            let (what, error) = failure;
-            let ambiguous = matches!(what, Attempt::ServerError(_) | Attempt::Network);
-            let decision = if ambiguous && !doc.idempotent {
-                // Shopify may have run it: the caller reads the state back instead (C13, E5).
-                Decision::GiveUp
-            } else {
-                decide(&what, attempt, &self.policy, rand::random::<f64>())
-            };
-            match decision {
-                Decision::GiveUp => {
-                    self.count_final(doc.kind);
-                    return Err(with_attempts(error, attempt));
-                }
-                Decision::RetryAfter(wait) => {
-                    let counter = if matches!(what, Attempt::Throttled { .. }) {
-                        &self.counters.throttled
-                    } else {
-                        &self.counters.retried
-                    };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(
-                        attempt,
-                        max = self.policy.max_attempts,
-                        wait_ms = wait.as_millis() as u64,
-                        reason = %error,
-                        "Shopify request retried"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
+        let request = match doc.kind {
+            OpKind::Query => Request::read("GraphQL query"),
+            OpKind::Mutation if doc.idempotent => {
+                Request::write("GraphQL mutation", Resend::Always)
             }
-        }
+            OpKind::Mutation => Request::write("GraphQL mutation", Resend::OnlyIfNotRun),
+        };
+        self.retrier
+            .run(request, |attempt| self.attempt(&body, doc, attempt))
+            .await
     }
 
-    fn count_final(&self, kind: OpKind) {
-        let c = match kind {
-            OpKind::Query => &self.counters.reads,
-            OpKind::Mutation => &self.counters.writes,
+    /// One attempt: credential, pacing, the request, and its classification.
+    async fn attempt(
+        &self,
+        body: &Value,
+        doc: &Document,
+        attempt: Attempt,
+    ) -> Outcome<Answer, ShopifyError> {
+        let credential = match self.auth.credential(&self.http, &self.retrier).await {
+            Ok(credential) => credential,
+            Err(e) => return Outcome::Aborted(e),
         };
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// A failed token grant: `Some(error)` ends the call (refused, or out of attempts);
-    /// `None` after waiting out a transient failure (the document was not sent, so it may be
-    /// retried whatever its idempotency).
-    async fn grant_failed(&self, error: ShopifyError, attempt: u32) -> Option<ShopifyError> {
-        let what = match &error {
-            ShopifyError::Network { .. } => Attempt::Network,
-            ShopifyError::Server { status, .. } => Attempt::ServerError(*status),
-            _ => return Some(error),
-        };
-        match decide(&what, attempt, &self.policy, rand::random::<f64>()) {
-            Decision::GiveUp => Some(with_attempts(error, attempt)),
-            Decision::RetryAfter(wait) => {
-                self.counters.retried.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(
-                    attempt,
-                    wait_ms = wait.as_millis() as u64,
-                    reason = %error,
-                    "Shopify token request retried"
-                );
-                tokio::time::sleep(wait).await;
-                None
-            }
+        self.pace(doc.cost).await;
+        let mut reported = None;
+        let outcome = self
+            .send_once(body, doc, &credential, attempt.number, &mut reported)
+            .await;
+        self.lock_bucket()
+            .settle(doc.cost, reported.as_ref(), Instant::now());
+        if let (Outcome::Unauthorized(_), Some(token)) = (&outcome, &credential.granted) {
+            tracing::info!("Shopify refused the granted token; requesting a new one");
+            self.auth.refused(token).await;
         }
+        outcome
     }
 
     /// Waits until the bucket holds `cost` points, then reserves them.
@@ -296,103 +215,89 @@ impl Transport {
         }
     }
 
-    /// One attempt; `reported` receives the bucket the answer reported, if any.
+    /// One request; `reported` receives the bucket the answer reported, if any.
     async fn send_once(
         &self,
         body: &Value,
         doc: &Document,
-        token: &HeaderValue,
+        credential: &Credential,
+        attempts: u32,
         reported: &mut Option<ThrottleStatus>,
-    ) -> Result<Answer, Failure> {
-        let mut token = token.clone();
-        token.set_sensitive(true);
-        let response = self
+    ) -> Outcome<Answer, ShopifyError> {
+        let network = |e: reqwest::Error| ShopifyError::Network {
+            attempts,
+            source: e.without_url(),
+        };
+        let response = match self
             .http
             .post(&self.endpoint)
-            .header(TOKEN_HEADER, token)
+            .header(TOKEN_HEADER, credential.header.clone())
             .header(CONTENT_TYPE, "application/json")
             .json(body)
             .send()
             .await
-            .map_err(|e| {
-                Failure::Retryable(
-                    Attempt::Network,
-                    ShopifyError::Network {
-                        attempts: 0,
-                        source: e.without_url(),
-                    },
-                )
-            })?;
+        {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Outcome::NotSent(network(e)),
+            Err(e) => return Outcome::Transient(network(e)),
+        };
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Err(Failure::Fatal(ShopifyError::Unauthorized {
+            let error = ShopifyError::Unauthorized {
                 status: status.as_u16(),
-            }));
+            };
+            return match credential.granted {
+                Some(_) => Outcome::Unauthorized(error),
+                None => Outcome::Fatal(error),
+            };
         }
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64);
+        let header_wait = retry_after(response.headers());
         if status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(Failure::Retryable(
-                Attempt::Throttled {
-                    requested: doc.cost,
-                    status: None,
-                    retry_after,
-                },
-                ShopifyError::Throttled {
-                    attempts: 0,
-                    retry_after,
-                },
-            ));
+            let error = ShopifyError::Throttled {
+                attempts,
+                retry_after: header_wait,
+            };
+            let wait = throttle_hint(doc.cost, None, header_wait);
+            return Outcome::Throttled { error, wait };
         }
         if status.is_server_error() {
-            return Err(Failure::Retryable(
-                Attempt::ServerError(status.as_u16()),
-                ShopifyError::Server {
-                    status: status.as_u16(),
-                    attempts: 0,
-                },
-            ));
+            return Outcome::Transient(ShopifyError::Server {
+                status: status.as_u16(),
+                attempts,
+            });
         }
         if !status.is_success() {
-            return Err(Failure::Fatal(ShopifyError::Status {
+            return Outcome::Fatal(ShopifyError::Status {
                 status: status.as_u16(),
-            }));
+            });
         }
-        let bytes = response.bytes().await.map_err(|e| {
-            Failure::Retryable(
-                Attempt::Network,
-                ShopifyError::Network {
-                    attempts: 0,
-                    source: e.without_url(),
-                },
-            )
-        })?;
-        let envelope: Envelope = serde_json::from_slice(&bytes).map_err(|e| {
-            Failure::Fatal(ShopifyError::Decode(format!(
-                "expected a GraphQL JSON body: {e}"
-            )))
-        })?;
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => return Outcome::Transient(network(e)),
+        };
+        let envelope: Envelope = match serde_json::from_slice(&bytes) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                return Outcome::Fatal(ShopifyError::Decode(format!(
+                    "expected a GraphQL JSON body: {e}"
+                )));
+            }
+        };
         let cost = envelope.extensions.as_ref().and_then(|e| e.cost);
         *reported = cost.and_then(|c| c.throttle_status);
-        self.interpret(envelope, cost, retry_after, doc)
+        self.interpret(envelope, cost, header_wait, doc, attempts)
     }
 
     fn interpret(
         &self,
         envelope: Envelope,
         cost: Option<QueryCost>,
-        header_retry_after: Option<Duration>,
+        header_wait: Option<std::time::Duration>,
         doc: &Document,
-    ) -> Result<Answer, Failure> {
-        let actual_cost = cost.and_then(|c| c.actual_query_cost);
-        if let Some(points) = actual_cost {
-            self.counters
-                .points
+        attempts: u32,
+    ) -> Outcome<Answer, ShopifyError> {
+        if let Some(points) = cost.and_then(|c| c.actual_query_cost) {
+            self.points
                 .fetch_add(points.max(0.0).round() as u64, Ordering::Relaxed);
         }
         let errors = envelope.errors.unwrap_or_default();
@@ -400,57 +305,31 @@ impl Transport {
             let requested = cost
                 .and_then(|c| c.requested_query_cost)
                 .unwrap_or(doc.cost);
-            let retry_after = cost
-                .and_then(|c| c.throttle_status)
-                .map(|s| crate::retry::bucket_wait(requested, &s));
-            return Err(Failure::Retryable(
-                Attempt::Throttled {
-                    requested,
-                    status: cost.and_then(|c| c.throttle_status),
-                    retry_after: header_retry_after,
-                },
-                ShopifyError::Throttled {
-                    attempts: 0,
-                    retry_after,
-                },
-            ));
+            let bucket = cost.and_then(|c| c.throttle_status);
+            let error = ShopifyError::Throttled {
+                attempts,
+                retry_after: bucket.map(|s| crate::bucket::bucket_wait(requested, &s)),
+            };
+            let wait = throttle_hint(requested, bucket.as_ref(), header_wait);
+            return Outcome::Throttled { error, wait };
         }
         if let Some(denied) = errors.iter().find(|e| e.code() == Some("ACCESS_DENIED")) {
-            return Err(Failure::Fatal(ShopifyError::AccessDenied {
+            return Outcome::Fatal(ShopifyError::AccessDenied {
                 message: denied.message.clone(),
-            }));
+            });
         }
         match envelope.data {
-            Some(Value::Object(data)) => Ok(Answer { data, errors }),
-            _ if !errors.is_empty() => Err(Failure::Fatal(ShopifyError::GraphQl {
+            Some(Value::Object(data)) => Outcome::Done(Answer { data, errors }),
+            _ if !errors.is_empty() => Outcome::Fatal(ShopifyError::GraphQl {
                 message: errors
                     .iter()
                     .map(|e| e.message.as_str())
                     .collect::<Vec<_>>()
                     .join("; "),
-            })),
-            _ => Err(Failure::Fatal(ShopifyError::Decode(
+            }),
+            _ => Outcome::Fatal(ShopifyError::Decode(
                 "response has neither data nor errors".into(),
-            ))),
+            )),
         }
-    }
-}
-
-/// Fills in the attempt count of a final error.
-fn with_attempts(e: ShopifyError, n: u32) -> ShopifyError {
-    match e {
-        ShopifyError::Throttled { retry_after, .. } => ShopifyError::Throttled {
-            attempts: n,
-            retry_after,
-        },
-        ShopifyError::Server { status, .. } => ShopifyError::Server {
-            status,
-            attempts: n,
-        },
-        ShopifyError::Network { source, .. } => ShopifyError::Network {
-            attempts: n,
-            source,
-        },
-        other => other,
     }
 }

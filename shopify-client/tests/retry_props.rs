@@ -1,10 +1,10 @@
-//! Properties of the pure retry and pacing decisions (E7).
+//! Properties of the pure pacing decisions (E7); the retry loop's own are in cin7-sparklayer-http.
 
 use std::time::Duration;
 
 use proptest::prelude::*;
-use shopify_client::retry::{
-    Attempt, CostBucket, Decision, RetryPolicy, ThrottleStatus, backoff, bucket_wait, decide,
+use shopify_client::bucket::{
+    CostBucket, THROTTLE_SLACK, ThrottleStatus, bucket_wait, throttle_hint,
 };
 
 fn status() -> impl Strategy<Value = ThrottleStatus> {
@@ -17,15 +17,6 @@ fn status() -> impl Strategy<Value = ThrottleStatus> {
 
 proptest! {
     #[test]
-    fn backoff_stays_between_half_and_the_cap(attempt in 1u32..100, jitter in 0.0f64..=1.0) {
-        let p = RetryPolicy::default();
-        let d = backoff(attempt, &p, jitter);
-        prop_assert!(d <= p.max_delay);
-        let full = p.base_delay.as_secs_f64() * 2f64.powi((attempt - 1).min(30) as i32);
-        prop_assert!(d.as_secs_f64() >= full.min(p.max_delay.as_secs_f64()) * 0.5 - 1e-9);
-    }
-
-    #[test]
     fn a_bucket_wait_is_exactly_enough(requested in 0.0f64..10_000.0, s in status()) {
         let wait = bucket_wait(requested, &s).as_secs_f64();
         let refilled = (s.currently_available + wait * s.restore_rate).min(s.maximum_available);
@@ -37,23 +28,14 @@ proptest! {
     }
 
     #[test]
-    fn throttled_waits_are_capped_and_attempts_run_out(
-        requested in 0.0f64..10_000.0, s in status(), attempt in 1u32..20, retry_after in proptest::option::of(0u64..10_000),
+    fn a_throttle_hint_covers_the_bucket_and_the_retry_after(
+        requested in 0.0f64..10_000.0, s in status(), retry_after in proptest::option::of(0u64..10_000),
     ) {
-        let p = RetryPolicy::default();
-        let what = Attempt::Throttled { requested, status: Some(s), retry_after: retry_after.map(Duration::from_secs) };
-        match decide(&what, attempt, &p, 0.5) {
-            Decision::RetryAfter(d) => {
-                prop_assert!(attempt < p.max_attempts);
-                prop_assert!(d <= p.max_throttle_wait + p.throttle_slack);
-            }
-            Decision::GiveUp => prop_assert!(attempt >= p.max_attempts),
-        }
-    }
-
-    #[test]
-    fn credentials_are_never_retried(status in prop_oneof![Just(401u16), Just(403u16)], attempt in 1u32..10) {
-        prop_assert_eq!(decide(&Attempt::Unauthorized(status), attempt, &RetryPolicy::default(), 0.5), Decision::GiveUp);
+        let retry_after = retry_after.map(Duration::from_secs);
+        let hint = throttle_hint(requested, Some(&s), retry_after).expect("a bucket gives a hint");
+        prop_assert!(hint >= bucket_wait(requested, &s) + THROTTLE_SLACK);
+        prop_assert!(retry_after.is_none_or(|r| hint >= r + THROTTLE_SLACK));
+        prop_assert_eq!(throttle_hint(requested, None, None), None);
     }
 
     #[test]
