@@ -34,18 +34,21 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self {
-            max_attempts: 7,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(30),
-            throttle_base_delay: Duration::from_millis(500),
-            throttle_max_delay: Duration::from_secs(30),
-            max_server_wait: Duration::from_secs(300),
-        }
+        Self::DEFAULT
     }
 }
 
 impl RetryPolicy {
+    /// The [`Default`] policy, usable in constants.
+    pub const DEFAULT: Self = Self {
+        max_attempts: 7,
+        base_delay: Duration::from_millis(500),
+        max_delay: Duration::from_secs(30),
+        throttle_base_delay: Duration::from_millis(500),
+        throttle_max_delay: Duration::from_secs(30),
+        max_server_wait: Duration::from_secs(300),
+    };
+
     /// Each request is tried once.
     pub fn none() -> Self {
         Self {

@@ -26,15 +26,8 @@ pub const DEFAULT_SYNC_LOG_INTEGRATION: &str = "cin7-core-sync";
 
 /// SparkLayer's retry policy (E7), the builder's default: 7 attempts; 5xx, 408, 409 and network
 /// errors back off from 500 ms to 30 s; 429/503 wait their `Retry-After` (up to 5 minutes), else
-/// the same curve.
-pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy {
-    max_attempts: 7,
-    base_delay: Duration::from_millis(500),
-    max_delay: Duration::from_secs(30),
-    throttle_base_delay: Duration::from_millis(500),
-    throttle_max_delay: Duration::from_secs(30),
-    max_server_wait: Duration::from_secs(300),
-};
+/// the same curve: the shared [`RetryPolicy::DEFAULT`].
+pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy::DEFAULT;
 
 /// SparkLayer's transport defaults: 120 s per request (PATCHes of 500 SKUs can be slow), 15 s to
 /// connect, idle connections kept 90 s, [`USER_AGENT`].
