@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use cin7_sparklayer_core::ConfigError;
 use cin7_sparklayer_core::Secret;
-use cin7_sparklayer_core::config::{DEFAULT_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig};
 
 use crate::auth::{Auth, Grant, token_header};
 
 use crate::retry::RetryPolicy;
+use crate::settings::{DEFAULT_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig};
 use crate::transport::Transport;
 
 /// Operations per document, and document sizes (each alias is one customer's operation).
@@ -80,7 +80,7 @@ impl ShopifyClient {
             } => b.client_credentials(client_id, client_secret),
         };
         if let Some(endpoint) = &config.endpoint {
-            b = b.endpoint(endpoint);
+            b = b.endpoint(endpoint.as_str());
         }
         b.build()
     }

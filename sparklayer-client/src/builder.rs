@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
-use cin7_sparklayer_core::config::SparkLayerConfig;
 use reqwest::header::HeaderValue;
 use url::Url;
 
 use crate::client::SparkLayerClient;
 use crate::error::SparkLayerError;
 use crate::retry::RetryPolicy;
+use crate::settings::SparkLayerConfig;
 
 /// SparkLayer's live API.
 pub const DEFAULT_BASE_URL: &str = "https://app.sparklayer.io";
@@ -211,7 +211,7 @@ impl SparkLayerClient {
     pub fn from_config(config: &SparkLayerConfig) -> Result<Self, SparkLayerError> {
         let mut builder = Self::builder()
             .site_id(config.site_id.clone())
-            .base_url(config.base_url.clone());
+            .base_url(config.base_url.as_str());
         if let Some(id) = &config.client_id {
             builder = builder.client_id(id.clone());
         }
@@ -231,7 +231,7 @@ mod tests {
             site_id: "jones-climbing".into(),
             client_id: Some(Secret::new("id")),
             client_secret: Some(Secret::new("s3cr3t")),
-            base_url: "https://test.app.sparklayer.io/".into(),
+            base_url: "https://test.app.sparklayer.io/".parse().unwrap(),
         }
     }
 
@@ -261,10 +261,15 @@ mod tests {
         c.site_id = " ".into();
         assert!(SparkLayerClient::from_config(&c).is_err());
         let mut c = config();
-        c.base_url = "ftp://example.com".into();
+        c.base_url = "ftp://example.com".parse().unwrap();
         assert!(SparkLayerClient::from_config(&c).is_err());
-        let mut c = config();
-        c.base_url = "not a url".into();
-        assert!(SparkLayerClient::from_config(&c).is_err());
+        let c = config();
+        let built = SparkLayerClient::builder()
+            .site_id(c.site_id)
+            .client_id(c.client_id.unwrap())
+            .client_secret(c.client_secret.unwrap())
+            .base_url("not a url")
+            .build();
+        assert!(built.is_err());
     }
 }

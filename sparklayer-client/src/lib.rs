@@ -38,6 +38,7 @@ pub mod error;
 mod groups;
 mod price_lists;
 pub mod retry;
+mod settings;
 mod sink;
 pub mod sync_log;
 
@@ -49,3 +50,4 @@ pub use client::SparkLayerClient;
 pub use error::{CREDENTIALS_HINT, ErrorBody, SparkLayerError};
 pub use price_lists::{MAX_PAGE_SIZE, batches, validate_slug};
 pub use retry::RetryPolicy;
+pub use settings::SparkLayerConfig;
