@@ -141,3 +141,73 @@ pub(crate) fn engine_with_cin7(
         EngineSettings::from_config(config),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    const BASE: &str = r#"
+[cin7]
+account_id = "acc"
+application_key = "key"
+[shopify]
+shop = "acme.myshopify.com"
+access_token = "shpat_x"
+[sparklayer]
+site_id = "acme"
+client_id = "cid"
+client_secret = "csecret"
+"#;
+
+    fn setup_error(from: &str, to: &str, state: &Path) -> SetupError {
+        let text = format!(
+            "{}\n[state]\npath = {:?}\n",
+            BASE.replace(from, to),
+            state.display().to_string()
+        );
+        let config = Config::from_toml_str(&text, |_| None).expect("config");
+        ports_from_config(&config).expect_err("setup fails")
+    }
+
+    #[test]
+    fn setup_errors_name_their_service_in_the_same_lines() {
+        let dir = std::env::temp_dir().join(format!("setup-errors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let state = dir.join("state.sqlite");
+        let cases = [
+            (
+                "application_key = \"key\"",
+                "application_key = \"k\\u0001ey\"",
+                Service::Cin7,
+                "cin7 settings: Cin7 application key contains characters not allowed in an HTTP header",
+            ),
+            (
+                "access_token = \"shpat_x\"",
+                "access_token = \"shpat\\u0001x\"",
+                Service::Shopify,
+                "shopify settings: invalid shopify.access_token: contains characters not allowed in an HTTP header",
+            ),
+            (
+                "site_id = \"acme\"",
+                "site_id = \"ac\\u0001me\"",
+                Service::SparkLayer,
+                "sparklayer settings: invalid SparkLayer configuration: sparklayer.site_id: must be printable ASCII",
+            ),
+        ];
+        for (from, to, service, line) in cases {
+            let err = setup_error(from, to, &state);
+            assert_eq!(err.service(), Some(service), "{err}");
+            assert_eq!(err.to_string(), line);
+            assert!(err.source().is_some(), "{err:?} keeps its source");
+        }
+        let not_ours = dir.join("not-ours.sqlite");
+        std::fs::write(&not_ours, b"definitely not SQLite, just some bytes").expect("write");
+        let err = setup_error("", "", &not_ours);
+        assert_eq!(err.service(), Some(Service::State));
+        assert!(matches!(&err, SetupError::State { source } if source.service() == Service::State));
+        assert!(err.to_string().contains("not-ours.sqlite"), "{err}");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+}
