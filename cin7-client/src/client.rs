@@ -78,9 +78,7 @@ impl Cin7Client {
     ///
     /// # Errors
     /// [`BuildError`] when a secret is missing or a value is out of range.
-    pub fn from_config(
-        config: &cin7_sparklayer_core::config::Cin7Config,
-    ) -> Result<Self, BuildError> {
+    pub fn from_config(config: &crate::Cin7Config) -> Result<Self, BuildError> {
         Cin7ClientBuilder::from_config(config).build()
     }
 

@@ -3,10 +3,9 @@
 use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
-use cin7_sparklayer_core::config::Cin7Config;
 use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
 
-use crate::{BuildError, Cin7Client};
+use crate::{BuildError, Cin7Client, Cin7Config};
 
 /// Cin7 Core External API v2 base URL (SPEC §6 default).
 pub const DEFAULT_BASE_URL: &str = "https://inventory.dearsystems.com/ExternalApi/v2/";
@@ -125,14 +124,17 @@ impl Cin7ClientBuilder {
 
     /// Takes account ID, key, base URL, page size and calls per minute from the `[cin7]` config.
     pub fn from_config(config: &Cin7Config) -> Self {
-        Self {
-            account_id: config.account_id.clone(),
-            application_key: config.application_key.clone(),
-            base_url: config.base_url.clone(),
-            page_size: config.page_size,
-            calls_per_minute: config.calls_per_minute,
-            ..Self::default()
+        let mut b = Self::default()
+            .base_url(config.base_url.as_str())
+            .page_size(config.page_size)
+            .calls_per_minute(config.calls_per_minute);
+        if let Some(id) = &config.account_id {
+            b = b.account_id(id.clone());
         }
+        if let Some(key) = &config.application_key {
+            b = b.application_key(key.clone());
+        }
+        b
     }
 
     /// Validates the settings and creates the client.

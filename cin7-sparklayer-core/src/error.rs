@@ -29,6 +29,19 @@ impl std::fmt::Display for Service {
     }
 }
 
+impl Service {
+    /// The service's lowercase name, as its configuration section is called (SPEC §6):
+    /// `cin7`, `shopify`, `sparklayer`, `state`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Cin7 => "cin7",
+            Self::Shopify => "shopify",
+            Self::SparkLayer => "sparklayer",
+            Self::State => "state",
+        }
+    }
+}
+
 /// An error returned by a port (source, sink, directory or state store).
 ///
 /// Adapters map their transport errors into these semantic variants. The engine uses

@@ -6,7 +6,7 @@
 //! implement. Hosts embed it with their own adapters.
 //!
 //! - [`model`]: source records and desired state, API-neutral.
-//! - [`config`]: the TOML configuration of SPEC §6.
+//! - [`config`]: the rules' configuration of SPEC §6 (`[customers]`, `[pricing]`) and [`ConfigError`].
 //! - [`rules`]: C1–C12 and P1–P2 as pure functions.
 //! - [`plan`]: the desired state compared with the state store (E1, E2, C14, P3, P4).
 //! - [`engine`]: fetch → map → plan → apply, with per-record isolation (E3) and the [`report`] (E9).
@@ -25,6 +25,6 @@ pub mod report;
 pub mod rules;
 pub mod secret;
 
-pub use config::{Config, ConfigError};
+pub use config::{ConfigError, RulesConfig};
 pub use error::{PortError, RunError, Service};
 pub use secret::Secret;

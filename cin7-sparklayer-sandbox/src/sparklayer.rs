@@ -24,7 +24,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
-use cin7_sparklayer_core::config::SparkLayerConfig;
 use cin7_sparklayer_core::model::{CustomerGroup, PriceBreak};
 
 pub use store::{FakeCounts, FakePriceList, SyncLogEntry};
@@ -147,13 +146,13 @@ impl FakeSparkLayer {
     }
 
     /// A `[sparklayer]` configuration pointing at this fake with valid credentials.
-    pub fn config(&self) -> SparkLayerConfig {
+    pub fn config(&self) -> sparklayer_client::SparkLayerConfig {
         let o = &self.shared.options;
-        SparkLayerConfig {
+        sparklayer_client::SparkLayerConfig {
             site_id: o.site_id.clone(),
             client_id: Some(Secret::new(o.client_id.clone())),
             client_secret: Some(Secret::new(o.client_secret.clone())),
-            base_url: self.base_url(),
+            base_url: self.base_url().parse().expect("a loopback URL"),
         }
     }
 

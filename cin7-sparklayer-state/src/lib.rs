@@ -23,9 +23,11 @@ mod codec;
 mod error;
 mod port;
 mod schema;
+mod settings;
 mod store;
 mod tables;
 
 pub use error::StateOpenError;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use settings::{DEFAULT_STATE_PATH, StateConfig};
 pub use store::{SqliteStateStore, StateOptions, Synchronous};

@@ -17,6 +17,7 @@
 //! The example binaries (`demo`, `sync`, `daemon`) and the benchmarks live in this package.
 
 pub mod cli;
+pub mod config;
 pub mod daemon;
 mod progress;
 mod setup;
@@ -26,8 +27,9 @@ pub use cin7_sparklayer_core as core;
 pub use cin7_sparklayer_core::engine::{
     EngineSettings, ModeRequest, Ports, RunOptions, SyncEngine,
 };
-pub use cin7_sparklayer_core::{Config, ConfigError, RunError};
+pub use cin7_sparklayer_core::{ConfigError, RunError};
 pub use cin7_sparklayer_state as state;
+pub use config::Config;
 pub use progress::BarProgress;
 pub use setup::{SetupError, engine_from_config, load_config, ports_from_config};
 pub use shopify_client;

@@ -4,11 +4,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use cin7_client::Cin7Client;
-use cin7_sparklayer_core::Config;
 use cin7_sparklayer_core::engine::{EngineSettings, Ports, SyncEngine};
+use cin7_sparklayer_core::{PortError, Service};
 use cin7_sparklayer_state::SqliteStateStore;
 use shopify_client::ShopifyClient;
 use sparklayer_client::SparkLayerClient;
+
+use crate::Config;
+
+/// What a client builder returned: each client has its own error type.
+type ClientError = Box<dyn std::error::Error + Send + Sync>;
 
 /// A problem that stops a run before it starts (exit status 1, E3): one line saying what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -29,19 +34,42 @@ pub enum SetupError {
         path: String,
         /// What is wrong.
         #[source]
-        source: cin7_sparklayer_core::ConfigError,
+        source: crate::ConfigError,
     },
     /// A client could not be built from the configuration.
-    #[error("{service} settings: {message}")]
+    #[error("{} settings: {source}", service.key())]
     Client {
-        /// `cin7`, `shopify` or `sparklayer`.
-        service: &'static str,
-        /// What is wrong.
-        message: String,
+        /// [`Service::Cin7`], [`Service::Shopify`] or [`Service::SparkLayer`].
+        service: Service,
+        /// What is wrong, from the client's builder.
+        #[source]
+        source: ClientError,
     },
-    /// The state file could not be opened.
-    #[error("{0}")]
-    State(String),
+    /// The state store ([`Service::State`]) could not be opened.
+    #[error("{source}")]
+    State {
+        /// What is wrong, naming the file.
+        #[source]
+        source: PortError,
+    },
+}
+
+impl SetupError {
+    /// The service whose setup failed, if the error belongs to one.
+    pub fn service(&self) -> Option<Service> {
+        match self {
+            Self::Client { service, .. } => Some(*service),
+            Self::State { .. } => Some(Service::State),
+            Self::ReadConfig { .. } | Self::Config { .. } => None,
+        }
+    }
+
+    fn client(service: Service, source: impl Into<ClientError>) -> Self {
+        Self::Client {
+            service,
+            source: source.into(),
+        }
+    }
 }
 
 /// Reads and validates the TOML configuration at `path`; secrets from the environment win.
@@ -71,28 +99,18 @@ pub fn ports_from_config(config: &Config) -> Result<Ports, SetupError> {
 
 /// The Cin7 client for a validated configuration.
 pub(crate) fn cin7_client(config: &Config) -> Result<Cin7Client, SetupError> {
-    Cin7Client::from_config(&config.cin7).map_err(|e| SetupError::Client {
-        service: "cin7",
-        message: e.to_string(),
-    })
+    Cin7Client::from_config(&config.cin7).map_err(|e| SetupError::client(Service::Cin7, e))
 }
 
 /// [`ports_from_config`] around an existing Cin7 client, so a host that also calls Cin7 itself
 /// (the daemon registering webhooks) shares its rate limiter (E7).
 fn ports_with_cin7(config: &Config, cin7: Cin7Client) -> Result<Ports, SetupError> {
-    let shopify = ShopifyClient::from_config(&config.shopify).map_err(|e| SetupError::Client {
-        service: "shopify",
-        message: e.to_string(),
-    })?;
-    let sparklayer =
-        SparkLayerClient::from_config(&config.sparklayer).map_err(|e| SetupError::Client {
-            service: "sparklayer",
-            message: e.to_string(),
-        })?;
-    let state = SqliteStateStore::open(&config.state.path).map_err(|e| {
-        let port: cin7_sparklayer_core::PortError = e.into();
-        SetupError::State(port.to_string())
-    })?;
+    let shopify = ShopifyClient::from_config(&config.shopify)
+        .map_err(|e| SetupError::client(Service::Shopify, e))?;
+    let sparklayer = SparkLayerClient::from_config(&config.sparklayer)
+        .map_err(|e| SetupError::client(Service::SparkLayer, e))?;
+    let state = SqliteStateStore::from_config(&config.state)
+        .map_err(|e| SetupError::State { source: e.into() })?;
     let cin7 = Arc::new(cin7);
     let sparklayer = Arc::new(sparklayer);
     Ok(Ports {
@@ -122,4 +140,74 @@ pub(crate) fn engine_with_cin7(
         ports_with_cin7(config, cin7)?,
         EngineSettings::from_config(config),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    const BASE: &str = r#"
+[cin7]
+account_id = "acc"
+application_key = "key"
+[shopify]
+shop = "acme.myshopify.com"
+access_token = "shpat_x"
+[sparklayer]
+site_id = "acme"
+client_id = "cid"
+client_secret = "csecret"
+"#;
+
+    fn setup_error(from: &str, to: &str, state: &Path) -> SetupError {
+        let text = format!(
+            "{}\n[state]\npath = {:?}\n",
+            BASE.replace(from, to),
+            state.display().to_string()
+        );
+        let config = Config::from_toml_str(&text, |_| None).expect("config");
+        ports_from_config(&config).expect_err("setup fails")
+    }
+
+    #[test]
+    fn setup_errors_name_their_service_in_the_same_lines() {
+        let dir = std::env::temp_dir().join(format!("setup-errors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let state = dir.join("state.sqlite");
+        let cases = [
+            (
+                "application_key = \"key\"",
+                "application_key = \"k\\u0001ey\"",
+                Service::Cin7,
+                "cin7 settings: Cin7 application key contains characters not allowed in an HTTP header",
+            ),
+            (
+                "access_token = \"shpat_x\"",
+                "access_token = \"shpat\\u0001x\"",
+                Service::Shopify,
+                "shopify settings: invalid shopify.access_token: contains characters not allowed in an HTTP header",
+            ),
+            (
+                "site_id = \"acme\"",
+                "site_id = \"ac\\u0001me\"",
+                Service::SparkLayer,
+                "sparklayer settings: invalid SparkLayer configuration: sparklayer.site_id: must be printable ASCII",
+            ),
+        ];
+        for (from, to, service, line) in cases {
+            let err = setup_error(from, to, &state);
+            assert_eq!(err.service(), Some(service), "{err}");
+            assert_eq!(err.to_string(), line);
+            assert!(err.source().is_some(), "{err:?} keeps its source");
+        }
+        let not_ours = dir.join("not-ours.sqlite");
+        std::fs::write(&not_ours, b"definitely not SQLite, just some bytes").expect("write");
+        let err = setup_error("", "", &not_ours);
+        assert_eq!(err.service(), Some(Service::State));
+        assert!(matches!(&err, SetupError::State { source } if source.service() == Service::State));
+        assert!(err.to_string().contains("not-ours.sqlite"), "{err}");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 }

@@ -406,7 +406,7 @@ async fn the_sync_binary_at_trace_level_leaks_no_secret() {
             cmd.arg("--json").arg(j);
         }
         cmd.env("RUST_LOG", "trace").env("NO_COLOR", "1");
-        for (k, _) in cin7_sparklayer::core::config::SECRET_ENV_VARS {
+        for (k, _) in cin7_sparklayer::config::SECRET_ENV_VARS {
             cmd.env_remove(k);
         }
         for (k, v) in env {

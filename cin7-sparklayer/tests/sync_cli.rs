@@ -36,7 +36,7 @@ async fn run_sync(config: &str, args: &[&str]) -> Output {
         .args(args)
         .env_remove("RUST_LOG")
         .env("NO_COLOR", "1");
-    for (k, _) in cin7_sparklayer::core::config::SECRET_ENV_VARS {
+    for (k, _) in cin7_sparklayer::config::SECRET_ENV_VARS {
         cmd.env_remove(k);
     }
     tokio::task::spawn_blocking(move || cmd.output().expect("run sync"))

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use cin7_sparklayer_core::ConfigError;
 use cin7_sparklayer_core::Secret;
-use cin7_sparklayer_core::config::{DEFAULT_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig};
 
 use cin7_sparklayer_http::{ClientOptions, Jitter, Retrier, RetryPolicy, sensitive_header};
 
 use crate::auth::{Auth, ClientCredentials};
+use crate::settings::{DEFAULT_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig};
 use crate::transport::Transport;
 
 /// Shopify's retry policy (E7), the builder's default: 8 attempts; 5xx and network errors back
@@ -92,7 +92,7 @@ impl ShopifyClient {
             } => b.client_credentials(client_id, client_secret),
         };
         if let Some(endpoint) = &config.endpoint {
-            b = b.endpoint(endpoint);
+            b = b.endpoint(endpoint.as_str());
         }
         b.build()
     }

@@ -36,6 +36,7 @@ mod document;
 mod error;
 mod invites;
 mod reads;
+mod settings;
 mod sink;
 mod transport;
 mod wire;
@@ -44,4 +45,8 @@ mod writes;
 pub use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
 pub use client::{BatchLimits, DEFAULT_RETRY_POLICY, ShopifyClient, ShopifyClientBuilder};
 pub use error::{AUTH_HINT, GRANT_HINT, ShopifyError};
+pub use settings::{
+    DEFAULT_SHOPIFY_API_VERSION, MIN_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig,
+    check_api_version,
+};
 pub use wire::SYNCED_METAFIELD_KEYS;

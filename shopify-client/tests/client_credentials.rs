@@ -7,10 +7,10 @@ mod common;
 use std::time::Duration;
 
 use cin7_sparklayer_core::PortError;
-use cin7_sparklayer_core::config::ShopifyConfig;
 use cin7_sparklayer_core::ports::CustomerSink;
 use common::{PATH, accounts, builder};
 use serde_json::json;
+use shopify_client::ShopifyConfig;
 use shopify_client::{GRANT_HINT, ShopifyClient};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -195,7 +195,7 @@ async fn the_token_is_sent_but_never_shown() {
 
 #[test]
 fn from_config_needs_a_token_and_builds_the_url() {
-    use cin7_sparklayer_core::config::ShopifyConfig;
+    use shopify_client::ShopifyConfig;
     let mut cfg = ShopifyConfig {
         shop: "acme.myshopify.com".into(),
         access_token: None,
@@ -212,7 +212,11 @@ fn from_config_needs_a_token_and_builds_the_url() {
         c.endpoint(),
         "https://acme.myshopify.com/admin/api/2026-10/graphql.json"
     );
-    cfg.endpoint = Some("http://127.0.0.1:1234/admin/api/2026-10/graphql.json".into());
+    cfg.endpoint = Some(
+        "http://127.0.0.1:1234/admin/api/2026-10/graphql.json"
+            .parse()
+            .unwrap(),
+    );
     assert_eq!(
         ShopifyClient::from_config(&cfg).unwrap().endpoint(),
         "http://127.0.0.1:1234/admin/api/2026-10/graphql.json"

@@ -3,12 +3,12 @@
 use std::time::Duration;
 
 use cin7_sparklayer_core::Secret;
-use cin7_sparklayer_core::config::SparkLayerConfig;
 use reqwest::header::HeaderValue;
 use url::Url;
 
 use crate::client::SparkLayerClient;
 use crate::error::SparkLayerError;
+use crate::settings::SparkLayerConfig;
 use cin7_sparklayer_http::{ClientOptions, Jitter, Retrier, RetryPolicy};
 
 /// SparkLayer's live API.
@@ -221,7 +221,7 @@ impl SparkLayerClient {
     pub fn from_config(config: &SparkLayerConfig) -> Result<Self, SparkLayerError> {
         let mut builder = Self::builder()
             .site_id(config.site_id.clone())
-            .base_url(config.base_url.clone());
+            .base_url(config.base_url.as_str());
         if let Some(id) = &config.client_id {
             builder = builder.client_id(id.clone());
         }
@@ -241,7 +241,7 @@ mod tests {
             site_id: "jones-climbing".into(),
             client_id: Some(Secret::new("id")),
             client_secret: Some(Secret::new("s3cr3t")),
-            base_url: "https://test.app.sparklayer.io/".into(),
+            base_url: "https://test.app.sparklayer.io/".parse().unwrap(),
         }
     }
 
@@ -271,10 +271,15 @@ mod tests {
         c.site_id = " ".into();
         assert!(SparkLayerClient::from_config(&c).is_err());
         let mut c = config();
-        c.base_url = "ftp://example.com".into();
+        c.base_url = "ftp://example.com".parse().unwrap();
         assert!(SparkLayerClient::from_config(&c).is_err());
-        let mut c = config();
-        c.base_url = "not a url".into();
-        assert!(SparkLayerClient::from_config(&c).is_err());
+        let c = config();
+        let built = SparkLayerClient::builder()
+            .site_id(c.site_id)
+            .client_id(c.client_id.unwrap())
+            .client_secret(c.client_secret.unwrap())
+            .base_url("not a url")
+            .build();
+        assert!(built.is_err());
     }
 }

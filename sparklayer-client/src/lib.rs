@@ -38,6 +38,7 @@ mod client;
 pub mod error;
 mod groups;
 mod price_lists;
+mod settings;
 mod sink;
 pub mod sync_log;
 
@@ -49,3 +50,4 @@ pub use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
 pub use client::SparkLayerClient;
 pub use error::{CREDENTIALS_HINT, ErrorBody, SparkLayerError};
 pub use price_lists::{MAX_PAGE_SIZE, batches, validate_slug};
+pub use settings::SparkLayerConfig;

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::config::{Config, CustomersConfig, PricingConfig};
+use crate::config::{CustomersConfig, PricingConfig, RulesConfig};
 use crate::error::{PortError, RunError, Service};
 use crate::ports::{
     CustomerGroupDirectory, CustomerSink, CustomerSource, FetchScope, PriceListSink, PricingSource,
@@ -62,11 +62,11 @@ pub struct EngineSettings {
 }
 
 impl EngineSettings {
-    /// Settings from a validated configuration.
-    pub fn from_config(config: &Config) -> Self {
+    /// Settings from a validated configuration's `[customers]` and `[pricing]` sections.
+    pub fn from_config(config: &(impl RulesConfig + ?Sized)) -> Self {
         Self {
-            customers: config.customers.clone(),
-            pricing: config.pricing.clone(),
+            customers: config.customers().clone(),
+            pricing: config.pricing().clone(),
             write_batch: 10,
             lookup_batch: 25,
         }

@@ -60,7 +60,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cin7_sparklayer_core::engine::SyncEngine;
-use cin7_sparklayer_core::{Config, ConfigError, Secret};
+use cin7_sparklayer_core::{ConfigError, Secret};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -70,7 +70,7 @@ pub use schedule::{RETRY_AFTER_ERROR, RunOutcome, Schedule, ScheduledRun};
 pub use status::{Health, LastRun, Outcome, RunningRun, Status};
 pub use worker::SyncRunner;
 
-use crate::SetupError;
+use crate::{Config, SetupError};
 
 /// An error that stops the daemon from starting or serving: one line saying what to fix.
 #[derive(Debug, thiserror::Error)]
@@ -155,9 +155,10 @@ impl DaemonSettings {
             .clone()
             .filter(|t| !t.is_blank())
             .ok_or(DaemonError::MissingWebhookToken)?;
-        let interval = config.schedule.interval()?;
+        config.schedule.validate()?;
+        let interval = config.schedule.interval;
         Ok(Self {
-            listen: config.daemon.listen.clone(),
+            listen: config.daemon.listen.to_string(),
             webhook_token: token,
             interval,
             register_every: interval,
@@ -205,12 +206,12 @@ impl Daemon<SyncEngine> {
             crate::setup::engine_with_cin7(config, cin7.clone())?,
             settings,
         )?;
-        Ok(match config.daemon.public_url.as_deref().map(str::trim) {
-            Some(url) if !url.is_empty() => daemon.with_registration(WebhookRegistration {
+        Ok(match &config.daemon.public_url {
+            Some(url) => daemon.with_registration(WebhookRegistration {
                 client: cin7,
-                public_url: url.to_owned(),
+                public_url: url.to_string(),
             }),
-            _ => daemon,
+            None => daemon,
         })
     }
 }
