@@ -13,7 +13,8 @@
 //!   scheduled runs. Malformed bodies (400), unknown events (422) and bodies over `body_limit`
 //!   (413) are refused with a log line; they never reach the queue.
 //! - **Health**: `GET /healthz` is 200 with the last run's time and outcome ([`Health`]), 503
-//!   when the last run could not start. `GET /metrics` is Prometheus text.
+//!   when the last run could not start. `GET /metrics` is OpenMetrics text
+//!   (`prometheus-client`; Prometheus scrapes it as is).
 //! - **Shutdown**: when the future given to [`Daemon::serve`] completes, the listener stops
 //!   taking connections, the run in flight is told to stop after the record it is writing
 //!   (its state is written and the run is recorded as interrupted), and `serve` returns. A
@@ -47,6 +48,7 @@
 //! ```
 
 mod http;
+mod metrics;
 mod queue;
 mod registration;
 mod schedule;
@@ -429,9 +431,9 @@ impl DaemonHandle {
         self.status.health(self.queue.lengths())
     }
 
-    /// The current `/metrics` text.
+    /// The current `/metrics` text (OpenMetrics).
     pub fn metrics(&self) -> String {
-        self.status.prometheus(self.queue.lengths())
+        self.status.metrics(self.queue.lengths())
     }
 
     /// Queues customer IDs as a `Customer/Updated` webhook would; returns how many were new.
