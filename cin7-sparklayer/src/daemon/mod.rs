@@ -1,4 +1,5 @@
 //! The daemon (SPEC §6, E4): scheduled and webhook-driven sync, `/healthz` and `/metrics`.
+//! Compiled with the facade's `daemon` cargo feature (axum, the webhook queue, signals).
 //!
 //! One worker task runs every sync, so two runs never overlap:
 //! - **Schedule** ([`Schedule`]): a run at start ([`ModeRequest::Auto`](crate::ModeRequest::Auto): incremental when a
@@ -15,9 +16,10 @@
 //! - **Health**: `GET /healthz` is 200 with the last run's time and outcome ([`Health`]), 503
 //!   when the last run could not start. `GET /metrics` is OpenMetrics text
 //!   (`prometheus-client`; Prometheus scrapes it as is).
-//! - **Shutdown**: when the future given to [`Daemon::serve`] completes, the listener stops
-//!   taking connections, the run in flight is told to stop after the record it is writing
-//!   (its state is written and the run is recorded as interrupted), and `serve` returns. A
+//! - **Shutdown**: when the future given to [`Daemon::serve`] completes ([`shutdown_signal`]:
+//!   Ctrl-C or SIGTERM), the listener stops taking connections, the run in flight is told to
+//!   stop after the record it is writing (its state is written and the run is recorded as
+//!   interrupted), and `serve` returns. A
 //!   run that does not stop within `shutdown_grace` (e.g. an API call still being retried) is
 //!   abandoned, which E5 makes safe. If the worker ever dies (a bug), `serve` fails at once.
 //!
@@ -40,10 +42,10 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use cin7_sparklayer::daemon::Daemon;
+//! use cin7_sparklayer::daemon::{Daemon, shutdown_signal};
 //! let config = cin7_sparklayer::load_config("sync.toml".as_ref())?;
 //! let daemon = Daemon::from_config(&config)?;
-//! daemon.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! daemon.serve(shutdown_signal()).await?;
 //! # Ok(()) }
 //! ```
 
@@ -52,6 +54,7 @@ mod metrics;
 mod queue;
 mod registration;
 mod schedule;
+mod signal;
 mod status;
 mod worker;
 
@@ -69,6 +72,7 @@ use tokio::time::Instant;
 
 pub use registration::WebhookRegistration;
 pub use schedule::{RETRY_AFTER_ERROR, RunOutcome, Schedule, ScheduledRun};
+pub use signal::shutdown_signal;
 pub use status::{Health, LastRun, Outcome, RunningRun, Status};
 pub use worker::SyncRunner;
 
