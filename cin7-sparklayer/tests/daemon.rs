@@ -1108,21 +1108,34 @@ async fn metrics_name_every_family_and_label_set() {
         "application/openmetrics-text; version=1.0.0; charset=utf-8"
     );
     assert_eq!(text.lines().last(), Some("# EOF"), "{text}");
-    assert!(text.contains("# TYPE cin7_sparklayer_runs counter\n"), "{text}");
+    assert!(
+        text.contains("# TYPE cin7_sparklayer_runs counter\n"),
+        "{text}"
+    );
     let got = samples(&text);
     let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
         got.iter()
             .find(|(n, l, _)| {
                 n == name
                     && l.len() == labels.len()
-                    && labels.iter().all(|(k, v)| l.contains(&((*k).into(), (*v).into())))
+                    && labels
+                        .iter()
+                        .all(|(k, v)| l.contains(&((*k).into(), (*v).into())))
             })
             .map(|(_, _, v)| *v)
     };
     let m = |name: &str| format!("cin7_sparklayer_{name}");
     for (name, labels, want) in [
-        ("runs_total", &[("mode", "full"), ("outcome", "succeeded")][..], 1.0),
-        ("runs_total", &[("mode", "records"), ("outcome", "failed_records")], 1.0),
+        (
+            "runs_total",
+            &[("mode", "full"), ("outcome", "succeeded")][..],
+            1.0,
+        ),
+        (
+            "runs_total",
+            &[("mode", "records"), ("outcome", "failed_records")],
+            1.0,
+        ),
         ("customers_total", &[("action", "create")], 2.0),
         ("customers_total", &[("action", "skip")], 1.0),
         ("customers_total", &[("action", "update")], 1.0),
@@ -1151,12 +1164,22 @@ async fn metrics_name_every_family_and_label_set() {
         ("queue_length", &[("kind", "customer")], 0.0),
         ("queue_length", &[("kind", "product")], 0.0),
     ] {
-        assert_eq!(value(&m(name), labels), Some(want), "{name} {labels:?}\n{text}");
+        assert_eq!(
+            value(&m(name), labels),
+            Some(want),
+            "{name} {labels:?}\n{text}"
+        );
     }
     let now = Utc::now().timestamp() as f64 + 1.0;
-    for stamp in ["last_success_timestamp_seconds", "last_run_timestamp_seconds"] {
+    for stamp in [
+        "last_success_timestamp_seconds",
+        "last_run_timestamp_seconds",
+    ] {
         let at = value(&m(stamp), &[]).unwrap_or_else(|| panic!("no {stamp}\n{text}"));
-        assert!((started..=now).contains(&at), "{stamp} {at} not in this test\n{text}");
+        assert!(
+            (started..=now).contains(&at),
+            "{stamp} {at} not in this test\n{text}"
+        );
     }
     // Nothing else: each sample is one of the families above.
     let families = [

@@ -257,22 +257,30 @@ impl Metrics {
     fn add_report(&self, r: &RunReport) {
         for (action, n) in &r.customers {
             let action = action.to_string();
-            self.customers.get_or_create(&ActionLabels { action }).inc_by(*n);
+            self.customers
+                .get_or_create(&ActionLabels { action })
+                .inc_by(*n);
         }
         for (reason, n) in &r.skip_reasons {
             let reason = reason.to_string();
-            self.skips.get_or_create(&ReasonLabels { reason }).inc_by(*n);
+            self.skips
+                .get_or_create(&ReasonLabels { reason })
+                .inc_by(*n);
         }
         for (action, n) in &r.price_lists {
             let action = action.to_string();
-            self.price_lists.get_or_create(&ActionLabels { action }).inc_by(*n);
+            self.price_lists
+                .get_or_create(&ActionLabels { action })
+                .inc_by(*n);
         }
         let rows = |change| self.price_rows.get_or_create(&ChangeLabels { change });
         rows("written").inc_by(r.price_rows_written);
         rows("removed").inc_by(r.price_rows_removed);
         for f in &r.failures {
             let kind = kind_label(f.kind);
-            self.record_failures.get_or_create(&KindLabels { kind }).inc();
+            self.record_failures
+                .get_or_create(&KindLabels { kind })
+                .inc();
         }
         for (service, counts) in &r.requests {
             self.add_requests(service_label(*service), counts);
@@ -287,7 +295,9 @@ impl Metrics {
         self.throttled_requests
             .get_or_create(&labels)
             .inc_by(c.throttled);
-        self.retried_requests.get_or_create(&labels).inc_by(c.retried);
+        self.retried_requests
+            .get_or_create(&labels)
+            .inc_by(c.retried);
     }
 
     /// A webhook delivery: its event (`unknown` when refused before it was read) and result.
@@ -424,7 +434,10 @@ mod tests {
             "# HELP cin7_sparklayer_runs Sync runs finished, by mode and outcome.",
             "# TYPE cin7_sparklayer_queue_length gauge",
         ] {
-            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
         }
         let stamp = text
             .lines()
@@ -447,7 +460,10 @@ mod tests {
             assert!(!text.contains(absent), "{absent} before any event\n{text}");
         }
         m.run_started();
-        assert!(m.encode((0, 0)).contains("cin7_sparklayer_run_in_progress 1"));
+        assert!(
+            m.encode((0, 0))
+                .contains("cin7_sparklayer_run_in_progress 1")
+        );
         for _ in 0..2 {
             let r = report();
             m.run_finished(&last_run(&r, Outcome::Succeeded), Some(&r));
@@ -463,7 +479,10 @@ mod tests {
             "cin7_sparklayer_webhooks_registered 0",
             r#"cin7_sparklayer_queue_length{kind="product"} 2"#,
         ] {
-            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
         }
         assert!(text.contains("cin7_sparklayer_last_success_timestamp_seconds "));
     }
