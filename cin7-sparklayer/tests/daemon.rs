@@ -1042,8 +1042,11 @@ fn fill_for_metrics(mode: &ModeRequest, r: &mut RunReport) {
     }
 }
 
-/// The samples of an OpenMetrics text: `(name, [(label, value)], value)`.
-fn samples(text: &str) -> Vec<(String, Vec<(String, String)>, f64)> {
+/// One sample of an OpenMetrics text: `(name, [(label, value)], value)`.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// The samples of an OpenMetrics text.
+fn samples(text: &str) -> Vec<Sample> {
     let parse_labels = |inner: &str| -> Vec<(String, String)> {
         inner
             .split("\",")

@@ -96,7 +96,7 @@ type Counters<L> = Family<L, Counter>;
 /// A gauge with no sample until it is first set: a time that has not happened yet, or a
 /// registration not tried yet, where 0 would be a false value.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct UnsetGauge<V>(Arc<Mutex<Option<V>>>);
+struct UnsetGauge<V>(Arc<Mutex<Option<V>>>);
 
 impl<V: Copy> UnsetGauge<V> {
     fn set(&self, value: V) {
