@@ -15,9 +15,14 @@
 //! ```
 //!
 //! The example binaries (`demo`, `sync`, `daemon`) and the benchmarks live in this package.
+//!
+//! Cargo features: `daemon` (off by default) adds the `daemon` module, the long-running
+//! service with its HTTP server (axum), webhook queue, `/metrics` and signal handling; without
+//! it an embedder compiles the engine, the clients and the state store only.
 
 pub mod cli;
 pub mod config;
+#[cfg(feature = "daemon")]
 pub mod daemon;
 mod progress;
 mod setup;

@@ -22,7 +22,8 @@ use std::time::Duration;
 use chrono::Utc;
 use cin7_sparklayer::cin7_client::Cin7Client;
 use cin7_sparklayer::core::error::Service;
-use cin7_sparklayer::core::report::{RunMode, RunReport};
+use cin7_sparklayer::core::ports::{MalformedRecord, RequestCounts};
+use cin7_sparklayer::core::report::{RecordKind, RunMode, RunReport};
 use cin7_sparklayer::core::{PortError, RunError, Secret};
 use cin7_sparklayer::daemon::{
     Daemon, DaemonHandle, DaemonSettings, Outcome, SyncRunner, WebhookRegistration,
@@ -64,6 +65,8 @@ struct FakeInner {
     fail_all: AtomicBool,
     ignore_stop: AtomicBool,
     panic: AtomicBool,
+    /// Adds counts to each report, given the mode asked for.
+    fill: Option<fn(&ModeRequest, &mut RunReport)>,
 }
 
 /// Takes `run_for` (in 1 s steps, checking the stop flag) and answers a report whose mode is
@@ -137,6 +140,9 @@ impl Fake {
         };
         let mut report = RunReport::new(mode, false, Utc::now());
         report.interrupted = interrupted;
+        if let Some(fill) = f.fill {
+            fill(&options.mode, &mut report);
+        }
         if !interrupted {
             f.succeeded_once.store(true, Ordering::SeqCst);
         }
@@ -419,7 +425,10 @@ struct Served {
 }
 
 async fn serve<R: SyncRunner + std::fmt::Debug>(runner: R, settings: DaemonSettings) -> Served {
-    let daemon = Daemon::new(runner, settings).expect("daemon");
+    serve_daemon(Daemon::new(runner, settings).expect("daemon")).await
+}
+
+async fn serve_daemon<R: SyncRunner + std::fmt::Debug>(daemon: Daemon<R>) -> Served {
     let handle = daemon.handle();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -566,7 +575,7 @@ async fn webhook_auth_and_bad_deliveries_are_refused_and_the_queue_keeps_working
 
     let (code, ctype, metrics) = srv.get("/metrics").await;
     assert_eq!(code, 200);
-    assert!(ctype.starts_with("text/plain; version=0.0.4"));
+    assert!(ctype.starts_with("application/openmetrics-text; version=1.0.0"));
     for line in [
         r#"cin7_sparklayer_webhooks_total{event="unknown",result="unauthorized"} 3"#,
         r#"cin7_sparklayer_webhooks_total{event="unknown",result="malformed"} 3"#,
@@ -999,6 +1008,205 @@ async fn the_daemon_registers_its_webhooks_in_cin7() {
         .status();
     assert!(status.is_success(), "{status}");
     running.shutdown().await;
+}
+
+/// What the stand-in's reports hold for [`metrics_name_every_family_and_label_set`]: a full run
+/// that creates, skips and patches; a records run with one failed customer.
+fn fill_for_metrics(mode: &ModeRequest, r: &mut RunReport) {
+    let counts = RequestCounts {
+        reads: 4,
+        writes: 1,
+        throttled: 1,
+        retried: 2,
+    };
+    r.requests.insert(Service::Cin7, counts);
+    if matches!(mode, ModeRequest::Records { .. }) {
+        r.count_customer("update");
+        let error = PortError::Unauthenticated {
+            service: Service::Shopify,
+            message: "check SHOPIFY_ACCESS_TOKEN".into(),
+        };
+        r.fail(RecordKind::Customer, "c-1", "writing the customer", &error);
+    } else {
+        r.count_customer("create");
+        r.count_customer("create");
+        let bad = MalformedRecord {
+            id: Some("c-bad".into()),
+            field: Some("CreditLimit".into()),
+            reason: "not a number".into(),
+        };
+        r.skip_malformed(RecordKind::Customer, &bad);
+        r.count_list("patch");
+        r.price_rows_written = 7;
+        r.price_rows_removed = 1;
+    }
+}
+
+/// One sample of an OpenMetrics text: `(name, [(label, value)], value)`.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// The samples of an OpenMetrics text.
+fn samples(text: &str) -> Vec<Sample> {
+    let parse_labels = |inner: &str| -> Vec<(String, String)> {
+        inner
+            .split("\",")
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once("=\"").expect("label=\"value\"");
+                (k.to_owned(), v.trim_end_matches('"').to_owned())
+            })
+            .collect()
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').expect("sample value");
+            let value = value.parse().expect("a number");
+            match series.split_once('{') {
+                Some((name, rest)) => {
+                    let inner = rest.strip_suffix('}').expect("closing brace");
+                    (name.to_owned(), parse_labels(inner), value)
+                }
+                None => (series.to_owned(), Vec::new(), value),
+            }
+        })
+        .collect()
+}
+
+/// `/metrics` scraped from a running daemon after a full run, a webhook records run, a refused
+/// delivery and a webhook registration: every metric and label set of the hand-written
+/// exposition it replaced is there (same names, same label names), with the values of what
+/// happened; OpenMetrics, served as such.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_name_every_family_and_label_set() {
+    let sb = sandbox(29, 10, fast_shopify()).await;
+    let config = config(&sb, &state_path("metrics"));
+    let fake = Fake(Arc::new(FakeInner {
+        fill: Some(fill_for_metrics),
+        ..FakeInner::default()
+    }));
+    let mut s = settings(H);
+    s.debounce = Duration::from_millis(20);
+    let started = Utc::now().timestamp() as f64;
+    let daemon = Daemon::new(fake, s)
+        .expect("daemon")
+        .with_registration(WebhookRegistration {
+            client: Cin7Client::from_config(&config.cin7).expect("cin7 client"),
+            public_url: "http://127.0.0.1:9".into(),
+        });
+    let srv = serve_daemon(daemon).await;
+    let h = &srv.running.handle;
+    runs_finished(h, 1).await;
+    assert!(wait_for(|| h.health().webhooks_registered == Some(true)).await);
+    let delivery = r#"{"CustomerDetailsList":[{"ID":"c-1"}]}"#;
+    assert_eq!(srv.post(None, "", delivery).await.0, 401);
+    let bearer = format!("Bearer {TOKEN}");
+    assert_eq!(srv.post(Some(&bearer), "", delivery).await.0, 200);
+    runs_finished(h, 2).await;
+
+    let (code, ctype, text) = srv.get("/metrics").await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        ctype,
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    );
+    assert_eq!(text.lines().last(), Some("# EOF"), "{text}");
+    assert!(
+        text.contains("# TYPE cin7_sparklayer_runs counter\n"),
+        "{text}"
+    );
+    let got = samples(&text);
+    let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
+        got.iter()
+            .find(|(n, l, _)| {
+                n == name
+                    && l.len() == labels.len()
+                    && labels
+                        .iter()
+                        .all(|(k, v)| l.contains(&((*k).into(), (*v).into())))
+            })
+            .map(|(_, _, v)| *v)
+    };
+    let m = |name: &str| format!("cin7_sparklayer_{name}");
+    for (name, labels, want) in [
+        (
+            "runs_total",
+            &[("mode", "full"), ("outcome", "succeeded")][..],
+            1.0,
+        ),
+        (
+            "runs_total",
+            &[("mode", "records"), ("outcome", "failed_records")],
+            1.0,
+        ),
+        ("customers_total", &[("action", "create")], 2.0),
+        ("customers_total", &[("action", "skip")], 1.0),
+        ("customers_total", &[("action", "update")], 1.0),
+        ("skips_total", &[("reason", "malformed")], 1.0),
+        ("price_lists_total", &[("action", "patch")], 1.0),
+        ("price_rows_total", &[("change", "written")], 7.0),
+        ("price_rows_total", &[("change", "removed")], 1.0),
+        ("record_failures_total", &[("kind", "customer")], 1.0),
+        ("requests_total", &[("api", "cin7"), ("kind", "read")], 8.0),
+        ("requests_total", &[("api", "cin7"), ("kind", "write")], 2.0),
+        ("throttled_requests_total", &[("api", "cin7")], 2.0),
+        ("retried_requests_total", &[("api", "cin7")], 4.0),
+        (
+            "webhooks_total",
+            &[("event", "Customer/Updated"), ("result", "accepted")],
+            1.0,
+        ),
+        (
+            "webhooks_total",
+            &[("event", "unknown"), ("result", "unauthorized")],
+            1.0,
+        ),
+        ("webhook_registrations_total", &[("result", "ok")], 1.0),
+        ("webhooks_registered", &[], 1.0),
+        ("run_in_progress", &[], 0.0),
+        ("queue_length", &[("kind", "customer")], 0.0),
+        ("queue_length", &[("kind", "product")], 0.0),
+    ] {
+        assert_eq!(
+            value(&m(name), labels),
+            Some(want),
+            "{name} {labels:?}\n{text}"
+        );
+    }
+    let now = Utc::now().timestamp() as f64 + 1.0;
+    for stamp in [
+        "last_success_timestamp_seconds",
+        "last_run_timestamp_seconds",
+    ] {
+        let at = value(&m(stamp), &[]).unwrap_or_else(|| panic!("no {stamp}\n{text}"));
+        assert!(
+            (started..=now).contains(&at),
+            "{stamp} {at} not in this test\n{text}"
+        );
+    }
+    // Nothing else: each sample is one of the families above.
+    let families = [
+        "runs_total",
+        "customers_total",
+        "skips_total",
+        "price_lists_total",
+        "price_rows_total",
+        "record_failures_total",
+        "requests_total",
+        "throttled_requests_total",
+        "retried_requests_total",
+        "webhooks_total",
+        "webhook_registrations_total",
+        "webhooks_registered",
+        "last_success_timestamp_seconds",
+        "last_run_timestamp_seconds",
+        "run_in_progress",
+        "queue_length",
+    ];
+    for (name, _, _) in &got {
+        assert!(families.iter().any(|f| *name == m(f)), "unexpected {name}");
+    }
+    srv.running.shutdown().await;
 }
 
 /// Polls `done` for up to 20 s.

@@ -57,11 +57,8 @@ async fn healthz(State(app): State<AppState>) -> Response {
 
 async fn metrics(State(app): State<AppState>) -> Response {
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        app.status.prometheus(app.queue.lengths()),
+        [(header::CONTENT_TYPE, super::metrics::CONTENT_TYPE)],
+        app.status.metrics(app.queue.lengths()),
     )
         .into_response()
 }

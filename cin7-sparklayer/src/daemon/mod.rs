@@ -1,4 +1,5 @@
 //! The daemon (SPEC §6, E4): scheduled and webhook-driven sync, `/healthz` and `/metrics`.
+//! Compiled with the facade's `daemon` cargo feature (axum, the webhook queue, signals).
 //!
 //! One worker task runs every sync, so two runs never overlap:
 //! - **Schedule** ([`Schedule`]): a run at start ([`ModeRequest::Auto`](crate::ModeRequest::Auto): incremental when a
@@ -13,10 +14,12 @@
 //!   scheduled runs. Malformed bodies (400), unknown events (422) and bodies over `body_limit`
 //!   (413) are refused with a log line; they never reach the queue.
 //! - **Health**: `GET /healthz` is 200 with the last run's time and outcome ([`Health`]), 503
-//!   when the last run could not start. `GET /metrics` is Prometheus text.
-//! - **Shutdown**: when the future given to [`Daemon::serve`] completes, the listener stops
-//!   taking connections, the run in flight is told to stop after the record it is writing
-//!   (its state is written and the run is recorded as interrupted), and `serve` returns. A
+//!   when the last run could not start. `GET /metrics` is OpenMetrics text
+//!   (`prometheus-client`; Prometheus scrapes it as is).
+//! - **Shutdown**: when the future given to [`Daemon::serve`] completes ([`shutdown_signal`]:
+//!   Ctrl-C or SIGTERM), the listener stops taking connections, the run in flight is told to
+//!   stop after the record it is writing (its state is written and the run is recorded as
+//!   interrupted), and `serve` returns. A
 //!   run that does not stop within `shutdown_grace` (e.g. an API call still being retried) is
 //!   abandoned, which E5 makes safe. If the worker ever dies (a bug), `serve` fails at once.
 //!
@@ -39,34 +42,36 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use cin7_sparklayer::daemon::Daemon;
+//! use cin7_sparklayer::daemon::{Daemon, shutdown_signal};
 //! let config = cin7_sparklayer::load_config("sync.toml".as_ref())?;
 //! let daemon = Daemon::from_config(&config)?;
-//! daemon.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! daemon.serve(shutdown_signal()).await?;
 //! # Ok(()) }
 //! ```
 
 mod http;
+mod lifecycle;
+mod metrics;
 mod queue;
 mod registration;
 mod schedule;
+mod signal;
 mod status;
 mod worker;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cin7_sparklayer_core::engine::SyncEngine;
 use cin7_sparklayer_core::{ConfigError, Secret};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::time::Instant;
 
 pub use registration::WebhookRegistration;
 pub use schedule::{RETRY_AFTER_ERROR, RunOutcome, Schedule, ScheduledRun};
+pub use signal::shutdown_signal;
 pub use status::{Health, LastRun, Outcome, RunningRun, Status};
 pub use worker::SyncRunner;
 
@@ -309,107 +314,6 @@ impl<R: SyncRunner> Daemon<R> {
     ) -> Result<(), DaemonError> {
         self.drive(None, shutdown).await
     }
-
-    async fn drive(
-        self,
-        listener: Option<TcpListener>,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> Result<(), DaemonError> {
-        let (tx, rx) = watch::channel(false);
-        let now = Instant::now();
-        let known = match self.settings.last_full_run {
-            Some(at) => Some(at),
-            None => self.runner.last_full_run().await,
-        };
-        let last_full = known.and_then(|at| {
-            let age = (Utc::now() - at).to_std().unwrap_or_default();
-            now.checked_sub(age)
-        });
-        let worker = worker::Worker {
-            runner: self.runner.clone(),
-            schedule: Schedule::new(self.settings.interval, self.settings.full_every)
-                .with_last_full(last_full),
-            queue: self.queue.clone(),
-            status: self.status.clone(),
-            stop: self.stop.clone(),
-            debounce: self.settings.debounce,
-            interval: self.settings.interval,
-            max_records: self.settings.max_records_per_run.max(1),
-            records_hold: None,
-            records_failures: 0,
-            last_was_records: false,
-        };
-        let mut worker = tokio::spawn(worker.run(rx.clone()));
-        let registration = self.registration.clone().map(|r| {
-            tokio::spawn(r.keep(
-                self.settings.webhook_token.clone(),
-                self.settings.register_every,
-                self.status.clone(),
-                rx.clone(),
-            ))
-        });
-        let _registration = AbortOnDrop(registration);
-        let mut server = listener.map(|listener| {
-            let mut server_rx = rx;
-            let server = axum::serve(listener, self.router()).with_graceful_shutdown(async move {
-                let _ = server_rx.wait_for(|stop| *stop).await;
-            });
-            tokio::spawn(async move { server.await })
-        });
-        let shutdown = std::pin::pin!(shutdown);
-        tokio::select! {
-            () = shutdown => {}
-            // The worker only ends when told to: ending earlier is a panic (a bug). Stop
-            // serving and fail, so a supervisor restarts the daemon instead of it taking
-            // webhooks that nothing runs.
-            joined = &mut worker => {
-                let _ = tx.send(true);
-                if let Some(server) = server.take() {
-                    server.abort();
-                }
-                let why = joined.err().map_or_else(|| "ended".to_owned(), |e| e.to_string());
-                tracing::error!("the sync worker stopped unexpectedly: {why}");
-                return Err(DaemonError::Worker(why));
-            }
-        }
-        tracing::info!("shutting down: no new work; the run in flight stops after its record");
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = tx.send(true);
-        let grace = self.settings.shutdown_grace;
-        let deadline = Instant::now() + grace;
-        let worked = match tokio::time::timeout_at(deadline, &mut worker).await {
-            Ok(joined) => joined.map_err(|e| DaemonError::Worker(e.to_string())),
-            Err(_) => {
-                // E5: state is written per record, so abandoning the run here is as safe as a
-                // kill; the next run completes it.
-                tracing::warn!(
-                    grace_seconds = grace.as_secs(),
-                    "the run in flight did not stop in time (e.g. an API still being retried); abandoning it"
-                );
-                worker.abort();
-                Ok(())
-            }
-        };
-        if let Some(mut server) = server {
-            match tokio::time::timeout_at(
-                deadline.max(Instant::now()) + Duration::from_secs(1),
-                &mut server,
-            )
-            .await
-            {
-                Ok(Ok(Ok(()))) => {}
-                Ok(Ok(Err(e))) => return Err(DaemonError::Serve(e)),
-                Ok(Err(e)) => return Err(DaemonError::Worker(format!("HTTP task: {e}"))),
-                Err(_) => {
-                    tracing::warn!("open HTTP connections did not close in time; dropping them");
-                    server.abort();
-                }
-            }
-        }
-        worked?;
-        tracing::info!("daemon stopped");
-        Ok(())
-    }
 }
 
 /// A cheap, cloneable handle on a daemon: its status and its webhook queue.
@@ -430,9 +334,9 @@ impl DaemonHandle {
         self.status.health(self.queue.lengths())
     }
 
-    /// The current `/metrics` text.
+    /// The current `/metrics` text (OpenMetrics).
     pub fn metrics(&self) -> String {
-        self.status.prometheus(self.queue.lengths())
+        self.status.metrics(self.queue.lengths())
     }
 
     /// Queues customer IDs as a `Customer/Updated` webhook would; returns how many were new.
@@ -448,16 +352,5 @@ impl DaemonHandle {
     /// Waiting customer and product IDs.
     pub fn queued(&self) -> (usize, usize) {
         self.queue.lengths()
-    }
-}
-
-/// Aborts a background task when the daemon stops, whichever way `drive` returns.
-struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
-            task.abort();
-        }
     }
 }

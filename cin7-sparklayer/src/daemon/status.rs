@@ -1,16 +1,14 @@
 //! What `/healthz` and `/metrics` show: the last run, totals since start, the queue.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use cin7_sparklayer_core::RunError;
-use cin7_sparklayer_core::error::Service;
-use cin7_sparklayer_core::ports::RequestCounts;
-use cin7_sparklayer_core::report::{RecordKind, RunReport};
+use cin7_sparklayer_core::report::RunReport;
 use serde::Serialize;
 use tokio::sync::watch;
+
+use super::metrics::Metrics;
 
 /// How a run ended, as `/healthz` and `/metrics` name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,7 +25,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn name(self) -> &'static str {
+    /// The outcome's name in `/metrics`: `succeeded`, `failed_records`, ….
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Succeeded => "succeeded",
             Self::FailedRecords => "failed_records",
@@ -65,6 +64,39 @@ pub struct LastRun {
     pub failures: usize,
     /// Why it could not start.
     pub error: Option<String>,
+}
+
+impl LastRun {
+    /// The last run as `/healthz` shows it: from its report, or, when it could not start, from
+    /// the mode asked for and when it was started.
+    fn of(
+        asked: &'static str,
+        trigger: &'static str,
+        started_at: DateTime<Utc>,
+        result: &Result<RunReport, RunError>,
+    ) -> Self {
+        let outcome = Outcome::of(result);
+        match result {
+            Ok(r) => Self {
+                mode: r.mode.to_string(),
+                trigger,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                outcome,
+                failures: r.failures.len(),
+                error: None,
+            },
+            Err(e) => Self {
+                mode: asked.to_owned(),
+                trigger,
+                started_at,
+                finished_at: Utc::now(),
+                outcome,
+                failures: 0,
+                error: Some(e.to_string()),
+            },
+        }
+    }
 }
 
 /// A run in progress.
@@ -107,29 +139,13 @@ impl Health {
 }
 
 #[derive(Debug, Default)]
-struct Totals {
-    runs: BTreeMap<(String, &'static str), u64>,
-    customers: BTreeMap<String, u64>,
-    price_lists: BTreeMap<String, u64>,
-    skips: BTreeMap<String, u64>,
-    rows_written: u64,
-    rows_removed: u64,
-    failures: BTreeMap<&'static str, u64>,
-    requests: BTreeMap<Service, RequestCounts>,
-    webhooks: BTreeMap<(&'static str, &'static str), u64>,
-}
-
-#[derive(Debug, Default)]
 struct Inner {
     last: Option<LastRun>,
     last_report: Option<RunReport>,
     last_success_at: Option<DateTime<Utc>>,
     running: Option<RunningRun>,
-    totals: Totals,
     /// Outcome of the last webhook registration, if any.
     webhooks_registered: Option<bool>,
-    /// Registrations by result (`ok`, `failed`).
-    registrations: BTreeMap<&'static str, u64>,
 }
 
 /// Shared status of a running daemon: read by `/healthz` and `/metrics`, and by hosts and
@@ -137,6 +153,7 @@ struct Inner {
 #[derive(Debug)]
 pub struct Status {
     inner: Mutex<Inner>,
+    metrics: Metrics,
     finished: watch::Sender<u64>,
 }
 
@@ -144,34 +161,10 @@ impl Default for Status {
     fn default() -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
+            metrics: Metrics::new(),
             finished: watch::Sender::new(0),
         }
     }
-}
-
-fn service_label(s: Service) -> &'static str {
-    match s {
-        Service::Cin7 => "cin7",
-        Service::Shopify => "shopify",
-        Service::SparkLayer => "sparklayer",
-        Service::State => "state",
-    }
-}
-
-fn kind_label(k: RecordKind) -> &'static str {
-    match k {
-        RecordKind::Customer => "customer",
-        RecordKind::Product => "product",
-        RecordKind::PriceList => "price_list",
-    }
-}
-
-/// Escapes a Prometheus label value.
-fn label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 impl Status {
@@ -185,6 +178,7 @@ impl Status {
             trigger,
             started_at: Utc::now(),
         });
+        self.metrics.run_started();
     }
 
     pub(crate) fn run_finished(
@@ -193,55 +187,13 @@ impl Status {
         trigger: &'static str,
         result: &Result<RunReport, RunError>,
     ) {
-        let outcome = Outcome::of(result);
         {
             let mut s = self.lock();
             let started_at = s.running.take().map_or_else(Utc::now, |r| r.started_at);
-            let last = match result {
-                Ok(r) => LastRun {
-                    mode: r.mode.to_string(),
-                    trigger,
-                    started_at: r.started_at,
-                    finished_at: r.finished_at,
-                    outcome,
-                    failures: r.failures.len(),
-                    error: None,
-                },
-                Err(e) => LastRun {
-                    mode: asked.to_owned(),
-                    trigger,
-                    started_at,
-                    finished_at: Utc::now(),
-                    outcome,
-                    failures: 0,
-                    error: Some(e.to_string()),
-                },
-            };
-            *s.totals
-                .runs
-                .entry((last.mode.clone(), outcome.name()))
-                .or_default() += 1;
+            let last = LastRun::of(asked, trigger, started_at, result);
+            self.metrics.run_finished(&last, result.as_ref().ok());
             if let Ok(r) = result {
-                let t = &mut s.totals;
-                for (k, v) in &r.customers {
-                    *t.customers.entry(k.clone()).or_default() += v;
-                }
-                for (k, v) in &r.price_lists {
-                    *t.price_lists.entry(k.clone()).or_default() += v;
-                }
-                for (k, v) in &r.skip_reasons {
-                    *t.skips.entry(k.clone()).or_default() += v;
-                }
-                t.rows_written += r.price_rows_written;
-                t.rows_removed += r.price_rows_removed;
-                for f in &r.failures {
-                    *t.failures.entry(kind_label(f.kind)).or_default() += 1;
-                }
-                for (svc, c) in &r.requests {
-                    let e = t.requests.entry(*svc).or_default();
-                    *e = e.plus(*c);
-                }
-                if outcome == Outcome::Succeeded {
+                if last.outcome == Outcome::Succeeded {
                     s.last_success_at = Some(r.finished_at);
                 }
                 s.last_report = Some(r.clone());
@@ -252,21 +204,13 @@ impl Status {
     }
 
     pub(crate) fn webhook(&self, event: &'static str, result: &'static str) {
-        *self
-            .lock()
-            .totals
-            .webhooks
-            .entry((event, result))
-            .or_default() += 1;
+        self.metrics.webhook(event, result);
     }
 
     /// Records a Cin7 webhook registration pass (`daemon.public_url`).
     pub(crate) fn webhooks_registered(&self, ok: bool) {
-        let mut s = self.lock();
-        s.webhooks_registered = Some(ok);
-        *s.registrations
-            .entry(if ok { "ok" } else { "failed" })
-            .or_default() += 1;
+        self.lock().webhooks_registered = Some(ok);
+        self.metrics.webhooks_registered(ok);
     }
 
     /// The report of the last run that produced one (a run that could not start has none, so
@@ -300,184 +244,17 @@ impl Status {
         }
     }
 
-    /// `/metrics` in the Prometheus text exposition format (0.0.4), given the queue lengths.
-    pub fn prometheus(&self, queued: (usize, usize)) -> String {
-        let s = self.lock();
-        let t = &s.totals;
-        let mut out = String::new();
-        let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, String)>| {
-            let _ = writeln!(out, "# HELP cin7_sparklayer_{name} {help}");
-            let _ = writeln!(out, "# TYPE cin7_sparklayer_{name} {kind}");
-            for (labels, value) in rows {
-                if labels.is_empty() {
-                    let _ = writeln!(out, "cin7_sparklayer_{name} {value}");
-                } else {
-                    let _ = writeln!(out, "cin7_sparklayer_{name}{{{labels}}} {value}");
-                }
-            }
-        };
-        let by = |key: &str, m: &BTreeMap<String, u64>| -> Vec<(String, String)> {
-            m.iter()
-                .map(|(k, v)| (format!("{key}=\"{}\"", label(k)), v.to_string()))
-                .collect()
-        };
-        family(
-            "runs_total",
-            "counter",
-            "Sync runs finished, by mode and outcome.",
-            t.runs
-                .iter()
-                .map(|((mode, outcome), v)| {
-                    (
-                        format!("mode=\"{}\",outcome=\"{outcome}\"", label(mode)),
-                        v.to_string(),
-                    )
-                })
-                .collect(),
-        );
-        family(
-            "customers_total",
-            "counter",
-            "Customers per action (create, update, unchanged, skip, revoke, failed).",
-            by("action", &t.customers),
-        );
-        family(
-            "skips_total",
-            "counter",
-            "Skipped records per reason.",
-            by("reason", &t.skips),
-        );
-        family(
-            "price_lists_total",
-            "counter",
-            "Price lists per action (create, patch, unchanged, empty, failed).",
-            by("action", &t.price_lists),
-        );
-        family(
-            "price_rows_total",
-            "counter",
-            "SKU rows written or removed on price lists.",
-            vec![
-                ("change=\"written\"".into(), t.rows_written.to_string()),
-                ("change=\"removed\"".into(), t.rows_removed.to_string()),
-            ],
-        );
-        family(
-            "record_failures_total",
-            "counter",
-            "Records that failed, by kind.",
-            t.failures
-                .iter()
-                .map(|(k, v)| (format!("kind=\"{k}\""), v.to_string()))
-                .collect(),
-        );
-        let per_service = |f: fn(&RequestCounts) -> u64| -> Vec<(String, String)> {
-            t.requests
-                .iter()
-                .map(|(svc, c)| (format!("api=\"{}\"", service_label(*svc)), f(c).to_string()))
-                .collect()
-        };
-        let mut requests = Vec::new();
-        for (svc, c) in &t.requests {
-            let api = service_label(*svc);
-            requests.push((format!("api=\"{api}\",kind=\"read\""), c.reads.to_string()));
-            requests.push((
-                format!("api=\"{api}\",kind=\"write\""),
-                c.writes.to_string(),
-            ));
-        }
-        family(
-            "requests_total",
-            "counter",
-            "HTTP requests made by sync runs, per API and kind.",
-            requests,
-        );
-        family(
-            "throttled_requests_total",
-            "counter",
-            "Requests answered with throttling (429, 503, THROTTLED) and retried, per API.",
-            per_service(|c| c.throttled),
-        );
-        family(
-            "retried_requests_total",
-            "counter",
-            "Requests retried for other transient errors, per API.",
-            per_service(|c| c.retried),
-        );
-        family(
-            "webhooks_total",
-            "counter",
-            "Webhook deliveries, by event and result.",
-            t.webhooks
-                .iter()
-                .map(|((event, result), v)| {
-                    (
-                        format!("event=\"{event}\",result=\"{result}\""),
-                        v.to_string(),
-                    )
-                })
-                .collect(),
-        );
-        family(
-            "webhook_registrations_total",
-            "counter",
-            "Cin7 webhook registration passes (daemon.public_url), by result.",
-            s.registrations
-                .iter()
-                .map(|(result, v)| (format!("result=\"{result}\""), v.to_string()))
-                .collect(),
-        );
-        family(
-            "webhooks_registered",
-            "gauge",
-            "1 when the last Cin7 webhook registration succeeded, 0 when it failed.",
-            s.webhooks_registered
-                .map(|ok| (String::new(), u8::from(ok).to_string()))
-                .into_iter()
-                .collect(),
-        );
-        let ts = |d: Option<DateTime<Utc>>| -> Vec<(String, String)> {
-            d.map(|d| {
-                let secs = d.timestamp_millis() as f64 / 1000.0;
-                (String::new(), format!("{secs}"))
-            })
-            .into_iter()
-            .collect()
-        };
-        family(
-            "last_success_timestamp_seconds",
-            "gauge",
-            "When the last run without failures finished (Unix time).",
-            ts(s.last_success_at),
-        );
-        family(
-            "last_run_timestamp_seconds",
-            "gauge",
-            "When the last run finished (Unix time).",
-            ts(s.last.as_ref().map(|l| l.finished_at)),
-        );
-        family(
-            "run_in_progress",
-            "gauge",
-            "1 while a run is going.",
-            vec![(String::new(), u8::from(s.running.is_some()).to_string())],
-        );
-        family(
-            "queue_length",
-            "gauge",
-            "IDs waiting for a webhook run.",
-            vec![
-                ("kind=\"customer\"".into(), queued.0.to_string()),
-                ("kind=\"product\"".into(), queued.1.to_string()),
-            ],
-        );
-        out
+    /// `/metrics` as OpenMetrics text, given the queue lengths (customers, products).
+    pub fn metrics(&self, queued: (usize, usize)) -> String {
+        self.metrics.encode(queued)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cin7_sparklayer_core::error::Service;
+    use cin7_sparklayer_core::ports::RequestCounts;
     use cin7_sparklayer_core::report::RunMode;
 
     fn report() -> RunReport {
@@ -524,39 +301,5 @@ mod tests {
         assert_eq!(h.last_run.as_ref().map(|l| l.mode.as_str()), Some("auto"));
         assert!(h.last_success_at.is_some(), "kept from the earlier run");
         assert_eq!(*s.runs_finished().borrow(), 2);
-    }
-
-    #[test]
-    fn prometheus_text() {
-        let s = Status::default();
-        s.run_finished("full", "startup", &Ok(report()));
-        s.webhook("Customer/Updated", "accepted");
-        s.webhooks_registered(false);
-        s.webhooks_registered(true);
-        let text = s.prometheus((4, 0));
-        for line in [
-            "# TYPE cin7_sparklayer_runs_total counter",
-            "cin7_sparklayer_runs_total{mode=\"full\",outcome=\"succeeded\"} 1",
-            "cin7_sparklayer_customers_total{action=\"create\"} 2",
-            "cin7_sparklayer_price_lists_total{action=\"patch\"} 1",
-            "cin7_sparklayer_requests_total{api=\"shopify\",kind=\"write\"} 2",
-            "cin7_sparklayer_throttled_requests_total{api=\"shopify\"} 1",
-            "cin7_sparklayer_webhooks_total{event=\"Customer/Updated\",result=\"accepted\"} 1",
-            "cin7_sparklayer_queue_length{kind=\"customer\"} 4",
-            "cin7_sparklayer_run_in_progress 0",
-            "cin7_sparklayer_webhook_registrations_total{result=\"failed\"} 1",
-            "cin7_sparklayer_webhook_registrations_total{result=\"ok\"} 1",
-            "cin7_sparklayer_webhooks_registered 1",
-        ] {
-            assert!(
-                text.lines().any(|l| l == line),
-                "missing {line:?} in\n{text}"
-            );
-        }
-        assert!(
-            text.lines()
-                .any(|l| l.starts_with("cin7_sparklayer_last_success_timestamp_seconds "))
-        );
-        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 }
