@@ -327,6 +327,8 @@ impl CustomerSink for MemoryShopify {
 #[derive(Debug, Default)]
 struct ListsInner {
     headers: BTreeMap<String, PriceListHeader>,
+    /// `source` of the lists not created through the port (`integration` otherwise).
+    sources: BTreeMap<String, String>,
     prices: BTreeMap<String, BTreeMap<String, PriceRow>>,
     patches: u64,
 }
@@ -357,6 +359,19 @@ impl MemoryPriceLists {
             .unwrap_or_default()
     }
 
+    /// Adds a list as if made in SparkLayer by someone else (`source` e.g. `custom`), with its rows.
+    pub fn seed_list(&self, header: PriceListHeader, source: &str, rows: Vec<PriceRow>) {
+        if let Ok(mut i) = self.inner.lock() {
+            let slug = header.slug.clone();
+            i.sources.insert(slug.clone(), source.to_owned());
+            i.prices.insert(
+                slug.clone(),
+                rows.into_iter().map(|r| (r.sku.clone(), r)).collect(),
+            );
+            i.headers.insert(slug, header);
+        }
+    }
+
     /// PATCH calls made so far.
     pub fn patches(&self) -> u64 {
         self.inner.lock().map(|i| i.patches).unwrap_or_default()
@@ -385,7 +400,13 @@ impl PriceListSink for MemoryPriceLists {
                 slug: h.slug.clone(),
                 name: h.name.clone(),
                 currency: Some(h.currency.clone()),
-                source: Some("integration".into()),
+                source: Some(
+                    inner
+                        .sources
+                        .get(&h.slug)
+                        .map_or("integration", String::as_str)
+                        .to_owned(),
+                ),
             })
             .collect())
     }
