@@ -54,6 +54,8 @@ suite!(CustomerSinkHarness =>
     created_customer_reads_back_as_written,
     creating_again_converges_on_one_customer,
     update_by_id_rewrites_the_fields,
+    update_without_an_address_keeps_the_address,
+    update_clears_names_and_phone_cin7_no_longer_has,
     update_can_change_the_email,
     a_taken_email_fails_only_its_record,
     an_unknown_customer_id_fails_only_its_record,
@@ -493,6 +495,55 @@ async fn update_by_id_rewrites_the_fields<H: CustomerSinkHarness + ?Sized>(h: &H
     )
 }
 
+/// C5: a customer with no usable address in Cin7 (`address: None`) keeps whatever address
+/// Shopify has; the sync sets none and removes none.
+async fn update_without_an_address_keeps_the_address<H: CustomerSinkHarness + ?Sized>(
+    h: &H,
+) -> Check {
+    let sink = shop(h, &[]).await?;
+    let d = desired(24);
+    let id = write_ok(sink.as_ref(), create(&d)).await?.shopify_id;
+    let mut without = d.clone();
+    without.address = None;
+    without.last_name = Some("Doe-Without-Address".into());
+    write_ok(sink.as_ref(), update(&without, &id)).await?;
+    let (_, fields) = get(sink.as_ref(), &id).await?;
+    ensure_eq(
+        "last name after the update",
+        &fields.last_name,
+        &without.last_name,
+    )?;
+    ensure_eq(
+        "address after an update without one",
+        &fields.address,
+        &d.address,
+    )
+}
+
+/// C4, C15: Cin7 is master: names and phone it no longer has are cleared in Shopify.
+async fn update_clears_names_and_phone_cin7_no_longer_has<H: CustomerSinkHarness + ?Sized>(
+    h: &H,
+) -> Check {
+    let sink = shop(h, &[]).await?;
+    let mut d = desired(25);
+    let id = write_ok(sink.as_ref(), create(&d)).await?.shopify_id;
+    d.first_name = None;
+    d.last_name = None;
+    d.phone = None;
+    if let Some(a) = d.address.as_mut() {
+        a.first_name = None;
+        a.last_name = None;
+        a.phone = None;
+    }
+    write_ok(sink.as_ref(), update(&d, &id)).await?;
+    let (_, fields) = get(sink.as_ref(), &id).await?;
+    ensure_fields(
+        "customer after Cin7 dropped its names and phone",
+        &fields,
+        &d,
+    )
+}
+
 /// E6: the linked customer follows an email change in Cin7; the old email finds nothing.
 async fn update_can_change_the_email<H: CustomerSinkHarness + ?Sized>(h: &H) -> Check {
     let sink = shop(h, &[]).await?;
@@ -571,23 +622,55 @@ async fn an_unknown_customer_id_fails_only_its_record<H: CustomerSinkHarness + ?
     ensure_eq("customer created by the failed write", &found, &None)
 }
 
-/// E3: one result per write, in input order (the engine saves each link by position).
+/// Customers in the large-batch checks: more than one request's worth for a batching sink.
+const BATCH: usize = 30;
+
+/// Creates customers `from..from + BATCH` in one call; they and their IDs, in order.
+async fn create_batch(
+    sink: &dyn CustomerSink,
+    from: usize,
+) -> Result<(Vec<DesiredCustomer>, Vec<String>), Verdict> {
+    let all: Vec<DesiredCustomer> = (from..from + BATCH).map(desired).collect();
+    let writes: Vec<CustomerWrite> = all.iter().map(create).collect();
+    let mut ids = Vec::new();
+    for (d, result) in all.iter().zip(write(sink, &writes).await?) {
+        let call = format!("write_customers for {}", d.cin7_id);
+        ids.push(result.or_fail(&call)?.shopify_id);
+    }
+    let distinct: BTreeSet<&String> = ids.iter().collect();
+    ensure(distinct.len() == ids.len(), || {
+        format!("a batch of {BATCH} creates answered repeated IDs: {ids:?}")
+    })?;
+    Ok((all, ids))
+}
+
+/// E3, E5: a large batch answers one result per write, in input order, and one lookup call
+/// answers each of many emails in order, hits and misses interleaved.
 async fn batch_results_follow_input_order<H: CustomerSinkHarness + ?Sized>(h: &H) -> Check {
     let sink = shop(h, &[]).await?;
-    let all: Vec<DesiredCustomer> = (10..14).map(desired).collect();
-    let writes: Vec<CustomerWrite> = all.iter().map(create).collect();
-    let out = write(sink.as_ref(), &writes).await?;
-    for (d, result) in all.iter().zip(out) {
-        let id = result
-            .or_fail(&format!("write_customers for {}", d.cin7_id))?
-            .shopify_id;
-        ensure_eq(
-            &format!("ID answered for {}", d.email),
-            &id,
-            &find_id(sink.as_ref(), &d.email).await?,
-        )?;
+    let (all, ids) = create_batch(sink.as_ref(), 100).await?;
+    let (mut emails, mut expected) = (Vec::new(), Vec::new());
+    for (n, (d, id)) in all.iter().zip(&ids).enumerate() {
+        if n % 6 == 0 {
+            emails.push(format!("missing{n}@conformance.example"));
+            expected.push(None);
+        }
+        emails.push(d.email_key());
+        expected.push(Some(id.as_str()));
     }
-    Ok(())
+    let found = sink
+        .find_by_emails(&emails)
+        .await
+        .or_fail("find_by_emails")?;
+    let got: Vec<Option<&str>> = found
+        .iter()
+        .map(|c| c.as_ref().map(|c| c.id.as_str()))
+        .collect();
+    ensure_eq(
+        &format!("IDs found by {} emails in one call", emails.len()),
+        &got,
+        &expected,
+    )
 }
 
 /// C11, C14: `tags_add` / `tags_remove` change only the tags named; the merchant's stay.
@@ -759,29 +842,43 @@ async fn invites_leave_accounts_invited<H: CustomerSinkHarness + ?Sized>(h: &H) 
     }
 }
 
-/// E6, C15: reads by ID answer one entry per ID, in order, `None` for an unknown ID.
+/// E6, C15: reads by ID answer one entry per ID, in order (`None` for an unknown ID), each
+/// with its own customer's fields and metafields, however many requests the sink needs.
 async fn reads_by_id_answer_each_id_in_order<H: CustomerSinkHarness + ?Sized>(h: &H) -> Check {
     let sink = shop(h, &[]).await?;
-    let a = write_ok(sink.as_ref(), create(&desired(22)))
-        .await?
-        .shopify_id;
-    let b = write_ok(sink.as_ref(), create(&desired(23)))
-        .await?
-        .shopify_id;
-    let asked = vec![b.clone(), UNKNOWN_ID.to_owned(), a.clone()];
+    let (all, ids) = create_batch(sink.as_ref(), 200).await?;
+    let mut asked: Vec<String> = ids.iter().rev().cloned().collect();
+    asked.insert(7, UNKNOWN_ID.to_owned());
     let got = sink.get_customers(&asked).await.or_fail("get_customers")?;
-    let ids: Vec<Option<&str>> = got
-        .iter()
-        .map(|c| c.as_ref().map(|c| c.id.as_str()))
-        .collect();
-    ensure_eq(
-        "IDs read back",
-        &ids,
-        &vec![Some(b.as_str()), None, Some(a.as_str())],
-    )?;
-    ensure(got.iter().flatten().all(|c| c.fields.is_some()), || {
-        "get_customers left out the synced fields".into()
-    })
+    ensure(got.len() == asked.len(), || {
+        format!(
+            "get_customers answered {} entries for {} IDs",
+            got.len(),
+            asked.len()
+        )
+    })?;
+    let mut want = all.iter().rev();
+    for (id, customer) in asked.iter().zip(&got) {
+        if id == UNKNOWN_ID {
+            ensure(customer.is_none(), || {
+                format!("get_customers({UNKNOWN_ID}) found {customer:?}")
+            })?;
+            continue;
+        }
+        let d = want
+            .next()
+            .ok_or_else(|| fail("more IDs read than created"))?;
+        let c = customer
+            .as_ref()
+            .ok_or_else(|| fail(format!("get_customers({id}) found nothing")))?;
+        ensure_eq("ID read back", &c.id, id)?;
+        let fields = c
+            .fields
+            .as_ref()
+            .ok_or_else(|| fail(format!("{id} came back without fields")))?;
+        ensure_fields(&format!("customer {id} read in a batch"), fields, d)?;
+    }
+    Ok(())
 }
 
 /// E2: lookups and reads are not counted as writes (a no-change rerun reports no write).

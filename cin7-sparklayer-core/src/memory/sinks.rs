@@ -212,7 +212,11 @@ impl MemoryShopify {
             rec.fields.last_name = f.last_name.clone();
             rec.fields.phone = f.phone.clone();
             rec.fields.tax_exempt = f.tax_exempt;
-            rec.fields.address = f.address.clone();
+            // No address: the sync sets none and removes none (C5), as `customerSet` leaves
+            // the address list alone when `addresses` is not sent.
+            if f.address.is_some() {
+                rec.fields.address = f.address.clone();
+            }
         }
         for t in &w.tags_remove {
             rec.tags.retain(|x| !x.eq_ignore_ascii_case(t));
