@@ -51,6 +51,7 @@ suite!(CustomerSinkHarness =>
     lookups_of_unknown_emails_find_nothing,
     lookup_is_exact_and_ignores_case,
     lookup_reports_the_account_state,
+    write_outcomes_report_the_account_state,
     created_customer_reads_back_as_written,
     creating_again_converges_on_one_customer,
     update_by_id_rewrites_the_fields,
@@ -403,6 +404,47 @@ async fn lookup_reports_the_account_state<H: CustomerSinkHarness + ?Sized>(h: &H
         .map(|c| c.as_ref().map(|c| c.account_state))
         .collect();
     ensure_eq("account states found", &got, &states.map(Some).to_vec())
+}
+
+/// C13: a write that read the account back reports its state (or `Unknown`), never a stale
+/// `DISABLED` that would make the engine invite an account that is already enabled.
+async fn write_outcomes_report_the_account_state<H: CustomerSinkHarness + ?Sized>(h: &H) -> Check {
+    let states = [
+        AccountState::Invited,
+        AccountState::Enabled,
+        AccountState::Declined,
+    ];
+    let all: Vec<DesiredCustomer> = (26..29).map(desired).collect();
+    let seeded: Vec<ExistingCustomer> = all
+        .iter()
+        .zip(states)
+        .map(|(d, s)| ExistingCustomer {
+            account_state: s,
+            ..existing(&d.email, &[])
+        })
+        .collect();
+    let sink = shop(h, &seeded).await?;
+    let mut writes = Vec::new();
+    for d in &all {
+        writes.push(update(d, &find_id(sink.as_ref(), &d.email).await?));
+    }
+    for ((d, state), result) in all
+        .iter()
+        .zip(states)
+        .zip(write(sink.as_ref(), &writes).await?)
+    {
+        let out = result.or_fail(&format!("write_customers for {}", d.cin7_id))?;
+        ensure(
+            out.account_state == state || out.account_state == AccountState::Unknown,
+            || {
+                format!(
+                    "account state answered for a {state:?} customer: {:?}",
+                    out.account_state
+                )
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// C4–C11, C15: a create answers the new ID (account `DISABLED` or not read), is found by its

@@ -43,6 +43,7 @@ suite!(PriceListSinkHarness =>
     creating_again_keeps_the_list_and_its_prices,
     a_new_list_has_no_prices,
     patch_writes_the_rows_sent,
+    a_full_batch_is_written_and_read_back,
     patch_replaces_only_the_skus_sent,
     blank_pricing_removes_the_sku,
     refused_rows_are_reported_and_the_rest_written,
@@ -221,6 +222,31 @@ async fn patch_writes_the_rows_sent<H: PriceListSinkHarness + ?Sized>(h: &H) -> 
         &prices(sink.as_ref(), "conf-tier-5").await?,
         &by_sku(&rows),
     )
+}
+
+/// P3: a PATCH of the engine's default batch (500 rows) is written whole and read back whole.
+async fn a_full_batch_is_written_and_read_back<H: PriceListSinkHarness + ?Sized>(h: &H) -> Check {
+    let sink = account(h, &[]).await?;
+    create(sink.as_ref(), "conf-tier-11").await?;
+    let rows: Vec<PriceRow> = (0..500)
+        .map(|n| {
+            let sku = format!("CONF-BULK-{n:04}");
+            if n % 3 == 0 {
+                breaks(&sku, 1_000 + n)
+            } else {
+                PriceRow::single(sku, price(500 + n))
+            }
+        })
+        .collect();
+    patch(sink.as_ref(), "conf-tier-11", &rows).await?;
+    let held = prices(sink.as_ref(), "conf-tier-11").await?;
+    ensure(held == by_sku(&rows), || {
+        let wrong = rows.iter().find(|r| held.get(&r.sku) != Some(&r.pricing));
+        format!(
+            "{} SKUs read back for 500 written; first wrong: {wrong:?}",
+            held.len()
+        )
+    })
 }
 
 /// P3: a PATCH replaces exactly the SKUs sent (all their breaks) and leaves the others.
