@@ -11,8 +11,11 @@
 //! - [`plan`]: the desired state compared with the state store (E1, E2, C14, P3, P4).
 //! - [`engine`]: fetch → map → plan → apply, with per-record isolation (E3) and the [`report`] (E9).
 //! - [`memory`] (feature `testing`): in-memory adapters for tests and hosts.
+//! - [`conformance`] (feature `testing`): each port's contract as reusable checks, for any adapter.
 
 pub mod config;
+#[cfg(feature = "testing")]
+pub mod conformance;
 pub mod engine;
 pub mod error;
 pub mod hash;

@@ -212,7 +212,11 @@ impl MemoryShopify {
             rec.fields.last_name = f.last_name.clone();
             rec.fields.phone = f.phone.clone();
             rec.fields.tax_exempt = f.tax_exempt;
-            rec.fields.address = f.address.clone();
+            // No address: the sync sets none and removes none (C5), as `customerSet` leaves
+            // the address list alone when `addresses` is not sent.
+            if f.address.is_some() {
+                rec.fields.address = f.address.clone();
+            }
         }
         for t in &w.tags_remove {
             rec.tags.retain(|x| !x.eq_ignore_ascii_case(t));
@@ -327,6 +331,8 @@ impl CustomerSink for MemoryShopify {
 #[derive(Debug, Default)]
 struct ListsInner {
     headers: BTreeMap<String, PriceListHeader>,
+    /// `source` of the lists not created through the port (`integration` otherwise).
+    sources: BTreeMap<String, String>,
     prices: BTreeMap<String, BTreeMap<String, PriceRow>>,
     patches: u64,
 }
@@ -357,6 +363,19 @@ impl MemoryPriceLists {
             .unwrap_or_default()
     }
 
+    /// Adds a list as if made in SparkLayer by someone else (`source` e.g. `custom`), with its rows.
+    pub fn seed_list(&self, header: PriceListHeader, source: &str, rows: Vec<PriceRow>) {
+        if let Ok(mut i) = self.inner.lock() {
+            let slug = header.slug.clone();
+            i.sources.insert(slug.clone(), source.to_owned());
+            i.prices.insert(
+                slug.clone(),
+                rows.into_iter().map(|r| (r.sku.clone(), r)).collect(),
+            );
+            i.headers.insert(slug, header);
+        }
+    }
+
     /// PATCH calls made so far.
     pub fn patches(&self) -> u64 {
         self.inner.lock().map(|i| i.patches).unwrap_or_default()
@@ -385,7 +404,13 @@ impl PriceListSink for MemoryPriceLists {
                 slug: h.slug.clone(),
                 name: h.name.clone(),
                 currency: Some(h.currency.clone()),
-                source: Some("integration".into()),
+                source: Some(
+                    inner
+                        .sources
+                        .get(&h.slug)
+                        .map_or("integration", String::as_str)
+                        .to_owned(),
+                ),
             })
             .collect())
     }
