@@ -19,6 +19,7 @@
 pub mod cli;
 pub mod daemon;
 mod progress;
+mod report_file;
 mod setup;
 
 pub use cin7_client;
@@ -29,6 +30,7 @@ pub use cin7_sparklayer_core::engine::{
 pub use cin7_sparklayer_core::{Config, ConfigError, RunError};
 pub use cin7_sparklayer_state as state;
 pub use progress::BarProgress;
+pub use report_file::{ReportFile, ReportFileError};
 pub use setup::{SetupError, engine_from_config, load_config, ports_from_config};
 pub use shopify_client;
 pub use sparklayer_client;
