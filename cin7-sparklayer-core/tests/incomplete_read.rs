@@ -2,115 +2,13 @@
 //! (`incomplete_read`) and takes nothing away: no customer revoked as gone (C14), no tier list
 //! emptied or SKU removed for being missing (P1, P4). Records that were read still count.
 
-use std::sync::Arc;
+mod common;
 
-use cin7_sparklayer_core::config::OnLeave;
-use cin7_sparklayer_core::engine::{EngineSettings, Ports, RunOptions, SyncEngine};
-use cin7_sparklayer_core::memory::{MemoryPriceLists, MemoryShopify, MemorySource, MemoryState};
-use cin7_sparklayer_core::model::{
-    CustomerPrice, RecordStatus, SourceContact, SourceCustomer, SourceProduct,
-};
+use cin7_sparklayer_core::engine::RunOptions;
 use cin7_sparklayer_core::report::RunReport;
+use common::World;
 use futures::executor::block_on;
 use rust_decimal::Decimal;
-
-struct World {
-    source: Arc<MemorySource>,
-    shopify: Arc<MemoryShopify>,
-    lists: Arc<MemoryPriceLists>,
-    engine: SyncEngine,
-}
-
-/// `cust-i`: tier 1 when `i` is even, else tier 2; `cust-1` has its own price for SKU-0.
-fn customer(i: usize) -> SourceCustomer {
-    SourceCustomer {
-        name: Some(format!("Company {i}")),
-        price_tier: Some(
-            if i.is_multiple_of(2) {
-                "Tier 1"
-            } else {
-                "Tier 2"
-            }
-            .into(),
-        ),
-        tags: vec!["b2b".into()],
-        contacts: vec![SourceContact {
-            name: Some(format!("Pat Person{i}")),
-            email: Some(format!("buyer{i}@example.com")),
-            default: true,
-            ..SourceContact::default()
-        }],
-        product_prices: if i == 1 {
-            vec![CustomerPrice {
-                sku: "SKU-0".into(),
-                price: Decimal::from(7),
-            }]
-        } else {
-            Vec::new()
-        },
-        ..SourceCustomer::new(format!("cust-{i}"))
-    }
-}
-
-fn product(i: usize) -> SourceProduct {
-    let mut tier_prices = [None; 10];
-    tier_prices[0] = Some(Decimal::from(10 + i as i64));
-    tier_prices[1] = Some(Decimal::from(8 + i as i64));
-    SourceProduct {
-        id: format!("prod-{i}"),
-        sku: Some(format!("SKU-{i}")),
-        status: RecordStatus::Active,
-        tier_prices,
-        last_modified: None,
-    }
-}
-
-impl World {
-    fn new(customers: usize, products: usize) -> Self {
-        let source = Arc::new(MemorySource::new("AUD"));
-        source.set_customers((0..customers).map(customer).collect());
-        source.set_products((0..products).map(product).collect());
-        let shopify = Arc::new(MemoryShopify::new());
-        let lists = Arc::new(MemoryPriceLists::new(Vec::new()));
-        let mut settings = EngineSettings::default();
-        settings.customers.on_leave = OnLeave::Revoke;
-        let engine = SyncEngine::new(
-            Ports {
-                customers: source.clone(),
-                products: source.clone(),
-                shopify: shopify.clone(),
-                price_lists: lists.clone(),
-                groups: lists.clone(),
-                state: Arc::new(MemoryState::new()),
-            },
-            settings,
-        );
-        World {
-            source,
-            shopify,
-            lists,
-            engine,
-        }
-    }
-
-    fn full(&self) -> RunReport {
-        let report = block_on(self.engine.run(RunOptions::full())).expect("run starts");
-        assert_eq!(report.failures, vec![]);
-        report
-    }
-
-    fn remove_customer(&self, id: &str) {
-        self.source.customers.lock().unwrap().retain(|c| c.id != id);
-    }
-
-    fn b2b(&self, email: &str) -> bool {
-        self.shopify
-            .customers()
-            .iter()
-            .find(|c| c.email == email)
-            .is_some_and(|c| c.tags.contains("b2b"))
-    }
-}
 
 fn revokes(r: &RunReport) -> u64 {
     r.customers.get("revoke").copied().unwrap_or(0)

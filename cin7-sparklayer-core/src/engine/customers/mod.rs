@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use futures::StreamExt;
 
 mod apply;
+mod definitions;
 mod plan;
 
 use plan::{PlanContext, PlannedCustomer, plan_one};
@@ -19,7 +20,7 @@ use crate::ports::{
 };
 use crate::report::{CustomerAction, CustomerPlanEntry, RecordKind, RunMode, RunReport};
 use crate::rules::{
-    DuplicateVerdict, MappedCustomer, MappingContext, map_customer, resolve_duplicates,
+    DuplicateVerdict, MappedCustomer, MappingContext, ShopTypes, map_customer, resolve_duplicates,
 };
 
 use super::parallel::{par_map, par_map_owned};
@@ -100,6 +101,8 @@ pub(crate) struct CustomersPass<'a> {
     resolved: &'a ResolvedMode,
     account: &'a AccountInfo,
     groups: &'a [CustomerGroup],
+    /// The shop's types for the sync's metafields (E10).
+    types: &'a ShopTypes,
 }
 
 impl<'a> CustomersPass<'a> {
@@ -109,6 +112,7 @@ impl<'a> CustomersPass<'a> {
         resolved: &'a ResolvedMode,
         account: &'a AccountInfo,
         groups: &'a [CustomerGroup],
+        types: &'a ShopTypes,
     ) -> Self {
         Self {
             engine,
@@ -116,6 +120,7 @@ impl<'a> CustomersPass<'a> {
             resolved,
             account,
             groups,
+            types,
         }
     }
 
@@ -349,6 +354,8 @@ impl<'a> CustomersPass<'a> {
                 }
             }
         }
+
+        let kept = self.fit_definitions(kept, report, &mut outcome);
 
         // Look up unlinked customers by email (E5), and read linked ones back in a full run (C15).
         let unlinked: Vec<String> = kept
