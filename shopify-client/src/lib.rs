@@ -11,7 +11,8 @@
 //!   429, 5xx and network errors, fail-fast on 401/403 (E7): see [`retry`].
 //! - Typed operations on top, several customers per document with aliases: lookup by email,
 //!   `customerSet`, `tagsAdd`/`tagsRemove`, `metafieldsSet`/`metafieldsDelete` (25 a call,
-//!   packed across customers), `customerSendAccountInviteEmail`.
+//!   packed across customers), `customerSendAccountInviteEmail`, and the shop's customer
+//!   metafield definitions (E10).
 //!
 //! Every document the client sends is validated in the tests against
 //! `schema/admin-subset.graphql`, a subset of Shopify's real schema.
@@ -31,6 +32,7 @@
 
 mod auth;
 mod client;
+mod definitions;
 mod document;
 mod error;
 mod invites;
