@@ -237,3 +237,36 @@ async fn an_unwritable_state_or_report_path_is_one_line_naming_it_and_nothing_is
     assert!(!good_state.exists(), "nor the state file");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metafield_type_the_sync_cannot_write_is_one_line_and_no_write() {
+    use cin7_sparklayer_sandbox::shopify::FakeMetafieldDefinition;
+    let sb = sandbox().await;
+    sb.shopify
+        .set_metafield_definitions(vec![FakeMetafieldDefinition::customer(
+            "cin7",
+            "on_credit_hold",
+            "On credit hold",
+            "json",
+        )]);
+    let config = sb.config_toml(&tmp("state-e10.sqlite"), "");
+
+    let out = run_sync(&config, &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let line = error_line(&out);
+    for part in ["cin7.on_credit_hold", "json", "boolean"] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
+    assert!(sb.shopify.customers().is_empty());
+    assert_eq!(sb.shopify.stats().mutations, 0);
+
+    let out = run_sync(&config, &["--check"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("Shopify: FAILED") && l.contains("cin7.on_credit_hold")),
+        "{stdout}"
+    );
+}
