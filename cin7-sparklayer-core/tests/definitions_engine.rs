@@ -48,7 +48,7 @@ fn values_are_written_as_the_shop_defines_them_and_a_lossy_one_fails_its_record(
         definition("sparklayer", "price_lists", "Price lists", "json"),
     ]);
     w.source
-        .edit_customer("cust-0", |c| c.credit_limit = Decimal::new(5000_00, 2));
+        .edit_customer("cust-0", |c| c.credit_limit = Decimal::new(500_000, 2));
     w.source
         .edit_customer("cust-2", |c| c.credit_limit = Decimal::new(125, 1));
 

@@ -11,6 +11,10 @@ impl CustomersPass<'_> {
     /// value that cannot convert is reported as failed, naming the definition, and not
     /// written; its tier and own price list still count for the pricing pass, so a failure
     /// never empties a list (P4).
+    #[allow(
+        clippy::vec_box,
+        reason = "mapped customers are large and boxed throughout the pass; the Vec moves pointers"
+    )]
     pub(super) fn fit_definitions(
         &self,
         kept: Vec<Box<MappedCustomer>>,
