@@ -18,7 +18,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use cin7_sparklayer::core::report::render_table;
-use cin7_sparklayer::{BarProgress, ModeRequest, RunOptions, engine_from_config, load_config};
+use cin7_sparklayer::{
+    BarProgress, ModeRequest, ReportFile, RunOptions, engine_from_config, load_config,
+};
 use clap::Parser;
 
 /// One sync run: Cin7 Core → Shopify customers and SparkLayer price lists.
@@ -55,6 +57,13 @@ fn init_logs() {
 
 async fn run(args: Args) -> Result<u8, String> {
     let config = load_config(&args.config).map_err(|e| e.to_string())?;
+    // E11: a report path that cannot be written stops the run before it writes anything.
+    let json = args
+        .json
+        .as_deref()
+        .map(ReportFile::open)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let engine = engine_from_config(&config).map_err(|e| e.to_string())?;
     if args.check {
         return check(&engine).await;
@@ -78,10 +87,9 @@ async fn run(args: Args) -> Result<u8, String> {
     cin7_sparklayer::core::engine::Progress::finish(progress.as_ref());
     let report = report?;
     println!("{}", render_table(&report));
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        std::fs::write(path, json)
-            .map_err(|e| format!("cannot write the JSON report to {}: {e}", path.display()))?;
+    if let Some(file) = json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        file.write(&text).map_err(|e| e.to_string())?;
     }
     Ok(u8::try_from(report.exit_code()).unwrap_or(1))
 }

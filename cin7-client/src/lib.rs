@@ -9,8 +9,11 @@
 //! - **Auth**: `api-auth-accountid` / `api-auth-applicationkey` on every request, marked sensitive;
 //!   a 403 fails fast with one clear line ([`Cin7Error::BadCredentials`]).
 //! - **Paging (E8)**: pages until an empty page or until the rows received reach `Total`; a short
-//!   page alone never ends the walk (customer pages are capped at 100 on real accounts). A server
-//!   that repeats a page ends the stream with a protocol error instead of looping.
+//!   page alone never ends the walk. Customer pages ask for at most 100 rows whatever
+//!   `page_size` says (they are capped at 100 on real accounts); product pages ask `page_size`.
+//!   A walk that served fewer distinct rows than `Total` ends with
+//!   [`Fetched::Incomplete`](cin7_sparklayer_core::ports::Fetched). A server that repeats a page
+//!   ends the stream with a protocol error instead of looping.
 //! - **Pacing (E7)**: one GCRA limiter shared by every clone, burst 1, one request every
 //!   `60 s / calls_per_minute`, so no sliding 60-second window ever holds more than
 //!   `calls_per_minute` requests (a full burst of N would allow 2N). 429 and 503 are throttling

@@ -2,48 +2,92 @@
 //!
 //! The walk ends on an empty page, or when the rows received reach the latest `Total`. A page
 //! shorter than `Limit` never ends it on its own: Cin7 caps customer pages at 100 whatever
-//! `Limit` says. A page that repeats the previous one (same IDs) ends the stream with a paging
-//! error instead of looping forever.
+//! `Limit` says, so customer walks ask for at most 100 rows a page (the page offsets then
+//! match the rows served). A page that repeats the previous one (same IDs) ends the stream
+//! with a paging error instead of looping forever.
 //!
 //! Cin7 does not document its page order: a record modified during a walk can move between
-//! pages. The walk does not de-duplicate (that would make memory grow with the account); the
-//! E4 overlap of incremental runs and the daily full run pick up anything a walk missed.
+//! pages, so a row may come twice and another not at all. The walk does not de-duplicate rows
+//! (the engine does), but it counts the distinct IDs it served (a hash of each, 8 bytes a row):
+//! a walk that ends with fewer of them than `Total` ends with [`Fetched::Incomplete`], and the
+//! engine then treats no record as gone on the strength of that read.
 
+use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use cin7_sparklayer_core::PortError;
-use cin7_sparklayer_core::ports::{Fetched, MalformedRecord, RecordStream};
+use cin7_sparklayer_core::ports::{Fetched, IncompleteRead, MalformedRecord, RecordStream};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{Cin7Client, Cin7Error};
 
-/// A paged list endpoint: its path and the envelope key holding the rows.
+/// A paged list endpoint: its path, the envelope key holding the rows, and the largest
+/// `Limit` worth asking for.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ListEndpoint {
     pub(crate) path: &'static str,
     pub(crate) list_key: &'static str,
+    /// Cin7 serves at most this many rows a page here, whatever `Limit` says (E8).
+    pub(crate) max_limit: u32,
 }
 
-/// `GET customer` → `CustomerList`.
+impl ListEndpoint {
+    /// The `Limit` sent: the client's page size, capped at what the endpoint serves.
+    pub(crate) fn limit(&self, page_size: u32) -> u32 {
+        page_size.min(self.max_limit)
+    }
+}
+
+/// `GET customer` → `CustomerList`, pages of at most 100 rows (reference §2).
 pub(crate) const CUSTOMERS: ListEndpoint = ListEndpoint {
     path: "customer",
     list_key: "CustomerList",
+    max_limit: 100,
 };
 
-/// `GET product` → `Products`.
+/// `GET product` → `Products`, pages of up to the documented 1000 rows.
 pub(crate) const PRODUCTS: ListEndpoint = ListEndpoint {
     path: "product",
     list_key: "Products",
+    max_limit: 1000,
 };
 
 #[derive(Debug)]
 struct WalkState {
     page: u32,
     received: u64,
+    /// Hashes of the IDs served so far (rows without an ID are counted in `anonymous`).
+    distinct: HashSet<u64>,
+    anonymous: u64,
+    /// The latest `Total`.
+    total: Option<u64>,
     last_fingerprint: Option<u64>,
     done: bool,
+}
+
+impl WalkState {
+    /// Counts a page's rows by ID.
+    fn count(&mut self, items: &[Value]) {
+        self.received += items.len() as u64;
+        for v in items {
+            match row_id(v) {
+                Some(id) => {
+                    self.distinct.insert(hash_of(&id));
+                }
+                None => self.anonymous += 1,
+            }
+        }
+    }
+
+    /// The last item of a finished walk that served fewer distinct rows than `Total` (E8).
+    fn shortfall<T>(&self) -> Option<Result<Fetched<T>, PortError>> {
+        let received = self.distinct.len() as u64 + self.anonymous;
+        self.total
+            .filter(|expected| received < *expected)
+            .map(|expected| Ok(Fetched::Incomplete(IncompleteRead { expected, received })))
+    }
 }
 
 /// Walks every page of `endpoint` with `query` (plus `Page` and `Limit`), parsing each row on
@@ -61,6 +105,9 @@ where
     let state = WalkState {
         page: 1,
         received: 0,
+        distinct: HashSet::new(),
+        anonymous: 0,
+        total: None,
         last_fingerprint: None,
         done: false,
     };
@@ -73,11 +120,16 @@ where
             }
             let mut q = query;
             q.push(("Page", st.page.to_string()));
-            q.push(("Limit", client.page_size().to_string()));
+            q.push(("Limit", endpoint.limit(client.page_size()).to_string()));
             let body = client.get_json(endpoint.path, &q).await?;
             let (total, items) = envelope(endpoint, body)?;
+            if total.is_some() {
+                st.total = total;
+            }
             if items.is_empty() {
-                return Ok(None);
+                st.done = true;
+                let last: Vec<_> = st.shortfall().into_iter().collect();
+                return Ok(Some((stream::iter(last), st)));
             }
             let fingerprint = fingerprint(&items);
             if st.last_fingerprint == Some(fingerprint) {
@@ -94,16 +146,17 @@ where
                 .into());
             }
             st.last_fingerprint = Some(fingerprint);
-            st.received += items.len() as u64;
-            if total.is_some_and(|t| st.received >= t) {
-                st.done = true;
-            }
+            st.count(&items);
             let page = st.page;
-            let rows: Vec<Result<Fetched<T>, PortError>> = items
+            let mut rows: Vec<Result<Fetched<T>, PortError>> = items
                 .into_iter()
                 .enumerate()
                 .map(|(i, v)| Ok(parse_row(endpoint, page, i, v, convert)))
                 .collect();
+            if total.is_some_and(|t| st.received >= t) {
+                st.done = true;
+                rows.extend(st.shortfall());
+            }
             st.page += 1;
             Ok(Some((stream::iter(rows), st)))
         }
@@ -167,6 +220,12 @@ fn row_id(value: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+fn hash_of(id: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
 }
 
 fn fingerprint(items: &[Value]) -> u64 {

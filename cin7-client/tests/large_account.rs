@@ -37,6 +37,7 @@ async fn walks_100k_customers_once_each() {
                         (r + 1, m, ids)
                     }
                     Fetched::Malformed(_) => (r, m + 1, ids),
+                    Fetched::Incomplete(short) => panic!("a complete walk: {short}"),
                 })
             },
         )

@@ -183,6 +183,10 @@ pub enum RunError {
         #[source]
         source: PortError,
     },
+    /// The shop defines one of the sync's metafields with a type it cannot write (E10): the
+    /// run stops before any write.
+    #[error("Shopify metafield definitions: {0}")]
+    Definition(#[from] crate::rules::UnwritableDefinition),
 }
 
 impl RunError {

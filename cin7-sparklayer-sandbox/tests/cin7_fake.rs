@@ -66,6 +66,42 @@ async fn customer_pages_are_capped_at_100_whatever_the_limit() {
 }
 
 #[tokio::test]
+async fn total_can_claim_rows_no_page_serves() {
+    let data = Dataset::generate(3, 150, 20);
+    let api = Api::start(
+        &data,
+        FakeCin7Options {
+            customer_total_surplus: 7,
+            product_total_surplus: 3,
+            ..FakeCin7Options::unlimited()
+        },
+    )
+    .await;
+    let p2 = api
+        .json("customer?Page=2&Limit=100&IncludeDeprecated=true")
+        .await;
+    assert_eq!(len(&p2, "CustomerList"), 50);
+    assert_eq!(p2["Total"], 157);
+    let p3 = api
+        .json("customer?Page=3&Limit=100&IncludeDeprecated=true")
+        .await;
+    assert_eq!(len(&p3, "CustomerList"), 0, "the claimed rows never come");
+    assert_eq!(p3["Total"], 157);
+    let products = api.json("product?Limit=1000&IncludeDeprecated=true").await;
+    assert_eq!(len(&products, "Products"), 20);
+    assert_eq!(products["Total"], 23);
+    let id = data.customer_id(0).expect("an ID");
+    let one = api
+        .json(&format!("customer?ID={id}&IncludeDeprecated=true"))
+        .await;
+    assert_eq!(one["Total"], 1, "a request by ID is exact");
+
+    api.fake.set_options(|o| o.customer_total_surplus = 0);
+    let p1 = api.json("customer?Limit=100&IncludeDeprecated=true").await;
+    assert_eq!(p1["Total"], 150);
+}
+
+#[tokio::test]
 async fn deprecated_and_product_prices_only_when_asked() {
     let data = Dataset::generate(3, 200, 50);
     let api = Api::start(&data, FakeCin7Options::unlimited()).await;

@@ -69,7 +69,23 @@ pub enum StateOpenError {
         #[source]
         source: rusqlite::Error,
     },
-    /// SQLite could not open or set up the file (missing directory, permissions, locked, disk full).
+    /// The file's directory is missing and could not be created (E11): a parent is a regular
+    /// file, or a directory on the way is not writable.
+    #[error(
+        "cannot create the directory {} for state file {}: fix the permissions or set state.path to another file",
+        dir.display(),
+        path.display()
+    )]
+    Directory {
+        /// The file.
+        path: PathBuf,
+        /// The directory that could not be created.
+        dir: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite could not open or set up the file (permissions, locked, disk full).
     #[error("cannot use state file {}: {}", path.display(), advice(source))]
     Sqlite {
         /// The file.
@@ -89,6 +105,7 @@ impl StateOpenError {
             | Self::NewerSchema { path, .. }
             | Self::Damaged { path, .. }
             | Self::Migration { path, .. }
+            | Self::Directory { path, .. }
             | Self::Sqlite { path, .. } => path,
         }
     }

@@ -85,8 +85,8 @@ impl fmt::Debug for SqliteStateStore {
 }
 
 impl SqliteStateStore {
-    /// Opens the state file at `path` with [`StateOptions::default`], creating it when it does
-    /// not exist (or is empty) and migrating an older schema.
+    /// Opens the state file at `path` with [`StateOptions::default`], creating it (and its
+    /// directory, E11) when it does not exist (or is empty) and migrating an older schema.
     ///
     /// # Errors
     /// A file that is not ours (random bytes, another application's database), is damaged,
@@ -123,6 +123,7 @@ impl SqliteStateStore {
                 }
             }
         } else {
+            create_directory(path)?;
             tracing::info!(path = %path.display(), "creating state file");
         }
         // No SQLITE_OPEN_URI: a `state.path` of "file:…" is a file name, not a URI.
@@ -190,6 +191,22 @@ impl SqliteStateStore {
         };
         result.map_err(|e| e.into_port(&self.path.display().to_string()))
     }
+}
+
+/// Creates the missing directories on the way to a new state file (E11).
+fn create_directory(path: &Path) -> Result<(), StateOpenError> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    tracing::info!(dir = %dir.display(), "creating the state file's directory");
+    std::fs::create_dir_all(dir).map_err(|source| StateOpenError::Directory {
+        path: path.to_owned(),
+        dir: dir.to_owned(),
+        source,
+    })
 }
 
 /// Sets the connection's pragmas. `file` is false for in-memory databases, which have no WAL.

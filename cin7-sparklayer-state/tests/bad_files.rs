@@ -184,15 +184,41 @@ fn a_damaged_state_file_is_refused() {
     );
 }
 
-#[test]
-fn a_missing_directory_is_reported_with_the_path() {
+#[tokio::test]
+async fn a_missing_nested_directory_is_created() {
+    use cin7_sparklayer_core::ports::StateStore;
     let dir = TempDir::new("missing-dir");
-    let path = dir.file("no/such/dir/state.sqlite");
-    let err = SqliteStateStore::open(&path).expect_err("cannot create");
-    let message = err.to_string();
+    let path = dir.file("data/x/sync.sqlite");
+    let state = SqliteStateStore::open(&path).expect("E11: the directory is created");
+    state
+        .save_customer_link(&common::link("7"))
+        .await
+        .expect("save");
+    drop(state);
+    assert!(path.is_file(), "the state file is in the new directory");
+    let again = SqliteStateStore::open(&path).expect("reopen");
+    let links = again.customer_links().await.expect("read");
+    assert_eq!(links, vec![common::link("7")]);
+}
+
+#[test]
+fn a_directory_that_cannot_be_created_is_one_line_naming_the_path() {
+    let dir = TempDir::new("under-file");
+    let plain = dir.file("plain.txt");
+    std::fs::write(&plain, "not a directory").expect("write");
+    let path = plain.join("x").join("sync.sqlite");
+    let err = SqliteStateStore::open(&path).expect_err("a file is in the way");
+    assert!(matches!(err, StateOpenError::Directory { .. }), "{err:?}");
+    assert_eq!(err.path(), path);
+    let message = PortError::from(err).to_string();
     assert!(message.contains(&path.display().to_string()), "{message}");
-    assert!(message.contains("directory exists"), "{message}");
-    assert!(!path.exists());
+    assert!(message.contains("set state.path"), "{message}");
+    assert!(!message.contains('\n'), "one line: {message}");
+    assert_eq!(
+        std::fs::read_to_string(&plain).expect("read"),
+        "not a directory"
+    );
+    assert_eq!(dir.names(), vec!["plain.txt"]);
 }
 
 #[test]

@@ -25,6 +25,7 @@ pub mod config;
 #[cfg(feature = "daemon")]
 pub mod daemon;
 mod progress;
+mod report_file;
 mod setup;
 
 pub use cin7_client;
@@ -36,6 +37,7 @@ pub use cin7_sparklayer_core::{ConfigError, RunError};
 pub use cin7_sparklayer_state as state;
 pub use config::Config;
 pub use progress::BarProgress;
+pub use report_file::{ReportFile, ReportFileError};
 pub use setup::{SetupError, engine_from_config, load_config, ports_from_config};
 pub use shopify_client;
 pub use sparklayer_client;

@@ -179,3 +179,94 @@ async fn check_reads_every_service_once_and_names_the_one_that_fails() {
     assert!(error_line(&out).contains("1 of 4 checks failed"));
     assert!(!stdout.contains("shpat_not_the_token"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nested_fresh_state_directory_is_created() {
+    let sb = sandbox().await;
+    let root = tmp("fresh-dir");
+    let _ = std::fs::remove_dir_all(&root);
+    let state = root.join("data").join("x").join("sync.sqlite");
+    let report = root.join("reports").join("run.json");
+    let config = sb.config_toml(&state, "");
+
+    let out = run_sync(&config, &["--json", report.to_str().expect("utf-8 path")]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "E11: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(state.is_file(), "the state file is in the new directory");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report written"))
+            .expect("valid JSON");
+    assert_eq!(json["mode"], "full");
+    assert!(!sb.shopify.customers().is_empty());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unwritable_state_or_report_path_is_one_line_naming_it_and_nothing_is_written() {
+    let sb = sandbox().await;
+    let root = tmp("unwritable");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let plain = root.join("plain.txt");
+    std::fs::write(&plain, "a regular file").expect("write");
+
+    let bad_state = plain.join("x").join("sync.sqlite");
+    let out = run_sync(&sb.config_toml(&bad_state, ""), &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let line = error_line(&out);
+    assert!(line.contains(&bad_state.display().to_string()), "{line}");
+
+    let bad_report = plain.join("run.json");
+    let good_state = root.join("state.sqlite");
+    let out = run_sync(
+        &sb.config_toml(&good_state, ""),
+        &["--json", bad_report.to_str().expect("utf-8 path")],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let line = error_line(&out);
+    assert!(line.contains(&bad_report.display().to_string()), "{line}");
+    assert!(
+        sb.shopify.customers().is_empty(),
+        "checked before the run: no customer written"
+    );
+    assert!(!good_state.exists(), "nor the state file");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metafield_type_the_sync_cannot_write_is_one_line_and_no_write() {
+    use cin7_sparklayer_sandbox::shopify::FakeMetafieldDefinition;
+    let sb = sandbox().await;
+    sb.shopify
+        .set_metafield_definitions(vec![FakeMetafieldDefinition::customer(
+            "cin7",
+            "on_credit_hold",
+            "On credit hold",
+            "json",
+        )]);
+    let config = sb.config_toml(&tmp("state-e10.sqlite"), "");
+
+    let out = run_sync(&config, &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let line = error_line(&out);
+    for part in ["cin7.on_credit_hold", "json", "boolean"] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
+    assert!(sb.shopify.customers().is_empty());
+    assert_eq!(sb.shopify.stats().mutations, 0);
+
+    let out = run_sync(&config, &["--check"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("Shopify: FAILED") && l.contains("cin7.on_credit_hold")),
+        "{stdout}"
+    );
+}

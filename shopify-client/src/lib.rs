@@ -11,7 +11,8 @@
 //!   429, 5xx and network errors, fail-fast on 401/403 (E7): see [`bucket`] and the shared loop of `cin7-sparklayer-http`.
 //! - Typed operations on top, several customers per document with aliases: lookup by email,
 //!   `customerSet`, `tagsAdd`/`tagsRemove`, `metafieldsSet`/`metafieldsDelete` (25 a call,
-//!   packed across customers), `customerSendAccountInviteEmail`.
+//!   packed across customers), `customerSendAccountInviteEmail`, and the shop's customer
+//!   metafield definitions (E10).
 //!
 //! Every document the client sends is validated in the tests against
 //! `schema/admin-subset.graphql`, a subset of Shopify's real schema.
@@ -32,6 +33,7 @@
 mod auth;
 pub mod bucket;
 mod client;
+mod definitions;
 mod document;
 mod error;
 mod invites;

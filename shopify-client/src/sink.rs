@@ -2,13 +2,14 @@
 
 use async_trait::async_trait;
 use cin7_sparklayer_core::PortError;
+use cin7_sparklayer_core::model::MetafieldDefinition;
 use cin7_sparklayer_core::ports::{
     CustomerSink, CustomerWrite, InviteSupport, RemoteCustomer, RequestCounts, WriteOutcome,
 };
 
 use crate::client::ShopifyClient;
 use crate::error::rejected;
-use crate::{invites, reads, writes};
+use crate::{definitions, invites, reads, writes};
 
 #[async_trait]
 impl CustomerSink for ShopifyClient {
@@ -41,6 +42,14 @@ impl CustomerSink for ShopifyClient {
         writes: &[CustomerWrite],
     ) -> Vec<Result<WriteOutcome, PortError>> {
         writes::write_customers(&self.transport, writes, self.mutations_per_document()).await
+    }
+
+    /// `metafieldDefinitions(ownerType: CUSTOMER, namespace:)`, paged (E10).
+    async fn metafield_definitions(
+        &self,
+        namespaces: &[&str],
+    ) -> Result<Vec<MetafieldDefinition>, PortError> {
+        definitions::metafield_definitions(&self.transport, namespaces).await
     }
 
     /// `customerSendAccountInviteEmail(customerId:)` (C13).

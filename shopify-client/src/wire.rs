@@ -246,13 +246,7 @@ fn address(a: &Value) -> Option<DesiredAddress> {
 }
 
 fn metafield_type(s: &str) -> Option<MetafieldType> {
-    Some(match s {
-        "single_line_text_field" => MetafieldType::SingleLineTextField,
-        "json" => MetafieldType::Json,
-        "number_decimal" => MetafieldType::NumberDecimal,
-        "boolean" => MetafieldType::Boolean,
-        _ => return None,
-    })
+    MetafieldType::from_shopify(s)
 }
 
 /// Metafield nodes of a type the sync writes; others are left out (the sync rewrites them).

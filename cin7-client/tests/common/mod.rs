@@ -76,7 +76,7 @@ pub fn records<T: Clone>(items: &[Fetched<T>]) -> Vec<T> {
         .iter()
         .filter_map(|f| match f {
             Fetched::Record(r) => Some(r.clone()),
-            Fetched::Malformed(_) => None,
+            Fetched::Malformed(_) | Fetched::Incomplete(_) => None,
         })
         .collect()
 }

@@ -4,6 +4,8 @@
 
 use crate::error::{PortError, Service};
 use crate::ports::InviteSupport;
+use crate::rules::ShopTypes;
+use crate::rules::metafields::{MANAGED_NAMESPACES, written_types};
 
 use super::SyncEngine;
 
@@ -18,8 +20,9 @@ pub struct ServiceCheck {
 
 impl SyncEngine {
     /// Reads the Cin7 account (`GET me`, price tiers), Shopify's customer-account setting (which
-    /// also proves the token and its read scope), SparkLayer's customer groups (the token) and
-    /// the state store's last run, one after the other; never stops at the first failure.
+    /// also proves the token and its read scope) and its customer metafield definitions (E10),
+    /// SparkLayer's customer groups (the token) and the state store's last run, one after the
+    /// other; never stops at the first failure.
     pub async fn check(&self) -> Vec<ServiceCheck> {
         let p = &self.ports;
         let cin7 = p.customers.account().await.map(|a| {
@@ -34,13 +37,7 @@ impl SyncEngine {
                     .join(", ")
             )
         });
-        let shopify = p.shopify.invite_support().await.map(|s| {
-            match s {
-                InviteSupport::Classic => "classic customer accounts (invites are sent)",
-                InviteSupport::NotApplicable => "new customer accounts (no invites exist)",
-            }
-            .to_owned()
-        });
+        let shopify = self.check_shopify().await;
         let sparklayer = p
             .groups
             .customer_groups()
@@ -71,5 +68,37 @@ impl SyncEngine {
                 result: state,
             },
         ]
+    }
+}
+
+impl SyncEngine {
+    /// Shopify's line: the customer-account setting, then the shop's definitions of the sync's
+    /// metafields (E10), failing as a run would on a key the sync cannot write.
+    async fn check_shopify(&self) -> Result<String, PortError> {
+        let shopify = &self.ports.shopify;
+        let accounts = match shopify.invite_support().await? {
+            InviteSupport::Classic => "classic customer accounts (invites are sent)",
+            InviteSupport::NotApplicable => "new customer accounts (no invites exist)",
+        };
+        let definitions = shopify.metafield_definitions(&MANAGED_NAMESPACES).await?;
+        let types =
+            ShopTypes::new(&written_types(), &definitions).map_err(|e| PortError::Rejected {
+                service: Service::Shopify,
+                code: Some("metafield_definition".into()),
+                field: Some(e.key.to_string()),
+                message: e.to_string(),
+            })?;
+        let converted: Vec<String> = types
+            .conversions()
+            .map(|(key, kind)| format!("{key} as {kind}"))
+            .collect();
+        Ok(if converted.is_empty() {
+            format!("{accounts}; metafields written with the sync's own types")
+        } else {
+            format!(
+                "{accounts}; metafields written as the shop defines them: {}",
+                converted.join(", ")
+            )
+        })
     }
 }

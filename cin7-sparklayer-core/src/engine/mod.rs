@@ -24,6 +24,8 @@ use crate::ports::{
     RequestCounts, StateStore,
 };
 use crate::report::{Plan, RunMode, RunReport};
+use crate::rules::ShopTypes;
+use crate::rules::metafields::{MANAGED_NAMESPACES, written_types};
 
 pub use check::ServiceCheck;
 pub use progress::{NoProgress, Progress};
@@ -306,15 +308,36 @@ impl SyncEngine {
             .customer_groups()
             .await
             .map_err(RunError::at("reading SparkLayer customer groups"))?;
-        let customers = customers::CustomersPass::new(self, options, resolved, &account, &groups)
-            .run(report)
-            .await?;
+        let types = self.shop_types(resolved).await?;
+        let customers =
+            customers::CustomersPass::new(self, options, resolved, &account, &groups, &types)
+                .run(report)
+                .await?;
         if self.settings.pricing.enabled && !report.interrupted {
             pricing::PricingPass::new(self, options, resolved, &account, customers)
                 .run(report)
                 .await?;
         }
         Ok(())
+    }
+}
+
+impl SyncEngine {
+    /// E10: the shop's definitions of the sync's metafields, read once per run that reads
+    /// customers. A key the sync cannot write stops the run here, before any write.
+    async fn shop_types(&self, resolved: &ResolvedMode) -> Result<ShopTypes, RunError> {
+        if resolved.customers.is_none() {
+            return Ok(ShopTypes::default());
+        }
+        let definitions = self
+            .ports
+            .shopify
+            .metafield_definitions(&MANAGED_NAMESPACES)
+            .await
+            .map_err(RunError::at(
+                "reading Shopify's customer metafield definitions",
+            ))?;
+        Ok(ShopTypes::new(&written_types(), &definitions)?)
     }
 }
 

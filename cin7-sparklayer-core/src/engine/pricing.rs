@@ -13,7 +13,7 @@ use crate::ports::{FetchScope, Fetched, PriceListState, RemotePriceList, RowChan
 use crate::report::{ListAction, PriceListPlanEntry, RecordKind, RunMode, RunReport};
 use crate::rules::TierListBuilder;
 
-use super::customers::CustomersOutcome;
+use super::customers::{CustomersOutcome, add_shortfall};
 use super::{ResolvedMode, RunOptions, SyncEngine, all_tiers, fatal};
 
 pub(crate) struct PricingPass<'a> {
@@ -45,6 +45,8 @@ impl<'a> PricingPass<'a> {
         let ports = &self.engine.ports;
         let pricing = &self.engine.settings.pricing;
         let full = self.resolved.mode == RunMode::Full;
+        // Only a complete full read sees every customer (E8).
+        let all_customers = full && !self.customers.incomplete;
         let state_lists: BTreeMap<String, PriceListState> = ports
             .state
             .price_lists()
@@ -59,8 +61,8 @@ impl<'a> PricingPass<'a> {
             TierSelection::All => all_tiers(),
             TierSelection::Assigned => self.customers.tiers_used.clone(),
         };
-        if !full && pricing.tiers == TierSelection::Assigned {
-            // Only a full run sees every customer; keep the tiers already published.
+        if !all_customers && pricing.tiers == TierSelection::Assigned {
+            // Only a complete full read sees every customer; keep the tiers already published.
             for l in state_lists.values() {
                 if let PriceListOrigin::Tier { code } = l.origin
                     && !l.rows.is_empty()
@@ -85,6 +87,7 @@ impl<'a> PricingPass<'a> {
         // Read products (P1 input), one at a time into the tier builder.
         let mut builder = TierListBuilder::new(pricing.zero_price);
         let mut seen_skus: BTreeSet<String> = BTreeSet::new();
+        let mut incomplete = None;
         if let Some(scope) = product_scope {
             self.options.progress.phase("products", None);
             let mut stream = ports.products.products(scope);
@@ -93,16 +96,17 @@ impl<'a> PricingPass<'a> {
                     Ok(Fetched::Record(p)) => {
                         report.products_read += 1;
                         self.options.progress.advance(1);
-                        // Only an incremental read needs to know which SKUs it saw (P3 coverage).
-                        if !complete_tiers
-                            && let Some(sku) =
-                                p.sku.as_deref().map(str::trim).filter(|s| !s.is_empty())
+                        // An incremental or short read removes only SKUs it saw (P3 coverage, E8).
+                        if let Some(sku) = p.sku.as_deref().map(str::trim).filter(|s| !s.is_empty())
                         {
                             seen_skus.insert(sku.to_owned());
                         }
                         builder.add(&p);
                     }
                     Ok(Fetched::Malformed(m)) => report.skip_malformed(RecordKind::Product, &m),
+                    Ok(Fetched::Incomplete(short)) => {
+                        incomplete = Some(add_shortfall(incomplete, short));
+                    }
                     Err(source) => {
                         return Err(RunError::Port {
                             step: "reading Cin7 products",
@@ -112,6 +116,17 @@ impl<'a> PricingPass<'a> {
                 }
             }
         }
+        if let Some(short) = incomplete {
+            report.warn(
+                "products",
+                "incomplete_read",
+                Some(format!(
+                    "Cin7 products: {short}; no SKU is removed for being missing from this read"
+                )),
+            );
+        }
+        // A short read covers only the SKUs it saw (E8, P4).
+        let complete_rows = complete_tiers && incomplete.is_none();
         let (tier_lists, issues) = builder.finish(&tiers, self.account, &pricing.prefix);
         for issue in issues {
             report.warn(&issue.id, issue.reason, Some(issue.detail));
@@ -127,10 +142,8 @@ impl<'a> PricingPass<'a> {
             .collect();
 
         // Plan every desired list (P3) and every list whose source is gone (P4).
-        let mut desired: Vec<(DesiredPriceList, bool)> = tier_lists
-            .into_iter()
-            .map(|l| (l, complete_tiers))
-            .collect();
+        let mut desired: Vec<(DesiredPriceList, bool)> =
+            tier_lists.into_iter().map(|l| (l, complete_rows)).collect();
         desired.extend(self.customers.own_lists.drain(..).map(|l| (l, true)));
         let desired_slugs: BTreeSet<String> =
             desired.iter().map(|(l, _)| l.header.slug.clone()).collect();
@@ -166,7 +179,7 @@ impl<'a> PricingPass<'a> {
                 PriceListOrigin::Tier { code } => complete_tiers && !tiers.contains(code),
                 // Not desired although seen (skipped, out of scope, no prices left), or gone from a full read.
                 PriceListOrigin::Customer { cin7_id } => {
-                    full || self.customers.seen.contains(cin7_id)
+                    all_customers || self.customers.seen.contains(cin7_id)
                 }
             };
             if !gone || st.rows.is_empty() {

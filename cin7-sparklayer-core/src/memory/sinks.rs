@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 
 use crate::error::{PortError, Service};
-use crate::model::{CustomerGroup, DesiredMetafield, MetafieldKey, PriceListHeader, PriceRow};
+use crate::model::{
+    CustomerGroup, DesiredMetafield, MetafieldDefinition, MetafieldKey, PriceListHeader, PriceRow,
+};
 use crate::ports::{
     AccountState, CustomerGroupDirectory, CustomerSink, CustomerWrite, InviteSupport, PatchOutcome,
     PriceListSink, RemoteCustomer, RemoteFields, RemotePriceList, RequestCounts, WriteOutcome,
@@ -36,6 +38,7 @@ struct ShopInner {
     customers: BTreeMap<String, ShopifyRecord>,
     next_id: u64,
     fail_emails: BTreeSet<String>,
+    definitions: Vec<MetafieldDefinition>,
 }
 
 /// A Shopify [`CustomerSink`] in memory: unique emails (case-insensitive), `customerSet`
@@ -68,6 +71,15 @@ impl MemoryShopify {
     pub fn fail_writes_for(&self, email: &str) {
         if let Ok(mut i) = self.inner.lock() {
             i.fail_emails.insert(email.to_lowercase());
+        }
+    }
+
+    /// Sets the shop's customer metafield definitions (E10): listed by
+    /// [`CustomerSink::metafield_definitions`], and a `metafieldsSet` value of another type
+    /// than its definition's is refused, as Shopify does.
+    pub fn set_metafield_definitions(&self, definitions: Vec<MetafieldDefinition>) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.definitions = definitions;
         }
     }
 
@@ -120,6 +132,7 @@ impl MemoryShopify {
     }
 
     fn apply(&self, inner: &mut ShopInner, w: &CustomerWrite) -> Result<WriteOutcome, PortError> {
+        check_definitions(&inner.definitions, &w.metafields_set)?;
         let email = w.fields.as_ref().map(|f| f.email.clone());
         if let Some(e) = &email
             && inner.fail_emails.contains(&e.to_lowercase())
@@ -247,6 +260,30 @@ impl MemoryShopify {
     }
 }
 
+/// Shopify refuses a metafield whose type is not its definition's (E10).
+fn check_definitions(
+    definitions: &[MetafieldDefinition],
+    metafields: &[DesiredMetafield],
+) -> Result<(), PortError> {
+    for m in metafields {
+        if let Some(d) = definitions
+            .iter()
+            .find(|d| d.key == m.key && d.type_name != m.kind.as_shopify())
+        {
+            return Err(PortError::Rejected {
+                service: Service::Shopify,
+                code: Some("INVALID_TYPE".into()),
+                field: Some(m.key.to_string()),
+                message: format!(
+                    "Type '{}' must be consistent with the definition's type: '{}'.",
+                    m.kind, d.type_name
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Default for MemoryShopify {
     fn default() -> Self {
         Self::new()
@@ -302,6 +339,20 @@ impl CustomerSink for MemoryShopify {
                 .collect();
         };
         writes.iter().map(|w| self.apply(&mut inner, w)).collect()
+    }
+
+    async fn metafield_definitions(
+        &self,
+        namespaces: &[&str],
+    ) -> Result<Vec<MetafieldDefinition>, PortError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        let inner = self.inner.lock().map_err(|_| PortError::state("lock"))?;
+        Ok(inner
+            .definitions
+            .iter()
+            .filter(|d| namespaces.contains(&d.key.namespace.as_ref()))
+            .cloned()
+            .collect())
     }
 
     async fn send_invite(&self, shopify_id: &str) -> Result<(), PortError> {

@@ -1,19 +1,24 @@
 //! An in-memory Cin7 source.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use futures::stream;
+use futures::{StreamExt, stream};
 
 use crate::error::PortError;
 use crate::model::{AccountInfo, PriceTier, SourceCustomer, SourceProduct};
 use crate::ports::{
-    CustomerSource, FetchScope, Fetched, PricingSource, RecordStream, RequestCounts,
+    CustomerSource, FetchScope, Fetched, IncompleteRead, PricingSource, RecordStream, RequestCounts,
 };
 
 /// Customers, products and account facts in memory. `ModifiedSince` filters on `last_modified`
 /// (records without one are always returned). Each fetch counts one read.
+///
+/// Like Cin7's `Total`, a full read can be made to claim more records than it serves
+/// ([`MemorySource::set_customer_total`], [`MemorySource::set_product_total`]): it then ends
+/// with [`Fetched::Incomplete`] (E8).
 #[derive(Debug)]
 pub struct MemorySource {
     /// The account.
@@ -23,6 +28,8 @@ pub struct MemorySource {
     /// The products.
     pub products: Arc<Mutex<Vec<SourceProduct>>>,
     reads: AtomicU64,
+    customer_total: Mutex<Option<u64>>,
+    product_total: Mutex<Option<u64>>,
 }
 
 impl MemorySource {
@@ -41,6 +48,23 @@ impl MemorySource {
             customers: Arc::new(Mutex::new(Vec::new())),
             products: Arc::new(Mutex::new(Vec::new())),
             reads: AtomicU64::new(0),
+            customer_total: Mutex::new(None),
+            product_total: Mutex::new(None),
+        }
+    }
+
+    /// The `Total` full customer reads claim (`None`: the number served). A claim larger than
+    /// the distinct customers served ends the read with [`Fetched::Incomplete`] (E8).
+    pub fn set_customer_total(&self, total: Option<u64>) {
+        if let Ok(mut t) = self.customer_total.lock() {
+            *t = total;
+        }
+    }
+
+    /// The `Total` full product reads claim; see [`MemorySource::set_customer_total`].
+    pub fn set_product_total(&self, total: Option<u64>) {
+        if let Ok(mut t) = self.product_total.lock() {
+            *t = total;
         }
     }
 
@@ -96,6 +120,35 @@ fn lazy<T: Clone + Send + 'static>(
     }))
 }
 
+/// Ends a full read with [`Fetched::Incomplete`] when `claimed` exceeds the distinct IDs served.
+fn claiming<T: Send + 'static>(
+    records: RecordStream<T>,
+    scope: &FetchScope,
+    claimed: &Mutex<Option<u64>>,
+    id: fn(&T) -> &str,
+) -> RecordStream<T> {
+    let claimed = claimed.lock().ok().and_then(|t| *t);
+    let Some(expected) = claimed.filter(|_| *scope == FetchScope::All) else {
+        return records;
+    };
+    let ids = Arc::new(Mutex::new(HashSet::<String>::new()));
+    let counted = ids.clone();
+    let records = records.inspect(move |item| {
+        if let (Ok(Fetched::Record(r)), Ok(mut ids)) = (item, counted.lock()) {
+            ids.insert(id(r).to_owned());
+        }
+    });
+    let end = stream::iter([()]).filter_map(move |()| {
+        let received = ids.lock().map_or(0, |ids| ids.len() as u64);
+        let short = (received < expected).then_some(Ok(Fetched::Incomplete(IncompleteRead {
+            expected,
+            received,
+        })));
+        async move { short }
+    });
+    records.chain(end).boxed()
+}
+
 #[async_trait]
 impl CustomerSource for MemorySource {
     async fn account(&self) -> Result<AccountInfo, PortError> {
@@ -108,9 +161,11 @@ impl CustomerSource for MemorySource {
 
     fn customers(&self, scope: FetchScope) -> RecordStream<SourceCustomer> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        lazy(self.customers.clone(), move |c: &SourceCustomer| {
-            matches(&scope, &c.id, c.last_modified)
-        })
+        let records = lazy(self.customers.clone(), {
+            let scope = scope.clone();
+            move |c: &SourceCustomer| matches(&scope, &c.id, c.last_modified)
+        });
+        claiming(records, &scope, &self.customer_total, |c| &c.id)
     }
 
     fn request_counts(&self) -> RequestCounts {
@@ -125,8 +180,10 @@ impl CustomerSource for MemorySource {
 impl PricingSource for MemorySource {
     fn products(&self, scope: FetchScope) -> RecordStream<SourceProduct> {
         self.reads.fetch_add(1, Ordering::Relaxed);
-        lazy(self.products.clone(), move |p: &SourceProduct| {
-            matches(&scope, &p.id, p.last_modified)
-        })
+        let records = lazy(self.products.clone(), {
+            let scope = scope.clone();
+            move |p: &SourceProduct| matches(&scope, &p.id, p.last_modified)
+        });
+        claiming(records, &scope, &self.product_total, |p| &p.id)
     }
 }

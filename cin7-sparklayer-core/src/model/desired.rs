@@ -32,7 +32,8 @@ pub struct DesiredAddress {
     pub phone: Option<String>,
 }
 
-/// The Shopify type of a metafield the sync writes.
+/// The Shopify type of a metafield the sync writes: its own types (C7–C10) and those it
+/// converts to when the shop defines a key with another type (E10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MetafieldType {
@@ -44,6 +45,10 @@ pub enum MetafieldType {
     NumberDecimal,
     /// `boolean`.
     Boolean,
+    /// `number_integer` (E10: a shop's definition of a decimal key).
+    NumberInteger,
+    /// `multi_line_text_field` (E10: a shop's definition of a text key).
+    MultiLineTextField,
 }
 
 impl MetafieldType {
@@ -54,7 +59,29 @@ impl MetafieldType {
             Self::Json => "json",
             Self::NumberDecimal => "number_decimal",
             Self::Boolean => "boolean",
+            Self::NumberInteger => "number_integer",
+            Self::MultiLineTextField => "multi_line_text_field",
         }
+    }
+
+    /// The type Shopify names `name`, when the sync can write it (`None` for `money`,
+    /// `list.…` and the other types it never writes).
+    pub fn from_shopify(name: &str) -> Option<Self> {
+        Some(match name {
+            "single_line_text_field" => Self::SingleLineTextField,
+            "json" => Self::Json,
+            "number_decimal" => Self::NumberDecimal,
+            "boolean" => Self::Boolean,
+            "number_integer" => Self::NumberInteger,
+            "multi_line_text_field" => Self::MultiLineTextField,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for MetafieldType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_shopify())
     }
 }
 
@@ -92,6 +119,17 @@ impl std::fmt::Display for MetafieldKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{}", self.namespace, self.key)
     }
+}
+
+/// A customer metafield definition the shop holds (E10), as `metafieldDefinitions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetafieldDefinition {
+    /// Namespace and key.
+    pub key: MetafieldKey,
+    /// The definition's name in the Shopify admin (e.g. "Credit limit").
+    pub name: String,
+    /// Its type as Shopify names it (`number_integer`, `list.single_line_text_field`, …).
+    pub type_name: String,
 }
 
 /// A metafield value the sync wants on a customer (C7–C10).

@@ -4,8 +4,8 @@ mod desired;
 mod source;
 
 pub use desired::{
-    DesiredAddress, DesiredCustomer, DesiredMetafield, DesiredPriceList, MetafieldKey,
-    MetafieldType, PriceBreak, PriceListHeader, PriceListOrigin, PriceRow,
+    DesiredAddress, DesiredCustomer, DesiredMetafield, DesiredPriceList, MetafieldDefinition,
+    MetafieldKey, MetafieldType, PriceBreak, PriceListHeader, PriceListOrigin, PriceRow,
 };
 pub use source::{
     AccountInfo, AddressKind, CustomerGroup, CustomerPrice, PriceTier, RecordStatus, SourceAddress,

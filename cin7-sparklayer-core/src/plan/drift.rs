@@ -59,7 +59,7 @@ pub fn same_metafield_value(kind: MetafieldType, want: &str, have: &str) -> bool
                 _ => want == have,
             }
         }
-        MetafieldType::NumberDecimal => {
+        MetafieldType::NumberDecimal | MetafieldType::NumberInteger => {
             match (
                 want.trim().parse::<Decimal>(),
                 have.trim().parse::<Decimal>(),
@@ -69,7 +69,7 @@ pub fn same_metafield_value(kind: MetafieldType, want: &str, have: &str) -> bool
             }
         }
         MetafieldType::Boolean => want.trim().eq_ignore_ascii_case(have.trim()),
-        MetafieldType::SingleLineTextField => want == have,
+        MetafieldType::SingleLineTextField | MetafieldType::MultiLineTextField => want == have,
     }
 }
 

@@ -17,7 +17,8 @@ pub use sink::{
     WriteOutcome, WriteTarget,
 };
 pub use source::{
-    CustomerSource, FetchScope, Fetched, MalformedRecord, PricingSource, RecordStream,
+    CustomerSource, FetchScope, Fetched, IncompleteRead, MalformedRecord, PricingSource,
+    RecordStream,
 };
 pub use state::{CustomerLink, PriceListState, RowChange, StateStore};
 

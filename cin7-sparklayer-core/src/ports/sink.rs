@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::RequestCounts;
 use crate::error::PortError;
 use crate::model::{
-    CustomerGroup, DesiredAddress, DesiredCustomer, DesiredMetafield, MetafieldKey,
-    PriceListHeader, PriceRow,
+    CustomerGroup, DesiredAddress, DesiredCustomer, DesiredMetafield, MetafieldDefinition,
+    MetafieldKey, PriceListHeader, PriceRow,
 };
 use crate::report::RunReport;
 
@@ -150,6 +150,17 @@ pub trait CustomerSink: Send + Sync + Debug {
         &self,
         writes: &[CustomerWrite],
     ) -> Vec<Result<WriteOutcome, PortError>>;
+
+    /// The shop's customer metafield definitions in `namespaces` (E10), read once per run and
+    /// by `sync --check`. The default reports none, so a sink that cannot read definitions
+    /// writes the sync's own types (and a shop that defines other ones refuses them per record).
+    async fn metafield_definitions(
+        &self,
+        namespaces: &[&str],
+    ) -> Result<Vec<MetafieldDefinition>, PortError> {
+        let _ = namespaces;
+        Ok(Vec::new())
+    }
 
     /// Sends the account invite email (`customerSendAccountInviteEmail`, C13).
     async fn send_invite(&self, shopify_id: &str) -> Result<(), PortError>;

@@ -33,17 +33,44 @@ pub struct MalformedRecord {
     pub reason: String,
 }
 
-/// One item of a source stream: a record, or a record that failed to parse.
+/// A read that ended with fewer distinct records than the source says it holds (E8): Cin7's
+/// `Total` was larger than the distinct rows its pages served (rows skipped by page offsets
+/// that moved, pages capped below `Limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncompleteRead {
+    /// How many records the source says match (Cin7's latest `Total`).
+    pub expected: u64,
+    /// How many distinct records (by ID; rows without one count once each) the read served,
+    /// malformed ones included.
+    pub received: u64,
+}
+
+impl std::fmt::Display for IncompleteRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "read {} distinct records of the {} the source reports",
+            self.received, self.expected
+        )
+    }
+}
+
+/// One item of a source stream: a record, a record that failed to parse, or the news that the
+/// read fell short.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fetched<T> {
     /// A record that parsed.
     Record(T),
     /// A record that did not parse; the rest of the page goes on.
     Malformed(MalformedRecord),
+    /// The read served fewer distinct records than the source reports (E8). Yielded at most
+    /// once per walk, after its last record; a read without it is complete.
+    Incomplete(IncompleteRead),
 }
 
 /// A stream of records. It ends after the last record or after the first `Err`, which is a
-/// failure of the fetch itself (credentials, retries exhausted), not of one record.
+/// failure of the fetch itself (credentials, retries exhausted), not of one record. A read
+/// that came up short says so with a [`Fetched::Incomplete`] after its last record (E8).
 pub type RecordStream<T> = BoxStream<'static, Result<Fetched<T>, PortError>>;
 
 /// Reads customers and account facts from the ERP (Cin7 Core `GET /customer`, `/me`, `/ref/priceTier`).
@@ -53,6 +80,8 @@ pub type RecordStream<T> = BoxStream<'static, Result<Fetched<T>, PortError>>;
 /// - [`CustomerSource::customers`] yields every matching record exactly once (E8), including
 ///   deprecated ones, each with its customer-specific prices. Memory must not grow with the
 ///   account's size: implementations page lazily.
+/// - A read that ends with fewer distinct records than the source reports ends with
+///   [`Fetched::Incomplete`] (E8): the engine then treats no linked customer as gone.
 /// - Errors: [`PortError::Unauthenticated`] is fatal; [`PortError::RateLimited`] and
 ///   [`PortError::Unavailable`] mean retries ran out and a later run may succeed.
 #[async_trait]

@@ -21,8 +21,29 @@ pub const CREDIT_LIMIT: (&str, &str) = ("cin7", "credit_limit");
 /// `cin7.on_credit_hold` (C9).
 pub const ON_CREDIT_HOLD: (&str, &str) = ("cin7", "on_credit_hold");
 
-/// Namespaces the sync owns: on revoke every metafield it set in them is deleted (C14).
+/// Namespaces the sync owns: on revoke every metafield it set in them is deleted (C14); the
+/// shop's definitions in them are read once per run (E10).
 pub const MANAGED_NAMESPACES: [&str; 2] = ["sparklayer", "cin7"];
+
+/// Every metafield [`customer_metafields`] writes, with its type (C7–C10): the keys checked
+/// against the shop's definitions (E10).
+pub const WRITTEN: [((&str, &str), MetafieldType); 7] = [
+    (GROUP, MetafieldType::SingleLineTextField),
+    (PRICE_LISTS, MetafieldType::Json),
+    (PAYMENT_ON_ACCOUNT, MetafieldType::Json),
+    (COMPANY_NAME, MetafieldType::SingleLineTextField),
+    (CUSTOMER_ID, MetafieldType::SingleLineTextField),
+    (CREDIT_LIMIT, MetafieldType::NumberDecimal),
+    (ON_CREDIT_HOLD, MetafieldType::Boolean),
+];
+
+/// [`WRITTEN`] as keys and types.
+pub fn written_types() -> Vec<(MetafieldKey, MetafieldType)> {
+    WRITTEN
+        .iter()
+        .map(|((ns, key), kind)| (MetafieldKey::known(ns, key), *kind))
+        .collect()
+}
 
 fn metafield(
     key: (&'static str, &'static str),

@@ -6,6 +6,7 @@
 mod address;
 mod country;
 mod currency;
+mod definitions;
 mod duplicates;
 mod group;
 mod identity;
@@ -21,6 +22,9 @@ mod tax;
 pub use address::{AddressPerson, AddressWarning, map_address, pick_address};
 pub use country::{country_code, province_code};
 pub use currency::{currency_allowed, customer_currency};
+pub use definitions::{
+    DefinitionMismatch, NotConvertible, ShopTypes, UnwritableDefinition, convert_value, convertible,
+};
 pub use duplicates::{DuplicateVerdict, resolve_duplicates};
 pub use group::{GroupPick, pick_group};
 pub use identity::{IdentityError, identity_contact, is_valid_email, pick_email};

@@ -5,7 +5,8 @@
 //! - `GET me`, `GET ref/priceTier`;
 //! - `GET customer` (`Page`, `Limit`, `ID`, `ModifiedSince`, `IncludeDeprecated`,
 //!   `IncludeProductPrices`): pages are capped at [`FakeCin7Options::customer_page_cap`] (100)
-//!   whatever `Limit` says, as on real accounts (E8);
+//!   whatever `Limit` says, as on real accounts (E8); `Total` can be made to claim rows no
+//!   page serves ([`FakeCin7Options::customer_total_surplus`]);
 //! - `GET product` (`Page`, `Limit` up to 1000, `ID`, `ModifiedSince`, `IncludeDeprecated`).
 //!
 //! Like Cin7 it answers bad credentials with 403, more than
@@ -67,6 +68,12 @@ pub struct FakeCin7Options {
     pub retry_after: Option<Duration>,
     /// Most rows on one customer page, whatever `Limit` asks. Default 100.
     pub customer_page_cap: usize,
+    /// Customers counted in `Total` that no page serves, as when Cin7's page offsets skip
+    /// rows (E8: the walk is then incomplete). Not added to requests by `ID`. Default 0.
+    pub customer_total_surplus: usize,
+    /// Products counted in `Total` that no page serves; see
+    /// [`FakeCin7Options::customer_total_surplus`]. Default 0.
+    pub product_total_surplus: usize,
     /// Fraction (0–1) of requests answered with an injected 500.
     pub fault_rate: f64,
     /// Fraction (0–1) of requests answered with an injected throttle.
@@ -85,6 +92,8 @@ impl Default for FakeCin7Options {
             throttle_status: ThrottleStatus::ServiceUnavailable,
             retry_after: None,
             customer_page_cap: 100,
+            customer_total_surplus: 0,
+            product_total_surplus: 0,
             fault_rate: 0.0,
             throttle_rate: 0.0,
             seed: 0,

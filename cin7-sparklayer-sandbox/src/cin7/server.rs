@@ -140,6 +140,7 @@ async fn handle(
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let limit = q.limit().min(options.customer_page_cap.max(1));
             let (total, mut rows) = store.customers.page(&q.filter(), q.page(), limit);
+            let total = total + q.surplus(options.customer_total_surplus);
             if !q.flag("includeproductprices") {
                 for r in &mut rows {
                     if let Some(o) = r.as_object_mut() {
@@ -153,6 +154,7 @@ async fn handle(
             c.product_pages
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (total, rows) = store.products.page(&q.filter(), q.page(), q.limit());
+            let total = total + q.surplus(options.product_total_surplus);
             json!({"Total": total, "Page": q.page(), "Products": rows})
         }
     };
@@ -265,6 +267,15 @@ impl Params {
             .and_then(|v| v.parse::<usize>().ok())
             .unwrap_or(100)
             .clamp(1, 1000)
+    }
+
+    /// The rows `Total` claims beyond those served: none for a request by `ID`.
+    fn surplus(&self, surplus: usize) -> usize {
+        if self.get("id").is_some_and(|v| !v.is_empty()) {
+            0
+        } else {
+            surplus
+        }
     }
 
     fn filter(&self) -> Filter {

@@ -175,6 +175,7 @@ impl Prepared<'_> {
             |c: Option<&FakeCustomer>| c.map(FakeCustomer::to_graphql).unwrap_or(Value::Null);
         match f.name.as_str() {
             "shop" => store.shop(),
+            "metafieldDefinitions" => store.metafield_definitions(args),
             "customer" => customer(store.get(arg("id").as_str().unwrap_or_default())),
             "node" => customer(store.get(arg("id").as_str().unwrap_or_default())),
             "customerByIdentifier" => {
@@ -224,7 +225,8 @@ impl Prepared<'_> {
     }
 }
 
-const QUERIES: [&str; 5] = [
+const QUERIES: [&str; 6] = [
+    "metafieldDefinitions",
     "shop",
     "customer",
     "customerByIdentifier",
@@ -277,7 +279,10 @@ fn to_json(v: &GValue<'_, String>, vars: &Map<String, Value>) -> Value {
 }
 
 fn is_connection(name: &str) -> bool {
-    matches!(name, "metafields" | "addressesV2" | "customers")
+    matches!(
+        name,
+        "metafields" | "addressesV2" | "customers" | "metafieldDefinitions"
+    )
 }
 
 fn first_arg(f: &Field<'_, String>, vars: &Map<String, Value>) -> f64 {

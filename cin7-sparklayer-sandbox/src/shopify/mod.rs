@@ -12,6 +12,7 @@
 //! edit what it holds.
 
 mod bucket;
+mod definitions;
 mod exec;
 mod model;
 mod store;
@@ -33,6 +34,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
+pub use definitions::FakeMetafieldDefinition;
 pub use model::{FakeAddress, FakeCustomer, FakeMetafield};
 
 use bucket::Bucket;
@@ -291,6 +293,12 @@ impl FakeShopify {
     /// Request counters and cost.
     pub fn stats(&self) -> FakeShopifyStats {
         self.shared.lock().stats
+    }
+
+    /// Replaces the shop's metafield definitions (E10): listed by `metafieldDefinitions` and
+    /// enforced on `metafieldsSet`.
+    pub fn set_metafield_definitions(&self, definitions: Vec<FakeMetafieldDefinition>) {
+        self.shared.lock().store.definitions = definitions;
     }
 
     /// Switches classic (`true`) or new customer accounts.

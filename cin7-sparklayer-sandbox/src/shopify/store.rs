@@ -18,6 +18,8 @@ pub(crate) struct Store {
     pub(crate) customers: BTreeMap<u64, FakeCustomer>,
     pub(crate) invites: BTreeMap<String, u32>,
     pub(crate) classic_accounts: bool,
+    /// The shop's metafield definitions (E10).
+    pub(crate) definitions: Vec<super::FakeMetafieldDefinition>,
     next_id: u64,
     next_address: u64,
 }

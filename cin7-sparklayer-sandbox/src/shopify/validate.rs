@@ -166,7 +166,12 @@ impl Store {
         }
         let kind = m["type"].as_str().unwrap_or_default();
         let value = m["value"].as_str().unwrap_or_default();
+        // A definition decides the type (E10); without one, an existing metafield does.
+        if let Some(mismatch) = self.definition_mismatch(ns, key, kind) {
+            return Some(mismatch);
+        }
         if let Some(existing) = owner.metafield(ns, key)
+            && self.customer_definition(ns, key).is_none()
             && existing.kind != kind
         {
             return Some((

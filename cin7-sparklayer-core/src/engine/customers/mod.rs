@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use futures::StreamExt;
 
 mod apply;
+mod definitions;
 mod plan;
 
 use plan::{PlanContext, PlannedCustomer, plan_one};
@@ -14,11 +15,12 @@ use crate::error::{PortError, RunError};
 use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
 use crate::plan::plan_revoke;
 use crate::ports::{
-    AccountState, CustomerLink, CustomerWrite, Fetched, InviteSupport, RemoteCustomer,
+    AccountState, CustomerLink, CustomerWrite, Fetched, IncompleteRead, InviteSupport,
+    RemoteCustomer,
 };
 use crate::report::{CustomerAction, CustomerPlanEntry, RecordKind, RunMode, RunReport};
 use crate::rules::{
-    DuplicateVerdict, MappedCustomer, MappingContext, map_customer, resolve_duplicates,
+    DuplicateVerdict, MappedCustomer, MappingContext, ShopTypes, map_customer, resolve_duplicates,
 };
 
 use super::parallel::{par_map, par_map_owned};
@@ -33,6 +35,17 @@ pub(crate) struct CustomersOutcome {
     pub(crate) own_lists: Vec<DesiredPriceList>,
     /// Cin7 IDs of customers seen in this run (any outcome).
     pub(crate) seen: foldhash::HashSet<String>,
+    /// The customer read came up short (E8): a full run then treats no customer as gone,
+    /// for C14 and for P1/P4 alike.
+    pub(crate) incomplete: bool,
+}
+
+/// What the customer read produced: the mapped customers, every ID seen, and whether the read
+/// fell short of Cin7's `Total` (E8).
+struct CustomersRead {
+    customers: Vec<FetchedCustomer>,
+    seen: foldhash::HashSet<String>,
+    incomplete: Option<IncompleteRead>,
 }
 
 /// Customers are mapped in chunks of this many, each chunk spread over every core.
@@ -88,6 +101,8 @@ pub(crate) struct CustomersPass<'a> {
     resolved: &'a ResolvedMode,
     account: &'a AccountInfo,
     groups: &'a [CustomerGroup],
+    /// The shop's types for the sync's metafields (E10).
+    types: &'a ShopTypes,
 }
 
 impl<'a> CustomersPass<'a> {
@@ -97,6 +112,7 @@ impl<'a> CustomersPass<'a> {
         resolved: &'a ResolvedMode,
         account: &'a AccountInfo,
         groups: &'a [CustomerGroup],
+        types: &'a ShopTypes,
     ) -> Self {
         Self {
             engine,
@@ -104,6 +120,7 @@ impl<'a> CustomersPass<'a> {
             resolved,
             account,
             groups,
+            types,
         }
     }
 
@@ -114,9 +131,13 @@ impl<'a> CustomersPass<'a> {
         &self,
         report: &mut RunReport,
         ctx: &MappingContext<'_>,
-    ) -> Result<(Vec<FetchedCustomer>, foldhash::HashSet<String>), RunError> {
+    ) -> Result<CustomersRead, RunError> {
         let Some(scope) = self.resolved.customers.clone() else {
-            return Ok((Vec::new(), foldhash::HashSet::default()));
+            return Ok(CustomersRead {
+                customers: Vec::new(),
+                seen: foldhash::HashSet::default(),
+                incomplete: None,
+            });
         };
         self.options.progress.phase("customers", None);
         let mut stream = self.engine.ports.customers.customers(scope);
@@ -124,6 +145,7 @@ impl<'a> CustomersPass<'a> {
         // foldhash: 100,000 short IDs hashed on this (serial) path; SipHash was 8 % of it.
         let mut index: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
         let mut chunk: Vec<SourceCustomer> = Vec::with_capacity(MAP_CHUNK);
+        let mut incomplete: Option<IncompleteRead> = None;
         let mut flush = |chunk: &mut Vec<SourceCustomer>, out: &mut Vec<FetchedCustomer>| {
             let results = par_map(chunk, |c| map_customer(c, ctx).map(Box::new));
             for (c, result) in chunk.drain(..).zip(results) {
@@ -152,6 +174,9 @@ impl<'a> CustomersPass<'a> {
                     }
                 }
                 Ok(Fetched::Malformed(m)) => report.skip_malformed(RecordKind::Customer, &m),
+                Ok(Fetched::Incomplete(short)) => {
+                    incomplete = Some(add_shortfall(incomplete, short))
+                }
                 Err(source) => {
                     return Err(RunError::Port {
                         step: "reading Cin7 customers",
@@ -161,7 +186,20 @@ impl<'a> CustomersPass<'a> {
             }
         }
         flush(&mut chunk, &mut out);
-        Ok((out, index.into_keys().collect()))
+        if let Some(short) = incomplete {
+            report.warn(
+                "customers",
+                "incomplete_read",
+                Some(format!(
+                    "Cin7 customers: {short}; no linked customer is treated as gone on this read"
+                )),
+            );
+        }
+        Ok(CustomersRead {
+            customers: out,
+            seen: index.into_keys().collect(),
+            incomplete,
+        })
     }
 
     pub(crate) async fn run(self, report: &mut RunReport) -> Result<CustomersOutcome, RunError> {
@@ -189,9 +227,14 @@ impl<'a> CustomersPass<'a> {
             account: self.account,
             groups: self.groups,
         };
-        let (customers, seen) = self.fetch_and_map(report, &ctx).await?;
+        let CustomersRead {
+            customers,
+            seen,
+            incomplete,
+        } = self.fetch_and_map(report, &ctx).await?;
         let mut outcome = CustomersOutcome {
             seen,
+            incomplete: incomplete.is_some(),
             ..CustomersOutcome::default()
         };
         let mut plan_entries: Vec<CustomerPlanEntry> = Vec::new();
@@ -240,8 +283,12 @@ impl<'a> CustomersPass<'a> {
                 }
             }
         }
-        // Linked customers that vanished from a full read have left scope too (C14).
-        if self.resolved.mode == RunMode::Full && cfg.on_leave == OnLeave::Revoke {
+        // Linked customers that vanished from a full read have left scope too (C14); not when
+        // the read came up short (E8): they may only have been skipped by Cin7's paging.
+        if self.resolved.mode == RunMode::Full
+            && cfg.on_leave == OnLeave::Revoke
+            && !outcome.incomplete
+        {
             let mut gone: Vec<&CustomerLink> = links
                 .values()
                 .filter(|l| !outcome.seen.contains(&l.cin7_id))
@@ -307,6 +354,8 @@ impl<'a> CustomersPass<'a> {
                 }
             }
         }
+
+        let kept = self.fit_definitions(kept, report, &mut outcome);
 
         // Look up unlinked customers by email (E5), and read linked ones back in a full run (C15).
         let unlinked: Vec<String> = kept
@@ -459,6 +508,20 @@ impl<'a> CustomersPass<'a> {
             }
         }
         Ok(out)
+    }
+}
+
+/// Two shortfalls of one read (a walk per ID) as one (E8).
+pub(crate) fn add_shortfall(
+    before: Option<IncompleteRead>,
+    more: IncompleteRead,
+) -> IncompleteRead {
+    match before {
+        None => more,
+        Some(b) => IncompleteRead {
+            expected: b.expected + more.expected,
+            received: b.received + more.received,
+        },
     }
 }
 
