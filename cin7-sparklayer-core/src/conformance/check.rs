@@ -74,6 +74,13 @@ pub(crate) async fn drain<T>(
         match item.or_fail(call)? {
             Fetched::Record(r) => records.push(r),
             Fetched::Malformed(m) => malformed.push(m),
+            // Every seeded record is served in full: a short-read notice would be wrong (E8).
+            Fetched::Incomplete(short) => {
+                return Err(fail(format!(
+                    "{call} reported an incomplete read ({} of {}) of a complete account",
+                    short.received, short.expected
+                )));
+            }
         }
     }
     Ok((records, malformed))
