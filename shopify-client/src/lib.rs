@@ -13,8 +13,8 @@
 //!   `customerSet`, `tagsAdd`/`tagsRemove`, `metafieldsSet`/`metafieldsDelete` (25 a call,
 //!   packed across customers), `customerSendAccountInviteEmail`.
 //!
-//! Every document the client sends is validated in the tests against
-//! `schema/admin-subset.graphql`, a subset of Shopify's real schema.
+//! Every document the client sends is validated in the tests, with its variables, against
+//! `schema/admin-2026-04.graphql`: Shopify's own Admin schema of API 2026-04.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -17,13 +17,13 @@ const LOOKUP_SELECTION: &str = "id state tags defaultEmailAddress { emailAddress
 const LOOKUP_COST: f64 = 2.0;
 
 /// Selection of a full read: the synced fields and the sync's metafields.
-const FULL_SELECTION: &str = "id state tags firstName lastName phone taxExempt \
-defaultEmailAddress { emailAddress } \
-defaultAddress { address1 address2 city company countryCodeV2 firstName lastName phone province provinceCode zip } \
+const FULL_SELECTION: &str = "id state tags firstName lastName taxExempt \
+defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } \
+defaultAddress { address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip } \
 metafields(first: 10, keys: $keys) { nodes { namespace key type value } }";
 
-/// Estimated cost of one full read: customer, email, address, and a 10-node connection.
-const FULL_COST: f64 = 3.0 + 2.0 + 10.0;
+/// Estimated cost of one full read: customer, email, phone, address, and a 10-node connection.
+const FULL_COST: f64 = 4.0 + 2.0 + 10.0;
 
 /// `shop { customerAccountsV2 { customerAccountsVersion } }` → classic or new accounts (C13).
 pub(crate) async fn invite_support(t: &Transport) -> Result<InviteSupport, PortError> {

@@ -35,29 +35,34 @@ pub(crate) struct CustomerSetInput<'a> {
     pub(crate) tags: Option<&'a [String]>,
 }
 
+/// What a `customerSet` leaves out because Shopify refused it on the first try: the phone
+/// (C4, the customer's and the address's) and the address's province (C5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Leave {
+    pub(crate) phone: bool,
+    pub(crate) province: bool,
+}
+
 impl<'a> CustomerSetInput<'a> {
-    /// The input for `c`; `with_phone = false` drops the phone everywhere (C4 retry).
-    pub(crate) fn new(
-        c: &'a DesiredCustomer,
-        tags: Option<&'a [String]>,
-        with_phone: bool,
-    ) -> Self {
+    /// The input for `c`, without what `leave` names.
+    pub(crate) fn new(c: &'a DesiredCustomer, tags: Option<&'a [String]>, leave: Leave) -> Self {
         Self {
             email: c.email.trim(),
             first_name: c.first_name.as_deref(),
             last_name: c.last_name.as_deref(),
-            phone: c.phone.as_deref().filter(|_| with_phone),
+            phone: c.phone.as_deref().filter(|_| !leave.phone),
             tax_exempt: c.tax_exempt,
             addresses: c
                 .address
                 .as_ref()
-                .map(|a| vec![MailingAddressInput::new(a, with_phone)]),
+                .map(|a| vec![MailingAddressInput::new(a, leave)]),
             tags,
         }
     }
 }
 
-/// `MailingAddressInput` (C5: the one address, replacing the list).
+/// `MailingAddressInput` (C5: the one address, replacing the list). It has no free-text
+/// `province` in API 2026-04: the province travels as its ISO 3166-2 code only.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MailingAddressInput<'a> {
@@ -77,15 +82,13 @@ pub(crate) struct MailingAddressInput<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     phone: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    province: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     province_code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     zip: Option<&'a str>,
 }
 
 impl<'a> MailingAddressInput<'a> {
-    fn new(a: &'a DesiredAddress, with_phone: bool) -> Self {
+    fn new(a: &'a DesiredAddress, leave: Leave) -> Self {
         Self {
             address1: a.address1.as_deref(),
             address2: a.address2.as_deref(),
@@ -94,9 +97,8 @@ impl<'a> MailingAddressInput<'a> {
             country_code: &a.country_code,
             first_name: a.first_name.as_deref(),
             last_name: a.last_name.as_deref(),
-            phone: a.phone.as_deref().filter(|_| with_phone),
-            province: a.province.as_deref(),
-            province_code: a.province_code.as_deref(),
+            phone: a.phone.as_deref().filter(|_| !leave.phone),
+            province_code: a.province_code.as_deref().filter(|_| !leave.province),
             zip: a.zip.as_deref(),
         }
     }
@@ -159,6 +161,14 @@ impl UserError {
             .is_some_and(|l| l.eq_ignore_ascii_case("phone"))
     }
 
+    /// Whether the error is about an address's province (`provinceCode`, or `province` as
+    /// Shopify may still name it).
+    pub(crate) fn is_province(&self) -> bool {
+        self.field.as_ref().and_then(|f| f.last()).is_some_and(|l| {
+            l.eq_ignore_ascii_case("provinceCode") || l.eq_ignore_ascii_case("province")
+        })
+    }
+
     /// Whether the error is about the email.
     pub(crate) fn is_email(&self) -> bool {
         self.field
@@ -212,7 +222,7 @@ pub(crate) fn remote_customer(c: &Value, with_fields: bool) -> Option<RemoteCust
     let fields = with_fields.then(|| RemoteFields {
         first_name: string(&c["firstName"]),
         last_name: string(&c["lastName"]),
-        phone: string(&c["phone"]),
+        phone: string(&c["defaultPhoneNumber"]["phoneNumber"]),
         tax_exempt: c["taxExempt"].as_bool().unwrap_or(false),
         address: address(&c["defaultAddress"]),
         metafields: metafields(&c["metafields"]["nodes"]),
@@ -235,7 +245,6 @@ fn address(a: &Value) -> Option<DesiredAddress> {
         address2: string(&a["address2"]),
         city: string(&a["city"]),
         province_code: string(&a["provinceCode"]),
-        province: string(&a["province"]),
         zip: string(&a["zip"]),
         country_code: string(&a["countryCodeV2"]).unwrap_or_default(),
         company: string(&a["company"]),

@@ -90,11 +90,12 @@ async fn get_customers_reads_fields_address_and_synced_metafields() {
         .respond_with(scripted(|alias, _, _| match index(alias) {
             0 => json!({
                 "id": "gid://shopify/Customer/7", "state": "DISABLED", "tags": ["b2b", "merchant-own"],
-                "firstName": "Jane", "lastName": "Doe", "phone": "+61400000001", "taxExempt": true,
+                "firstName": "Jane", "lastName": "Doe", "taxExempt": true,
                 "defaultEmailAddress": { "emailAddress": "jane@acme.example" },
+                "defaultPhoneNumber": { "phoneNumber": "+61400000001" },
                 "defaultAddress": { "address1": "1 Main St", "address2": null, "city": "Sydney",
                     "company": "Acme", "countryCodeV2": "AU", "firstName": "Jane", "lastName": "Doe",
-                    "phone": null, "province": "New South Wales", "provinceCode": "NSW", "zip": "2000" },
+                    "phone": null, "provinceCode": "NSW", "zip": "2000" },
                 "metafields": { "nodes": [
                     { "namespace": "sparklayer", "key": "price_lists", "type": "json", "value": "[\"cin7-tier-1\"]" },
                     { "namespace": "cin7", "key": "credit_limit", "type": "number_decimal", "value": "100.5" }
@@ -116,6 +117,7 @@ async fn get_customers_reads_fields_address_and_synced_metafields() {
     let one = got[0].as_ref().unwrap();
     let fields = one.fields.as_ref().unwrap();
     assert_eq!(fields.first_name.as_deref(), Some("Jane"));
+    assert_eq!(fields.phone.as_deref(), Some("+61400000001"));
     assert!(fields.tax_exempt);
     let address = fields.address.as_ref().unwrap();
     assert_eq!(address.country_code, "AU");

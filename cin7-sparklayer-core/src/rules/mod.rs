@@ -18,7 +18,7 @@ mod scope;
 mod slug;
 mod tax;
 
-pub use address::{AddressPerson, AddressWarning, map_address, pick_address};
+pub use address::{AddressPerson, AddressWarning, MappedAddress, map_address, pick_address};
 pub use country::{country_code, province_code};
 pub use currency::{currency_allowed, customer_currency};
 pub use duplicates::{DuplicateVerdict, resolve_duplicates};

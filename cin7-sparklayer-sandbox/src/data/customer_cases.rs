@@ -199,6 +199,17 @@ pub(super) fn apply(
             };
             c["Addresses"] = json!([a]);
         }
+        C::UnknownProvince => {
+            c["Addresses"] = json!([address(
+                "Shipping",
+                true,
+                "7 Ancient Way".into(),
+                "Pangaea",
+                "Gondwana",
+                "2000",
+                "Australia"
+            )]);
+        }
         C::TaxExempt => {
             c["TaxRule"] = json!(if i.is_multiple_of(2) {
                 "Tax Exempt"

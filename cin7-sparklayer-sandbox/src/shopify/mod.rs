@@ -1,7 +1,8 @@
 //! Fake Shopify Admin GraphQL API on loopback (issue 4).
 //!
 //! [`FakeShopify::start`] serves `POST /admin/api/{version}/graphql.json` on `127.0.0.1:0`.
-//! It parses the documents with `graphql-parser`, runs the operations the sync uses with
+//! It validates every request against Shopify's own schema, variables included
+//! ([`schema`]), parses the documents with `graphql-parser`, runs the operations the sync uses with
 //! Shopify's semantics (unique email and phone, `customerSet` replacing the address list and,
 //! when given, the tag list, `tagsAdd`/`tagsRemove`, typed metafields, invites moving
 //! `DISABLED` → `INVITED`), requires `X-Shopify-Access-Token` (401 otherwise: the fixed token,
@@ -14,6 +15,7 @@
 mod bucket;
 mod exec;
 mod model;
+pub mod schema;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -68,6 +70,10 @@ pub struct FakeShopifyOptions {
     pub server_error_after_fraction: f64,
     /// Seed of the fault injection.
     pub seed: u64,
+    /// ISO 3166-2 codes (e.g. `AU-TAS`) this shop refuses as provinces although ISO lists
+    /// them: Shopify's own zone list is not ISO's (C5, `invalid_province`). A code that is no
+    /// subdivision of its country at all is always refused.
+    pub refused_provinces: Vec<String>,
 }
 
 impl Default for FakeShopifyOptions {
@@ -85,6 +91,7 @@ impl Default for FakeShopifyOptions {
             server_error_fraction: 0.0,
             server_error_after_fraction: 0.0,
             seed: 7,
+            refused_provinces: Vec::new(),
         }
     }
 }
@@ -174,7 +181,8 @@ impl FakeShopify {
     pub async fn start(options: FakeShopifyOptions) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
-                store: Store::new(options.classic_accounts),
+                store: Store::new(options.classic_accounts)
+                    .with_refused_provinces(&options.refused_provinces),
                 bucket: Bucket::new(options.bucket_size, options.restore_rate),
                 rng: StdRng::seed_from_u64(options.seed),
                 stats: FakeShopifyStats::default(),
@@ -383,6 +391,17 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         .as_object()
         .cloned()
         .unwrap_or_default();
+    // Shopify refuses a document that does not match its schema, or variables that do not
+    // match their types, before running any of it.
+    if let Err(e) = schema::validate_request(&query, &variables) {
+        return answer(
+            &mut inner,
+            None,
+            vec![gql_error(e.to_string(), "badRequest")],
+            None,
+            None,
+        );
+    }
     let prepared = match exec::prepare(&query, variables) {
         Ok(p) => p,
         Err(e) => return answer(&mut inner, None, vec![e], None, None),

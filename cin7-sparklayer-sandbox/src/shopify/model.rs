@@ -118,7 +118,7 @@ pub struct FakeAddress {
     pub last_name: Option<String>,
     /// `phone`.
     pub phone: Option<String>,
-    /// `province` (free text).
+    /// `province`: the province's name, filled in from `provinceCode` like Shopify does.
     pub province: Option<String>,
     /// `provinceCode`.
     pub province_code: Option<String>,

@@ -207,3 +207,38 @@ fn unknown_fields_fail_the_whole_document() {
     .unwrap();
     assert!(p.run(&mut s).is_err());
 }
+
+#[test]
+fn provinces_must_be_the_countrys_and_get_their_name() {
+    let mut s = Store::new(true).with_refused_provinces(&["AU-TAS".into()]);
+    let set = |s: &mut Store, email: &str, country: &str, province: &str| {
+        let (data, _, _) = run(
+            s,
+            SET,
+            json!({ "k": { "email": email }, "in": { "email": email,
+                "addresses": [{ "address1": "1 St", "countryCode": country, "provinceCode": province }] } }),
+        );
+        data["s0"].clone()
+    };
+    let ok = set(&mut s, "a@x.example", "AU", "NSW");
+    assert!(ok["userErrors"].as_array().unwrap().is_empty(), "{ok}");
+    let a = s
+        .by_email("a@x.example")
+        .unwrap()
+        .default_address()
+        .unwrap()
+        .clone();
+    assert_eq!(a.province_code.as_deref(), Some("NSW"));
+    assert_eq!(a.province.as_deref(), Some("New South Wales"));
+    // Another country's code, a made-up one, one this shop refuses: a userError on the
+    // province, nothing written.
+    for (country, code) in [("CA", "NSW"), ("AU", "XYZ"), ("AU", "TAS")] {
+        let refused = set(&mut s, "b@x.example", country, code);
+        assert_eq!(
+            refused["userErrors"][0]["field"],
+            json!(["input", "addresses", "0", "provinceCode"])
+        );
+        assert_eq!(refused["customer"], Value::Null);
+    }
+    assert!(s.by_email("b@x.example").is_none());
+}
