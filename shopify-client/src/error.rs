@@ -80,6 +80,15 @@ pub enum ShopifyError {
     /// The body is not the JSON the API documents.
     #[error("response did not parse: {0}")]
     Decode(String),
+    /// An answer without the shape its document selected: a missing or mistyped field, named
+    /// by its path from the alias (`c3.defaultAddress.zip`). Never read as a default.
+    #[error("unexpected answer at {path}: {message}")]
+    Answer {
+        /// Alias, then fields and list indices.
+        path: String,
+        /// What was wrong there.
+        message: String,
+    },
 }
 
 impl From<ShopifyError> for PortError {
@@ -110,7 +119,8 @@ impl From<ShopifyError> for PortError {
             }
             e @ (ShopifyError::Status { .. }
             | ShopifyError::GraphQl { .. }
-            | ShopifyError::Decode(_)) => PortError::Protocol {
+            | ShopifyError::Decode(_)
+            | ShopifyError::Answer { .. }) => PortError::Protocol {
                 service,
                 message: e.to_string(),
             },

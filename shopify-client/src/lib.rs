@@ -29,6 +29,7 @@
 //! # let _ = found; Ok(()) }
 //! ```
 
+mod answers;
 mod auth;
 mod client;
 mod document;
@@ -44,4 +45,3 @@ mod writes;
 pub use client::{BatchLimits, ShopifyClient, ShopifyClientBuilder};
 pub use error::{AUTH_HINT, GRANT_HINT, ShopifyError};
 pub use retry::RetryPolicy;
-pub use wire::SYNCED_METAFIELD_KEYS;

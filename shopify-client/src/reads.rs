@@ -3,12 +3,13 @@
 
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::ports::{InviteSupport, RemoteCustomer};
+use cin7_sparklayer_core::rules::MANAGED_KEYS;
 use serde_json::Value;
 
+use crate::answers::{CustomerFull, CustomerRef, ShopAccounts, decode};
 use crate::document::{DocBuilder, OpKind};
 use crate::error::ShopifyError;
 use crate::transport::{Answer, Transport};
-use crate::wire::{SYNCED_METAFIELD_KEYS, customer_email, remote_customer};
 
 /// Selection of a lookup: cheap (one object plus the email object).
 const LOOKUP_SELECTION: &str = "id state tags defaultEmailAddress { emailAddress }";
@@ -16,14 +17,28 @@ const LOOKUP_SELECTION: &str = "id state tags defaultEmailAddress { emailAddress
 /// Estimated cost of one lookup alias.
 const LOOKUP_COST: f64 = 2.0;
 
-/// Selection of a full read: the synced fields and the sync's metafields.
-const FULL_SELECTION: &str = "id state tags firstName lastName taxExempt \
-defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } \
-defaultAddress { address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip } \
-metafields(first: 10, keys: $keys) { nodes { namespace key type value } }";
+/// Selection of a full read: the synced fields and the sync's metafields (the core's
+/// [`MANAGED_KEYS`], as `$keys`; `first` is their number, so every one fits).
+fn full_selection() -> String {
+    format!(
+        "id state tags firstName lastName taxExempt \
+defaultEmailAddress {{ emailAddress }} defaultPhoneNumber {{ phoneNumber }} \
+defaultAddress {{ address1 address2 city company countryCodeV2 firstName lastName phone provinceCode zip }} \
+metafields(first: {}, keys: $keys) {{ nodes {{ namespace key type value }} }}",
+        MANAGED_KEYS.len()
+    )
+}
 
-/// Estimated cost of one full read: customer, email, phone, address, and a 10-node connection.
-const FULL_COST: f64 = 4.0 + 2.0 + 10.0;
+/// Estimated cost of one full read: customer, email, phone, address, and the metafield connection.
+const FULL_COST: f64 = 4.0 + 2.0 + MANAGED_KEYS.len() as f64;
+
+/// `namespace.key` of every metafield the sync writes: the `$keys` of a full read.
+fn managed_keys() -> Vec<String> {
+    MANAGED_KEYS
+        .iter()
+        .map(|(n, k)| format!("{n}.{k}"))
+        .collect()
+}
 
 /// `shop { customerAccountsV2 { customerAccountsVersion } }` → classic or new accounts (C13).
 pub(crate) async fn invite_support(t: &Transport) -> Result<InviteSupport, PortError> {
@@ -33,15 +48,13 @@ pub(crate) async fn invite_support(t: &Transport) -> Result<InviteSupport, PortE
         3.0,
     );
     let answer = t.execute(&b.build()).await?;
-    let version = &answer.get("shop")["customerAccountsV2"]["customerAccountsVersion"];
-    match version.as_str() {
-        Some("CLASSIC") => Ok(InviteSupport::Classic),
-        Some(_) => Ok(InviteSupport::NotApplicable),
-        None => Err(ShopifyError::Decode(
-            "shop.customerAccountsV2.customerAccountsVersion is missing".into(),
-        )
-        .into()),
-    }
+    let shop: ShopAccounts = decode(&answer, "shop")?;
+    Ok(
+        match shop.customer_accounts_v2.customer_accounts_version.as_str() {
+            "CLASSIC" => InviteSupport::Classic,
+            _ => InviteSupport::NotApplicable,
+        },
+    )
 }
 
 /// `customerByIdentifier(identifier: {emailAddress})` per email, `per_doc` aliases a document,
@@ -65,12 +78,16 @@ pub(crate) async fn find_by_emails(
         for (i, email) in chunk.iter().enumerate() {
             let alias = format!("c{i}");
             field_error(&answer, &alias)?;
-            let found = remote_customer(answer.get(&alias), false).filter(|c| {
-                customer_email(answer.get(&alias))
+            let found: Option<CustomerRef> = decode(&answer, &alias)?;
+            let found = found.filter(|c| {
+                c.email()
                     .is_some_and(|e| e.trim().eq_ignore_ascii_case(email.trim()))
-                    && c.id.starts_with("gid://shopify/Customer/")
             });
-            out.push(found);
+            out.push(
+                found
+                    .map(RemoteCustomer::from)
+                    .filter(|c| c.id.starts_with("gid://shopify/Customer/")),
+            );
         }
     }
     Ok(out)
@@ -82,7 +99,8 @@ pub(crate) async fn get_customers(
     ids: &[String],
     per_doc: usize,
 ) -> Result<Vec<Option<RemoteCustomer>>, PortError> {
-    let keys = Value::from(SYNCED_METAFIELD_KEYS.to_vec());
+    let keys = Value::from(managed_keys());
+    let selection = full_selection();
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(per_doc.max(1)) {
         let mut b = DocBuilder::new(OpKind::Query, "CustomersById");
@@ -90,7 +108,7 @@ pub(crate) async fn get_customers(
         for (i, id) in chunk.iter().enumerate() {
             let v = b.var(format!("id{i}"), "ID!", Value::from(id.as_str()));
             b.field(
-                format!("c{i}: customer(id: {v}) {{ {FULL_SELECTION} }}"),
+                format!("c{i}: customer(id: {v}) {{ {selection} }}"),
                 FULL_COST,
             );
         }
@@ -98,7 +116,8 @@ pub(crate) async fn get_customers(
         for i in 0..chunk.len() {
             let alias = format!("c{i}");
             field_error(&answer, &alias)?;
-            out.push(remote_customer(answer.get(&alias), true));
+            let found: Option<CustomerFull> = decode(&answer, &alias)?;
+            out.push(found.map(RemoteCustomer::from));
         }
     }
     Ok(out)

@@ -16,12 +16,12 @@ use cin7_sparklayer_core::ports::{
 };
 use serde_json::{Value, json};
 
+use crate::answers::{CodedError, Payload, PlainError, SetPayload, decode};
 use crate::document::{DocBuilder, MUTATION_COST, OpKind};
-use crate::error::{clone_port_error, rejected};
+use crate::error::{ShopifyError, clone_port_error, rejected};
 use crate::transport::{Answer, Transport};
 use crate::wire::{
     CustomerSetInput, Leave, MetafieldIdentifierInput, MetafieldsSetInput, UserError,
-    account_state, user_errors,
 };
 
 /// Entries per `metafieldsSet` / `metafieldsDelete` call (Shopify's maximum).
@@ -157,14 +157,23 @@ async fn customer_set(
         };
         for &i in chunk {
             let alias = format!("s{i}");
-            let payload = answer.get(&alias);
-            let errors = user_errors(payload);
+            let payload = match decode::<Option<SetPayload>>(&answer, &alias) {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    slots[i].error = Some(alias_error(&answer, &alias));
+                    continue;
+                }
+                Err(e) => {
+                    slots[i].error = Some(e.into());
+                    continue;
+                }
+            };
+            let errors: Vec<UserError> = payload.user_errors.into_iter().map(Into::into).collect();
             if errors.is_empty() {
-                let customer = &payload["customer"];
-                match customer["id"].as_str() {
-                    Some(id) => {
-                        slots[i].id = Some(id.to_owned());
-                        slots[i].state = account_state(&customer["state"]);
+                match payload.customer {
+                    Some(customer) => {
+                        slots[i].id = Some(customer.id);
+                        slots[i].state = customer.state.into();
                         let dropped = std::mem::take(&mut slots[i].dropped);
                         slots[i].warnings.extend(dropped);
                     }
@@ -281,6 +290,8 @@ struct Op {
     var_type: &'static str,
     value: Value,
     payload: &'static str,
+    /// Whether the payload's error type has a `code` (selected in `payload`).
+    coded: bool,
     /// The writes whose fate this call decides.
     owners: Vec<usize>,
     /// Whether a failure is isolated by sending each owner's part again alone.
@@ -329,6 +340,7 @@ fn tags_op(field: &'static str, id: &str, tags: &[String], owner: usize) -> Op {
         var_type: "[String!]!",
         value: json!({ "id": id, "tags": tags }),
         payload: TAGS_PAYLOAD,
+        coded: false,
         owners: vec![owner],
         packed: false,
     }
@@ -362,18 +374,20 @@ fn metafield_ops(
             sets.push((i, serde_json::to_value(input).unwrap_or(Value::Null)));
         }
     }
-    for (entries, field, var_type, payload) in [
+    for (entries, field, var_type, payload, coded) in [
         (
             deletes,
             "metafieldsDelete(metafields: {v})",
             "[MetafieldIdentifierInput!]!",
             MF_DELETE_PAYLOAD,
+            false,
         ),
         (
             sets,
             "metafieldsSet(metafields: {v})",
             "[MetafieldsSetInput!]!",
             MF_SET_PAYLOAD,
+            true,
         ),
     ] {
         for chunk in entries.chunks(METAFIELDS_PER_CALL) {
@@ -384,6 +398,7 @@ fn metafield_ops(
                 var_type,
                 value: Value::Array(chunk.iter().map(|(_, v)| v.clone()).collect()),
                 payload,
+                coded,
                 owners,
                 packed,
             });
@@ -423,23 +438,22 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
         };
         for (n, op) in chunk.iter().enumerate() {
             let alias = format!("m{n}");
-            let payload = answer.get(&alias);
-            let errors = user_errors(payload);
-            let failure = if !errors.is_empty() {
-                let message = errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Some(rejected(
-                    errors[0].code.as_ref().map(|c| c.to_lowercase()),
-                    errors[0].field_path(),
-                    message,
-                ))
-            } else if payload.is_null() {
-                Some(alias_error(&answer, &alias))
-            } else {
-                None
+            let failure = match op_errors(&answer, &alias, op.coded) {
+                Err(e) => Some(e.into()),
+                Ok(None) => Some(alias_error(&answer, &alias)),
+                Ok(Some(errors)) if errors.is_empty() => None,
+                Ok(Some(errors)) => {
+                    let message = errors
+                        .iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    Some(rejected(
+                        errors[0].code.as_ref().map(|c| c.to_lowercase()),
+                        errors[0].field_path(),
+                        message,
+                    ))
+                }
             };
             let Some(failure) = failure else { continue };
             if op.packed && op.owners.len() > 1 {
@@ -457,4 +471,20 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
     isolate.dedup();
     isolate.retain(|&i| slots[i].error.is_none());
     isolate
+}
+
+/// The `userErrors` of a round-2 alias: `None` when the payload is `null` (see its field error).
+fn op_errors(
+    answer: &Answer,
+    alias: &str,
+    coded: bool,
+) -> Result<Option<Vec<UserError>>, ShopifyError> {
+    fn all<E: Into<UserError>>(p: Option<Payload<E>>) -> Option<Vec<UserError>> {
+        p.map(|p| p.user_errors.into_iter().map(Into::into).collect())
+    }
+    if coded {
+        decode::<Option<Payload<CodedError>>>(answer, alias).map(all)
+    } else {
+        decode::<Option<Payload<PlainError>>>(answer, alias).map(all)
+    }
 }

@@ -25,7 +25,9 @@ pub use duplicates::{DuplicateVerdict, resolve_duplicates};
 pub use group::{GroupPick, pick_group};
 pub use identity::{IdentityError, identity_contact, is_valid_email, pick_email};
 pub use map::{MappedCustomer, MappingContext, RuleWarning, Skip, managed_tags, map_customer};
-pub use metafields::{MetafieldInputs, customer_metafields, decimal_text, effective_credit_limit};
+pub use metafields::{
+    MANAGED_KEYS, MetafieldInputs, customer_metafields, decimal_text, effective_credit_limit,
+};
 pub use names::split_name;
 pub use phone::{PhonePick, pick_phone, to_e164};
 pub use pricing::{
