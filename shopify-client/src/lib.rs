@@ -35,6 +35,7 @@ mod client;
 mod document;
 mod error;
 mod invites;
+mod protected;
 mod reads;
 pub mod retry;
 mod sink;
@@ -43,5 +44,5 @@ mod wire;
 mod writes;
 
 pub use client::{BatchLimits, ShopifyClient, ShopifyClientBuilder};
-pub use error::{AUTH_HINT, GRANT_HINT, ShopifyError};
+pub use error::{AUTH_HINT, GRANT_HINT, PROTECTED_DATA_HINT, ShopifyError};
 pub use retry::RetryPolicy;

@@ -57,6 +57,22 @@ pub(crate) async fn invite_support(t: &Transport) -> Result<InviteSupport, PortE
     )
 }
 
+/// Reads one customer's protected fields (names, email, phone, address): an app Shopify has
+/// not approved for them gets errors on them, which the transport turns into
+/// [`ShopifyError::ProtectedCustomerData`] (fatal). A shop without customers proves nothing
+/// here; its first writes and later reads are checked the same way.
+pub(crate) async fn check_access(t: &Transport) -> Result<(), PortError> {
+    let mut b = DocBuilder::new(OpKind::Query, "CustomerDataAccess");
+    b.field(
+        "customers(first: 1) { nodes { id firstName lastName defaultEmailAddress { emailAddress } \
+defaultPhoneNumber { phoneNumber } defaultAddress { address1 city zip provinceCode countryCodeV2 phone } } }"
+            .into(),
+        2.0 + 4.0,
+    );
+    t.execute(&b.build()).await?;
+    Ok(())
+}
+
 /// `customerByIdentifier(identifier: {emailAddress})` per email, `per_doc` aliases a document,
 /// keeping only customers whose email matches exactly, ignoring case (C2).
 pub(crate) async fn find_by_emails(

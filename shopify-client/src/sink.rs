@@ -17,6 +17,12 @@ impl CustomerSink for ShopifyClient {
         reads::invite_support(&self.transport).await
     }
 
+    /// `customers(first: 1)` with the protected fields the sync reads: Shopify withholding them
+    /// from the app is fatal, with the access it needs (issue 13).
+    async fn check_access(&self) -> Result<(), PortError> {
+        reads::check_access(&self.transport).await
+    }
+
     /// `customerByIdentifier(identifier: {emailAddress})`, many aliases a document, exact
     /// case-insensitive email check of what comes back (C2, E5).
     async fn find_by_emails(

@@ -415,6 +415,9 @@ impl Transport {
                 },
             ));
         }
+        if let Some(withheld) = crate::protected::denial(&errors) {
+            return Err(Failure::Fatal(withheld));
+        }
         if let Some(denied) = errors.iter().find(|e| e.code() == Some("ACCESS_DENIED")) {
             return Err(Failure::Fatal(ShopifyError::AccessDenied {
                 message: denied.message.clone(),

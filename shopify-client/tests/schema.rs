@@ -20,8 +20,9 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request};
 
 /// Every top-level field the client sends, one per operation kind.
-const EVERY_KIND: [&str; 9] = [
+const EVERY_KIND: [&str; 10] = [
     "shop",
+    "customers",
     "customerByIdentifier",
     "customer",
     "customerSet",
@@ -37,9 +38,14 @@ const EVERY_KIND: [&str; 9] = [
 /// (each customer's part sent again alone), lookups that find and miss.
 fn every_path() -> impl Fn(&Request) -> wiremock::ResponseTemplate + Send + Sync + 'static {
     scripted(|alias, field, vars| {
-        let i = if field == "shop" { 0 } else { index(alias) };
+        let i = if matches!(field, "shop" | "customers") {
+            0
+        } else {
+            index(alias)
+        };
         match field {
             "shop" => json!({ "customerAccountsV2": { "customerAccountsVersion": "CLASSIC" } }),
+            "customers" => json!({ "nodes": [] }),
             "customerByIdentifier" if i == 0 => json!({
                 "id": "gid://shopify/Customer/9", "state": "ENABLED", "tags": ["b2b"],
                 "defaultEmailAddress": { "emailAddress": "a@b.example" } }),
@@ -74,6 +80,7 @@ fn every_path() -> impl Fn(&Request) -> wiremock::ResponseTemplate + Send + Sync
 async fn drive_every_operation(server: &MockServer) {
     let c = client(server);
     c.invite_support().await.unwrap();
+    c.check_access().await.unwrap();
     c.find_by_emails(&[
         "a@b.example".into(),
         "c@d.example".into(),

@@ -18,7 +18,8 @@ pub struct ServiceCheck {
 
 impl SyncEngine {
     /// Reads the Cin7 account (`GET me`, price tiers), Shopify's customer-account setting (which
-    /// also proves the token and its read scope), SparkLayer's customer groups (the token) and
+    /// also proves the token and its read scope) and the app's access to protected customer
+    /// data ([`crate::ports::CustomerSink::check_access`]), SparkLayer's customer groups (the token) and
     /// the state store's last run, one after the other; never stops at the first failure.
     pub async fn check(&self) -> Vec<ServiceCheck> {
         let p = &self.ports;
@@ -34,13 +35,17 @@ impl SyncEngine {
                     .join(", ")
             )
         });
-        let shopify = p.shopify.invite_support().await.map(|s| {
-            match s {
-                InviteSupport::Classic => "classic customer accounts (invites are sent)",
-                InviteSupport::NotApplicable => "new customer accounts (no invites exist)",
-            }
-            .to_owned()
-        });
+        let shopify = match p.shopify.invite_support().await {
+            Ok(s) => p.shopify.check_access().await.map(|()| {
+                match s {
+                    InviteSupport::Classic => "classic customer accounts (invites are sent)",
+                    InviteSupport::NotApplicable => "new customer accounts (no invites exist)",
+                }
+                .to_owned()
+                    + ", customer data readable"
+            }),
+            Err(e) => Err(e),
+        };
         let sparklayer = p
             .groups
             .customer_groups()

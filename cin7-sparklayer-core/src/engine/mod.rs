@@ -306,6 +306,14 @@ impl SyncEngine {
             .customer_groups()
             .await
             .map_err(RunError::at("reading SparkLayer customer groups"))?;
+        // Before any write: an app without access to customer data stops here, in one line.
+        self.ports
+            .shopify
+            .check_access()
+            .await
+            .map_err(RunError::at(
+                "checking the Shopify app's access to customer data",
+            ))?;
         let customers = customers::CustomersPass::new(self, options, resolved, &account, &groups)
             .run(report)
             .await?;

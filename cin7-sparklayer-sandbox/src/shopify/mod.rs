@@ -35,7 +35,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
-pub use model::{FakeAddress, FakeCustomer, FakeMetafield};
+pub use model::{CustomerDataAccess, FakeAddress, FakeCustomer, FakeMetafield};
 
 use bucket::Bucket;
 use exec::gql_error;
@@ -74,6 +74,8 @@ pub struct FakeShopifyOptions {
     /// them: Shopify's own zone list is not ISO's (C5, `invalid_province`). A code that is no
     /// subdivision of its country at all is always refused.
     pub refused_provinces: Vec<String>,
+    /// Which customer data the app may read (Shopify's protected customer data).
+    pub customer_data_access: CustomerDataAccess,
 }
 
 impl Default for FakeShopifyOptions {
@@ -92,6 +94,7 @@ impl Default for FakeShopifyOptions {
             server_error_after_fraction: 0.0,
             seed: 7,
             refused_provinces: Vec::new(),
+            customer_data_access: CustomerDataAccess::Full,
         }
     }
 }
@@ -182,7 +185,8 @@ impl FakeShopify {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
                 store: Store::new(options.classic_accounts)
-                    .with_refused_provinces(&options.refused_provinces),
+                    .with_refused_provinces(&options.refused_provinces)
+                    .with_customer_data_access(options.customer_data_access),
                 bucket: Bucket::new(options.bucket_size, options.restore_rate),
                 rng: StdRng::seed_from_u64(options.seed),
                 stats: FakeShopifyStats::default(),
@@ -299,6 +303,11 @@ impl FakeShopify {
     /// Request counters and cost.
     pub fn stats(&self) -> FakeShopifyStats {
         self.shared.lock().stats
+    }
+
+    /// Changes which customer data the app may read (protected customer data).
+    pub fn set_customer_data_access(&self, access: CustomerDataAccess) {
+        self.shared.lock().store.customer_data_access = access;
     }
 
     /// Switches classic (`true`) or new customer accounts.
@@ -426,7 +435,7 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     }
     let Inner { store, stats, .. } = &mut *inner;
     match prepared.run(store) {
-        Ok((data, actual)) => {
+        Ok((data, actual, denials)) => {
             if prepared.is_mutation {
                 stats.mutations += 1;
                 let names = prepared.field_names();
@@ -446,7 +455,7 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
             answer(
                 &mut inner,
                 Some(data),
-                Vec::new(),
+                denials,
                 Some(requested),
                 Some(actual),
             )

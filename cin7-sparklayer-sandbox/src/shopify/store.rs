@@ -20,6 +20,8 @@ pub(crate) struct Store {
     pub(crate) classic_accounts: bool,
     /// ISO 3166-2 codes refused as provinces (see `FakeShopifyOptions::refused_provinces`).
     pub(crate) refused_provinces: std::collections::BTreeSet<String>,
+    /// Which customer data the app may read.
+    pub(crate) customer_data_access: super::model::CustomerDataAccess,
     next_id: u64,
     next_address: u64,
 }
@@ -48,6 +50,15 @@ impl Store {
             .iter()
             .map(|c| c.trim().to_ascii_uppercase())
             .collect();
+        self
+    }
+
+    /// The store with the app reading `access` of customer data.
+    pub(crate) fn with_customer_data_access(
+        mut self,
+        access: super::model::CustomerDataAccess,
+    ) -> Self {
+        self.customer_data_access = access;
         self
     }
 

@@ -10,7 +10,7 @@ fn run(store: &mut Store, query: &str, variables: Value) -> (Value, f64, f64) {
     let vars: Map<String, Value> = variables.as_object().cloned().unwrap_or_default();
     let p = prepare(query, vars).expect("document parses");
     let requested = p.requested;
-    let (data, actual) = p.run(store).expect("document runs");
+    let (data, actual, _) = p.run(store).expect("document runs");
     (data, requested, actual)
 }
 
@@ -241,4 +241,41 @@ fn provinces_must_be_the_countrys_and_get_their_name() {
         assert_eq!(refused["customer"], Value::Null);
     }
     assert!(s.by_email("b@x.example").is_none());
+}
+
+#[test]
+fn customer_data_is_withheld_as_shopify_does_without_protected_data_access() {
+    use super::model::CustomerDataAccess;
+    let q = "query Q($id: ID!) { c0: customer(id: $id) { id state firstName defaultEmailAddress { emailAddress } } }";
+    let mut s = Store::new(true);
+    let id = create(&mut s, "a@x.example", None)["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read = |s: &mut Store| {
+        let p = prepare(q, json!({ "id": id }).as_object().cloned().unwrap()).unwrap();
+        p.run(s).expect("runs, with data")
+    };
+    let (data, _, denials) = read(&mut s);
+    assert_eq!(data["c0"]["firstName"], "Jo");
+    assert!(denials.is_empty());
+    // Level 1: the fields come back null, each with an ACCESS_DENIED error and its path.
+    s.customer_data_access = CustomerDataAccess::NoProtectedFields;
+    let (data, _, denials) = read(&mut s);
+    assert_eq!(data["c0"]["id"], id.as_str());
+    assert_eq!(data["c0"]["firstName"], Value::Null);
+    assert_eq!(denials.len(), 2);
+    assert_eq!(denials[1]["path"], json!(["c0", "defaultEmailAddress"]));
+    assert_eq!(denials[1]["extensions"]["code"], "ACCESS_DENIED");
+    assert!(
+        denials[1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("This app is not approved to use the defaultEmailAddress field")
+    );
+    // Level 0: the whole customer is withheld.
+    s.customer_data_access = CustomerDataAccess::NoCustomerData;
+    let (data, _, denials) = read(&mut s);
+    assert_eq!(data["c0"], Value::Null);
+    assert_eq!(denials[0]["path"], json!(["c0"]));
 }
