@@ -38,6 +38,7 @@ mod invites;
 mod protected;
 mod reads;
 pub mod retry;
+mod selection;
 mod sink;
 mod transport;
 mod wire;

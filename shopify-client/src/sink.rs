@@ -32,12 +32,17 @@ impl CustomerSink for ShopifyClient {
         reads::find_by_emails(&self.transport, emails, self.limits.lookups_per_document).await
     }
 
-    /// `customer(id:)` with the synced fields and metafields (C15, E6).
+    /// `customer(id:)` with the synced fields and metafields (C15, E6), as many aliases a
+    /// document as Shopify's single-query cost limit allows.
     async fn get_customers(
         &self,
         ids: &[String],
     ) -> Result<Vec<Option<RemoteCustomer>>, PortError> {
-        reads::get_customers(&self.transport, ids, self.limits.reads_per_document).await
+        let per_doc = reads::reads_per_document(
+            self.transport.bucket_maximum(),
+            self.limits.reads_per_document,
+        );
+        reads::get_customers(&self.transport, ids, per_doc).await
     }
 
     /// `customerSet`, `tagsAdd`/`tagsRemove`, `metafieldsSet`/`metafieldsDelete`, batched

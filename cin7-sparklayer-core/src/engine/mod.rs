@@ -57,7 +57,8 @@ pub struct EngineSettings {
     pub pricing: PricingConfig,
     /// Customers per `write_customers` call (several customers share one GraphQL document).
     pub write_batch: usize,
-    /// Customers per lookup call (`find_by_emails`, `get_customers`).
+    /// Customers per lookup call (`find_by_emails`, `get_customers`). Large: the sink packs a
+    /// call into as few documents as its cost limits allow (C15 read-back: 76 a document).
     pub lookup_batch: usize,
 }
 
@@ -68,7 +69,7 @@ impl EngineSettings {
             customers: config.customers.clone(),
             pricing: config.pricing.clone(),
             write_batch: 10,
-            lookup_batch: 25,
+            lookup_batch: 1_000,
         }
     }
 }
@@ -79,7 +80,7 @@ impl Default for EngineSettings {
             customers: CustomersConfig::default(),
             pricing: PricingConfig::default(),
             write_batch: 10,
-            lookup_batch: 25,
+            lookup_batch: 1_000,
         }
     }
 }
