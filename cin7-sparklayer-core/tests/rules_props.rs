@@ -322,6 +322,60 @@ proptest! {
         prop_assert_eq!(code.as_deref(), Some(pick.1));
     }
 
+    /// C5: the province sent is always an ISO 3166-2 code of the address's country, or none
+    /// (with warning `unknown_province` naming the state), whatever Cin7's `State` holds.
+    #[test]
+    fn c5_province_is_a_code_of_the_country_or_none(
+        country in prop::sample::select(vec!["Australia", "United States", "Canada", "Germany", "New Zealand", "Mexico", "Uruguay", "UK", "Japan"]),
+        state in prop_oneof![
+            "[A-Za-z]{1,3}",
+            "[A-Za-z -]{0,24}",
+            "\\PC{0,12}",
+            prop::sample::select(vec!["NSW", "vic", "New South Wales", "ontario", "Quebec", "Ciudad de Mexico", "Bayern", "AU-QLD", "California", "Tokyo", "Atlantis", "Auckland"]).prop_map(String::from),
+        ],
+    ) {
+        let source = SourceAddress {
+            line1: Some("1 Main St".into()),
+            country: Some(country.into()),
+            state: Some(state.clone()),
+            kind: Some(AddressKind::Shipping),
+            default_for_type: true,
+            ..SourceAddress::default()
+        };
+        let mapped = map_address(&source, &AddressPerson::default()).expect("known country");
+        let cc = mapped.address.country_code.clone();
+        match &mapped.address.province_code {
+            Some(code) => {
+                let sub = rust_iso3166::iso3166_2::from_code(&format!("{cc}-{code}"));
+                prop_assert!(sub.is_some(), "{code} is not a subdivision of {cc}");
+                prop_assert_eq!(mapped.unknown_province, None);
+            }
+            None => {
+                let trimmed = state.trim();
+                prop_assert_eq!(mapped.unknown_province.is_some(), !trimmed.is_empty());
+            }
+        }
+    }
+
+    /// C5: every subdivision's own name and code resolve to its code, under case changes.
+    #[test]
+    fn c5_subdivision_names_and_codes_resolve(
+        country in prop::sample::select(vec!["AU", "US", "CA", "NZ", "MX", "DE", "JP", "IT"]),
+        pick in any::<prop::sample::Index>(),
+        upper in any::<bool>(),
+    ) {
+        let c = rust_iso3166::from_alpha2(country).expect("country");
+        let subs = c.subdivisions().expect("subdivisions");
+        let sub = pick.get(subs);
+        let name = if upper { sub.name.to_uppercase() } else { sub.name.to_lowercase() };
+        // Two subdivisions of one country may share a name; the first one wins.
+        let first = subs.iter().find(|s| s.name.to_lowercase() == sub.name.to_lowercase()).unwrap();
+        let by_name = province_code(country, &name);
+        prop_assert_eq!(by_name.as_deref(), Some(first.region_code));
+        let by_code = province_code(country, &sub.region_code.to_lowercase());
+        prop_assert_eq!(by_code.as_deref(), Some(sub.region_code));
+    }
+
     /// C6: tax exemption is an exact, case-insensitive name match.
     #[test]
     fn c6_tax_exempt_case_insensitive(v in tag_variant("tax exempt"), other in "[a-z]{3,10}") {

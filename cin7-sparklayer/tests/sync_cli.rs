@@ -270,3 +270,40 @@ async fn a_metafield_type_the_sync_cannot_write_is_one_line_and_no_write() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_withholding_customer_data_stops_before_any_write_in_one_line() {
+    use cin7_sparklayer_sandbox::shopify::{CustomerDataAccess, FakeCustomer};
+    let sb = sandbox().await;
+    // The merchant's own customer, and an app approved for customer data without the name,
+    // email, phone and address fields (protected customer data level 1).
+    let mut own = FakeCustomer::new("", Some("walk-in@shop.example".into()));
+    own.first_name = Some("Walk".into());
+    sb.shopify.seed_customer(own);
+    sb.shopify
+        .set_customer_data_access(CustomerDataAccess::NoProtectedFields);
+    let config = sb.config_toml(&tmp("state-p.sqlite"), "");
+
+    let out = run_sync(&config, &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let line = error_line(&out);
+    assert!(line.contains("protected customer data"), "{line}");
+    assert!(line.contains("Name, Email, Phone and Address"), "{line}");
+    assert!(line.contains("name, email, phone, address"), "{line}");
+    assert_eq!(sb.shopify.stats().mutations, 0, "no Shopify write");
+    assert_eq!(sb.shopify.customers().len(), 1);
+    assert!(
+        sb.sparklayer.price_lists().is_empty(),
+        "no SparkLayer write"
+    );
+
+    let out = run_sync(&config, &["--check"]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let shopify = stdout
+        .lines()
+        .find(|l| l.starts_with("Shopify: FAILED"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(shopify.contains("protected customer data"), "{shopify}");
+    assert!(error_line(&out).contains("1 of 4 checks failed"));
+}

@@ -14,6 +14,9 @@ pub const AUTH_HINT: &str = "check SHOPIFY_ACCESS_TOKEN (or SHOPIFY_CLIENT_ID an
 pub const GRANT_HINT: &str =
     "check SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET, and that the app is installed on the shop";
 
+/// What to tell the user when Shopify withholds protected customer data.
+pub const PROTECTED_DATA_HINT: &str = "the sync reads and writes customers' names, emails, phones and addresses: in the app's settings (Dev Dashboard or Partner Dashboard, API access requests → Protected customer data) request access to protected customer data and to the Name, Email, Phone and Address fields (level 2), release that app version and run again";
+
 /// An error of the Shopify transport or of a whole GraphQL document.
 ///
 /// Per-record problems (`userErrors`) are not here: they become [`PortError::Rejected`] on
@@ -39,6 +42,15 @@ pub enum ShopifyError {
     AccessDenied {
         /// Shopify's message.
         message: String,
+    },
+    /// Shopify withholds protected customer data from the app (errors "This app is not approved
+    /// to …" on customer fields): fatal to the run, before any write.
+    #[error(
+        "Shopify withholds protected customer data ({denied}) from the app: {PROTECTED_DATA_HINT}"
+    )]
+    ProtectedCustomerData {
+        /// What was withheld: `customer data`, `name`, `email`, `phone`, `address`.
+        denied: String,
     },
     /// Still `THROTTLED` (or 429) when the attempts ran out.
     #[error("still throttled after {attempts} attempts")]
@@ -80,6 +92,15 @@ pub enum ShopifyError {
     /// The body is not the JSON the API documents.
     #[error("response did not parse: {0}")]
     Decode(String),
+    /// An answer without the shape its document selected: a missing or mistyped field, named
+    /// by its path from the alias (`c3.defaultAddress.zip`). Never read as a default.
+    #[error("unexpected answer at {path}: {message}")]
+    Answer {
+        /// Alias, then fields and list indices.
+        path: String,
+        /// What was wrong there.
+        message: String,
+    },
 }
 
 impl From<ShopifyError> for PortError {
@@ -98,6 +119,12 @@ impl From<ShopifyError> for PortError {
                 service,
                 message: format!("{message}: {AUTH_HINT}"),
             },
+            ShopifyError::ProtectedCustomerData { denied } => PortError::Unauthenticated {
+                service,
+                message: format!(
+                    "the app is not approved for protected customer data ({denied}): {PROTECTED_DATA_HINT}"
+                ),
+            },
             ShopifyError::Throttled { retry_after, .. } => PortError::RateLimited {
                 service,
                 retry_after,
@@ -110,7 +137,8 @@ impl From<ShopifyError> for PortError {
             }
             e @ (ShopifyError::Status { .. }
             | ShopifyError::GraphQl { .. }
-            | ShopifyError::Decode(_)) => PortError::Protocol {
+            | ShopifyError::Decode(_)
+            | ShopifyError::Answer { .. }) => PortError::Protocol {
                 service,
                 message: e.to_string(),
             },

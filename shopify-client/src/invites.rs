@@ -6,10 +6,11 @@
 use cin7_sparklayer_core::PortError;
 use serde_json::Value;
 
+use crate::answers::{CodedError, Payload, decode};
 use crate::document::{DocBuilder, MUTATION_COST, OpKind};
 use crate::error::{clone_port_error, rejected};
 use crate::transport::{Answer, Transport};
-use crate::wire::user_errors;
+use crate::wire::UserError;
 
 const PAYLOAD: &str = "customer { id state } userErrors { code field message }";
 
@@ -43,20 +44,21 @@ pub(crate) async fn send_invites(
 
 /// One alias's result: `userErrors` become a record failure with Shopify's message.
 fn outcome(answer: &Answer, alias: &str) -> Result<(), PortError> {
-    let payload = answer.get(alias);
-    if let Some(e) = user_errors(payload).first() {
-        return Err(rejected(
-            e.code.as_ref().map(|c| c.to_lowercase()),
-            e.field_path(),
-            e.message.clone(),
-        ));
-    }
-    if payload.is_null() {
+    let payload: Option<Payload<CodedError>> = decode(answer, alias)?;
+    let Some(payload) = payload else {
         let message = answer
             .error_for(alias)
             .map(|e| e.message.clone())
             .unwrap_or_else(|| "the invite came back empty".into());
         return Err(rejected(None, None, message));
+    };
+    if let Some(e) = payload.user_errors.into_iter().next() {
+        let e = UserError::from(e);
+        return Err(rejected(
+            e.code.as_ref().map(|c| c.to_lowercase()),
+            e.field_path(),
+            e.message,
+        ));
     }
     Ok(())
 }

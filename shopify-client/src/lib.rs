@@ -14,8 +14,8 @@
 //!   packed across customers), `customerSendAccountInviteEmail`, and the shop's customer
 //!   metafield definitions (E10).
 //!
-//! Every document the client sends is validated in the tests against
-//! `schema/admin-subset.graphql`, a subset of Shopify's real schema.
+//! Every document the client sends is validated in the tests, with its variables, against
+//! `schema/admin-2026-04.graphql`: Shopify's own Admin schema of API 2026-04.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,6 +30,7 @@
 //! # let _ = found; Ok(()) }
 //! ```
 
+mod answers;
 mod auth;
 pub mod bucket;
 mod client;
@@ -37,7 +38,9 @@ mod definitions;
 mod document;
 mod error;
 mod invites;
+mod protected;
 mod reads;
+mod selection;
 mod settings;
 mod sink;
 mod transport;
@@ -46,9 +49,8 @@ mod writes;
 
 pub use cin7_sparklayer_http::{ClientOptions, RetryPolicy};
 pub use client::{BatchLimits, DEFAULT_RETRY_POLICY, ShopifyClient, ShopifyClientBuilder};
-pub use error::{AUTH_HINT, GRANT_HINT, ShopifyError};
+pub use error::{AUTH_HINT, GRANT_HINT, PROTECTED_DATA_HINT, ShopifyError};
 pub use settings::{
     DEFAULT_SHOPIFY_API_VERSION, MIN_SHOPIFY_API_VERSION, ShopifyAuth, ShopifyConfig,
     check_api_version,
 };
-pub use wire::SYNCED_METAFIELD_KEYS;

@@ -18,6 +18,12 @@ impl CustomerSink for ShopifyClient {
         reads::invite_support(&self.transport).await
     }
 
+    /// `customers(first: 1)` with the protected fields the sync reads: Shopify withholding them
+    /// from the app is fatal, with the access it needs (issue 13).
+    async fn check_access(&self) -> Result<(), PortError> {
+        reads::check_access(&self.transport).await
+    }
+
     /// `customerByIdentifier(identifier: {emailAddress})`, many aliases a document, exact
     /// case-insensitive email check of what comes back (C2, E5).
     async fn find_by_emails(
@@ -27,12 +33,17 @@ impl CustomerSink for ShopifyClient {
         reads::find_by_emails(&self.transport, emails, self.limits.lookups_per_document).await
     }
 
-    /// `customer(id:)` with the synced fields and metafields (C15, E6).
+    /// `customer(id:)` with the synced fields and metafields (C15, E6), as many aliases a
+    /// document as Shopify's single-query cost limit allows.
     async fn get_customers(
         &self,
         ids: &[String],
     ) -> Result<Vec<Option<RemoteCustomer>>, PortError> {
-        reads::get_customers(&self.transport, ids, self.limits.reads_per_document).await
+        let per_doc = reads::reads_per_document(
+            self.transport.bucket_maximum(),
+            self.limits.reads_per_document,
+        );
+        reads::get_customers(&self.transport, ids, per_doc).await
     }
 
     /// `customerSet`, `tagsAdd`/`tagsRemove`, `metafieldsSet`/`metafieldsDelete`, batched

@@ -313,6 +313,9 @@ impl Transport {
             let wait = throttle_hint(requested, bucket.as_ref(), header_wait);
             return Outcome::Throttled { error, wait };
         }
+        if let Some(withheld) = crate::protected::denial(&errors) {
+            return Outcome::Fatal(withheld);
+        }
         if let Some(denied) = errors.iter().find(|e| e.code() == Some("ACCESS_DENIED")) {
             return Outcome::Fatal(ShopifyError::AccessDenied {
                 message: denied.message.clone(),

@@ -1,23 +1,8 @@
-//! Wire shapes: GraphQL input objects the client sends and the selections it reads back.
+//! Wire shapes: the GraphQL input objects the client sends, and the `userErrors` it acts on.
+//! (The selections it reads back are in `crate::answers`.)
 
-use cin7_sparklayer_core::model::{
-    DesiredAddress, DesiredCustomer, DesiredMetafield, MetafieldKey, MetafieldType,
-};
-use cin7_sparklayer_core::ports::{AccountState, RemoteCustomer, RemoteFields};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-/// The metafields the sync writes (SPEC §3, end), read back by [`crate::ShopifyClient`] for
-/// drift detection (C15) with `metafields(keys: …)`.
-pub const SYNCED_METAFIELD_KEYS: [&str; 7] = [
-    "sparklayer.group",
-    "sparklayer.company_name",
-    "sparklayer.price_lists",
-    "sparklayer.payment_on_account",
-    "cin7.customer_id",
-    "cin7.credit_limit",
-    "cin7.on_credit_hold",
-];
+use cin7_sparklayer_core::model::{DesiredAddress, DesiredCustomer, DesiredMetafield};
+use serde::Serialize;
 
 /// `CustomerSetInput`. `None` names and phone are sent as `null` (Cin7 is master, C15);
 /// `addresses` and `tags` are left out when not given (omitted fields are not updated).
@@ -35,29 +20,34 @@ pub(crate) struct CustomerSetInput<'a> {
     pub(crate) tags: Option<&'a [String]>,
 }
 
+/// What a `customerSet` leaves out because Shopify refused it on the first try: the phone
+/// (C4, the customer's and the address's) and the address's province (C5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Leave {
+    pub(crate) phone: bool,
+    pub(crate) province: bool,
+}
+
 impl<'a> CustomerSetInput<'a> {
-    /// The input for `c`; `with_phone = false` drops the phone everywhere (C4 retry).
-    pub(crate) fn new(
-        c: &'a DesiredCustomer,
-        tags: Option<&'a [String]>,
-        with_phone: bool,
-    ) -> Self {
+    /// The input for `c`, without what `leave` names.
+    pub(crate) fn new(c: &'a DesiredCustomer, tags: Option<&'a [String]>, leave: Leave) -> Self {
         Self {
             email: c.email.trim(),
             first_name: c.first_name.as_deref(),
             last_name: c.last_name.as_deref(),
-            phone: c.phone.as_deref().filter(|_| with_phone),
+            phone: c.phone.as_deref().filter(|_| !leave.phone),
             tax_exempt: c.tax_exempt,
             addresses: c
                 .address
                 .as_ref()
-                .map(|a| vec![MailingAddressInput::new(a, with_phone)]),
+                .map(|a| vec![MailingAddressInput::new(a, leave)]),
             tags,
         }
     }
 }
 
-/// `MailingAddressInput` (C5: the one address, replacing the list).
+/// `MailingAddressInput` (C5: the one address, replacing the list). It has no free-text
+/// `province` in API 2026-04: the province travels as its ISO 3166-2 code only.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MailingAddressInput<'a> {
@@ -77,15 +67,13 @@ pub(crate) struct MailingAddressInput<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     phone: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    province: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     province_code: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     zip: Option<&'a str>,
 }
 
 impl<'a> MailingAddressInput<'a> {
-    fn new(a: &'a DesiredAddress, with_phone: bool) -> Self {
+    fn new(a: &'a DesiredAddress, leave: Leave) -> Self {
         Self {
             address1: a.address1.as_deref(),
             address2: a.address2.as_deref(),
@@ -94,9 +82,8 @@ impl<'a> MailingAddressInput<'a> {
             country_code: &a.country_code,
             first_name: a.first_name.as_deref(),
             last_name: a.last_name.as_deref(),
-            phone: a.phone.as_deref().filter(|_| with_phone),
-            province: a.province.as_deref(),
-            province_code: a.province_code.as_deref(),
+            phone: a.phone.as_deref().filter(|_| !leave.phone),
+            province_code: a.province_code.as_deref().filter(|_| !leave.province),
             zip: a.zip.as_deref(),
         }
     }
@@ -135,12 +122,12 @@ pub(crate) struct MetafieldIdentifierInput<'a> {
     pub(crate) key: &'a str,
 }
 
-/// One `userErrors` entry (`UserError`, `CustomerSetUserError`, `MetafieldsSetUserError` …).
-#[derive(Debug, Clone, Deserialize)]
+/// One `userErrors` entry (`UserError`, `CustomerSetUserError`, `MetafieldsSetUserError` …),
+/// decoded from the answer's typed selection (`crate::answers`).
+#[derive(Debug, Clone)]
 pub(crate) struct UserError {
-    #[serde(default)]
+    /// `None` for error types without a code (`UserError`).
     pub(crate) code: Option<String>,
-    #[serde(default)]
     pub(crate) field: Option<Vec<String>>,
     pub(crate) message: String,
 }
@@ -159,6 +146,14 @@ impl UserError {
             .is_some_and(|l| l.eq_ignore_ascii_case("phone"))
     }
 
+    /// Whether the error is about an address's province (`provinceCode`, or `province` as
+    /// Shopify may still name it).
+    pub(crate) fn is_province(&self) -> bool {
+        self.field.as_ref().and_then(|f| f.last()).is_some_and(|l| {
+            l.eq_ignore_ascii_case("provinceCode") || l.eq_ignore_ascii_case("province")
+        })
+    }
+
     /// Whether the error is about the email.
     pub(crate) fn is_email(&self) -> bool {
         self.field
@@ -171,100 +166,4 @@ impl UserError {
     pub(crate) fn is_taken(&self) -> bool {
         self.code.as_deref() == Some("TAKEN") || self.message.to_lowercase().contains("taken")
     }
-}
-
-/// The `userErrors` of a payload (empty when absent).
-pub(crate) fn user_errors(payload: &Value) -> Vec<UserError> {
-    payload
-        .get("userErrors")
-        .cloned()
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
-
-/// Parses `Customer.state`.
-pub(crate) fn account_state(v: &Value) -> AccountState {
-    match v.as_str() {
-        Some("DISABLED") => AccountState::Disabled,
-        Some("INVITED") => AccountState::Invited,
-        Some("ENABLED") => AccountState::Enabled,
-        Some("DECLINED") => AccountState::Declined,
-        _ => AccountState::Unknown,
-    }
-}
-
-fn string(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_owned)
-}
-
-/// The customer's email (`defaultEmailAddress.emailAddress`, or the deprecated `email`).
-pub(crate) fn customer_email(c: &Value) -> Option<String> {
-    string(&c["defaultEmailAddress"]["emailAddress"]).or_else(|| string(&c["email"]))
-}
-
-/// A customer selection as a [`RemoteCustomer`]; `with_fields` reads the synced fields too.
-pub(crate) fn remote_customer(c: &Value, with_fields: bool) -> Option<RemoteCustomer> {
-    let id = string(&c["id"])?;
-    let tags = c["tags"]
-        .as_array()
-        .map(|t| t.iter().filter_map(string).collect())
-        .unwrap_or_default();
-    let fields = with_fields.then(|| RemoteFields {
-        first_name: string(&c["firstName"]),
-        last_name: string(&c["lastName"]),
-        phone: string(&c["phone"]),
-        tax_exempt: c["taxExempt"].as_bool().unwrap_or(false),
-        address: address(&c["defaultAddress"]),
-        metafields: metafields(&c["metafields"]["nodes"]),
-    });
-    Some(RemoteCustomer {
-        id,
-        email: customer_email(c),
-        account_state: account_state(&c["state"]),
-        tags,
-        fields,
-    })
-}
-
-fn address(a: &Value) -> Option<DesiredAddress> {
-    if !a.is_object() {
-        return None;
-    }
-    Some(DesiredAddress {
-        address1: string(&a["address1"]),
-        address2: string(&a["address2"]),
-        city: string(&a["city"]),
-        province_code: string(&a["provinceCode"]),
-        province: string(&a["province"]),
-        zip: string(&a["zip"]),
-        country_code: string(&a["countryCodeV2"]).unwrap_or_default(),
-        company: string(&a["company"]),
-        first_name: string(&a["firstName"]),
-        last_name: string(&a["lastName"]),
-        phone: string(&a["phone"]),
-    })
-}
-
-fn metafield_type(s: &str) -> Option<MetafieldType> {
-    MetafieldType::from_shopify(s)
-}
-
-/// Metafield nodes of a type the sync writes; others are left out (the sync rewrites them).
-fn metafields(nodes: &Value) -> Vec<DesiredMetafield> {
-    let mut out: Vec<DesiredMetafield> = nodes
-        .as_array()
-        .map(|n| {
-            n.iter()
-                .filter_map(|m| {
-                    Some(DesiredMetafield {
-                        key: MetafieldKey::new(m["namespace"].as_str()?, m["key"].as_str()?),
-                        kind: metafield_type(m["type"].as_str()?)?,
-                        value: string(&m["value"])?,
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort_by(|a, b| a.key.cmp(&b.key));
-    out
 }

@@ -1,25 +1,27 @@
 //! Customer writes (C4, C5, C11, C13, C14; E3, E5, E6).
 //!
 //! A batch runs in two rounds of aliased documents:
-//! 1. `customerSet` for every write with fields (identifier `{id}` or `{email}`); a phone that
-//!    Shopify refuses is dropped and the write sent again (warning `phone_taken` / `invalid_phone`).
+//! 1. `customerSet` for every write with fields (identifier `{id}` or `{email}`); a phone or a
+//!    province that Shopify refuses is dropped and the write sent again once (warning
+//!    `phone_taken` / `invalid_phone`, C4; `invalid_province`, C5).
 //! 2. For every customer that now has an ID: `tagsAdd` / `tagsRemove`, then the metafields of
 //!    all customers packed 25 to a `metafieldsSet` (and `metafieldsDelete`) call. Those calls are
 //!    atomic, so when one fails its customers are sent again one by one to find the culprit.
 
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::Service;
+use cin7_sparklayer_core::model::DesiredCustomer;
 use cin7_sparklayer_core::ports::{
     AccountState, CustomerWrite, SinkWarning, WriteOutcome, WriteTarget,
 };
 use serde_json::{Value, json};
 
+use crate::answers::{CodedError, Payload, PlainError, SetPayload, decode};
 use crate::document::{DocBuilder, MUTATION_COST, OpKind};
-use crate::error::{clone_port_error, rejected};
+use crate::error::{ShopifyError, clone_port_error, rejected};
 use crate::transport::{Answer, Transport};
 use crate::wire::{
-    CustomerSetInput, MetafieldIdentifierInput, MetafieldsSetInput, UserError, account_state,
-    user_errors,
+    CustomerSetInput, Leave, MetafieldIdentifierInput, MetafieldsSetInput, UserError,
 };
 
 /// Entries per `metafieldsSet` / `metafieldsDelete` call (Shopify's maximum).
@@ -36,8 +38,10 @@ struct Slot {
     id: Option<String>,
     state: AccountState,
     warnings: Vec<SinkWarning>,
-    /// Why the phone was dropped, until the write without it succeeds.
-    phone_dropped: Option<SinkWarning>,
+    /// What the next `customerSet` leaves out (refused by Shopify on the first try).
+    leave: Leave,
+    /// Why it is left out, reported once the write without it succeeds.
+    dropped: Vec<SinkWarning>,
     error: Option<PortError>,
 }
 
@@ -56,17 +60,19 @@ pub(crate) async fn write_customers(
             },
             state: AccountState::Unknown,
             warnings: Vec::new(),
-            phone_dropped: None,
+            leave: Leave::default(),
+            dropped: Vec::new(),
             error: None,
         })
         .collect();
 
-    // Round 1: customerSet, then once more without the phone where Shopify refused it.
+    // Round 1: customerSet, then once more without the phone or province Shopify refused.
     let first: Vec<usize> = (0..writes.len())
         .filter(|&i| writes[i].fields.is_some())
         .collect();
-    let retry_phone = customer_set(t, writes, &mut slots, &first, true, per_doc).await;
-    customer_set(t, writes, &mut slots, &retry_phone, false, per_doc).await;
+    let retry = customer_set(t, writes, &mut slots, &first, per_doc).await;
+    let again = customer_set(t, writes, &mut slots, &retry, per_doc).await;
+    debug_assert!(again.is_empty(), "a write is sent again at most once");
     for (i, slot) in slots.iter_mut().enumerate() {
         if slot.error.is_none() && slot.id.is_none() {
             slot.error = Some(PortError::Protocol {
@@ -102,13 +108,13 @@ pub(crate) async fn write_customers(
         .collect()
 }
 
-/// Sends `customerSet` for `which`; returns the writes to send again without the phone.
+/// Sends `customerSet` for `which`, each without what its slot leaves out; returns the writes
+/// to send again without a refused phone or province.
 async fn customer_set(
     t: &Transport,
     writes: &[CustomerWrite],
     slots: &mut [Slot],
     which: &[usize],
-    with_phone: bool,
     per_doc: usize,
 ) -> Vec<usize> {
     let mut retry = Vec::new();
@@ -124,7 +130,7 @@ async fn customer_set(
                     Some(w.tags_add.as_slice()),
                 ),
             };
-            let input = CustomerSetInput::new(fields, tags, with_phone);
+            let input = CustomerSetInput::new(fields, tags, slots[i].leave);
             let k = b.var(format!("k{i}"), "CustomerSetIdentifiers", identifier);
             let v = b.var(
                 format!("in{i}"),
@@ -151,37 +157,38 @@ async fn customer_set(
         };
         for &i in chunk {
             let alias = format!("s{i}");
-            let payload = answer.get(&alias);
-            let errors = user_errors(payload);
+            let payload = match decode::<Option<SetPayload>>(&answer, &alias) {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    slots[i].error = Some(alias_error(&answer, &alias));
+                    continue;
+                }
+                Err(e) => {
+                    slots[i].error = Some(e.into());
+                    continue;
+                }
+            };
+            let errors: Vec<UserError> = payload.user_errors.into_iter().map(Into::into).collect();
             if errors.is_empty() {
-                let customer = &payload["customer"];
-                match customer["id"].as_str() {
-                    Some(id) => {
-                        slots[i].id = Some(id.to_owned());
-                        slots[i].state = account_state(&customer["state"]);
-                        if let Some(w) = slots[i].phone_dropped.take() {
-                            slots[i].warnings.push(w);
-                        }
+                match payload.customer {
+                    Some(customer) => {
+                        slots[i].id = Some(customer.id);
+                        slots[i].state = customer.state.into();
+                        let dropped = std::mem::take(&mut slots[i].dropped);
+                        slots[i].warnings.extend(dropped);
                     }
                     None => slots[i].error = Some(alias_error(&answer, &alias)),
                 }
                 continue;
             }
             let fields = writes[i].fields.as_ref();
-            let had_phone = fields.is_some_and(|f| {
-                f.phone.is_some() || f.address.as_ref().is_some_and(|a| a.phone.is_some())
-            });
-            if with_phone && had_phone && errors.iter().all(UserError::is_phone) {
-                let e = &errors[0];
-                let reason = if e.is_taken() {
-                    "phone_taken"
-                } else {
-                    "invalid_phone"
-                };
-                slots[i].phone_dropped = Some(SinkWarning {
-                    reason: reason.into(),
-                    message: e.message.clone(),
-                });
+            // Sent again at most once: a second refusal is the record's failure.
+            if let Some(fields) = fields
+                && slots[i].leave == Leave::default()
+                && let Some((leave, dropped)) = refusals(&errors, fields)
+            {
+                slots[i].leave = leave;
+                slots[i].dropped = dropped;
                 retry.push(i);
                 continue;
             }
@@ -190,6 +197,45 @@ async fn customer_set(
         }
     }
     retry
+}
+
+/// When every error is about a phone or a province the write carried, what to leave out on
+/// the second try, and the warnings saying why (C4, C5); `None` otherwise.
+fn refusals(errors: &[UserError], fields: &DesiredCustomer) -> Option<(Leave, Vec<SinkWarning>)> {
+    let address = fields.address.as_ref();
+    let has_phone = fields.phone.is_some() || address.is_some_and(|a| a.phone.is_some());
+    let has_province = address.is_some_and(|a| a.province_code.is_some());
+    let phone = errors.iter().find(|e| e.is_phone());
+    let province = errors.iter().find(|e| e.is_province());
+    let droppable = errors
+        .iter()
+        .all(|e| (e.is_phone() && has_phone) || (e.is_province() && has_province));
+    if !droppable {
+        return None;
+    }
+    let mut warnings = Vec::new();
+    if let Some(e) = phone {
+        let reason = if e.is_taken() {
+            "phone_taken"
+        } else {
+            "invalid_phone"
+        };
+        warnings.push(SinkWarning {
+            reason: reason.into(),
+            message: e.message.clone(),
+        });
+    }
+    if let Some(e) = province {
+        warnings.push(SinkWarning {
+            reason: "invalid_province".into(),
+            message: e.message.clone(),
+        });
+    }
+    let leave = Leave {
+        phone: phone.is_some(),
+        province: province.is_some(),
+    };
+    Some((leave, warnings))
 }
 
 /// Maps a write's `userErrors` to one per-record failure (E3) with Shopify's message.
@@ -244,6 +290,8 @@ struct Op {
     var_type: &'static str,
     value: Value,
     payload: &'static str,
+    /// Whether the payload's error type has a `code` (selected in `payload`).
+    coded: bool,
     /// The writes whose fate this call decides.
     owners: Vec<usize>,
     /// Whether a failure is isolated by sending each owner's part again alone.
@@ -292,6 +340,7 @@ fn tags_op(field: &'static str, id: &str, tags: &[String], owner: usize) -> Op {
         var_type: "[String!]!",
         value: json!({ "id": id, "tags": tags }),
         payload: TAGS_PAYLOAD,
+        coded: false,
         owners: vec![owner],
         packed: false,
     }
@@ -325,18 +374,20 @@ fn metafield_ops(
             sets.push((i, serde_json::to_value(input).unwrap_or(Value::Null)));
         }
     }
-    for (entries, field, var_type, payload) in [
+    for (entries, field, var_type, payload, coded) in [
         (
             deletes,
             "metafieldsDelete(metafields: {v})",
             "[MetafieldIdentifierInput!]!",
             MF_DELETE_PAYLOAD,
+            false,
         ),
         (
             sets,
             "metafieldsSet(metafields: {v})",
             "[MetafieldsSetInput!]!",
             MF_SET_PAYLOAD,
+            true,
         ),
     ] {
         for chunk in entries.chunks(METAFIELDS_PER_CALL) {
@@ -347,6 +398,7 @@ fn metafield_ops(
                 var_type,
                 value: Value::Array(chunk.iter().map(|(_, v)| v.clone()).collect()),
                 payload,
+                coded,
                 owners,
                 packed,
             });
@@ -386,23 +438,22 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
         };
         for (n, op) in chunk.iter().enumerate() {
             let alias = format!("m{n}");
-            let payload = answer.get(&alias);
-            let errors = user_errors(payload);
-            let failure = if !errors.is_empty() {
-                let message = errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                Some(rejected(
-                    errors[0].code.as_ref().map(|c| c.to_lowercase()),
-                    errors[0].field_path(),
-                    message,
-                ))
-            } else if payload.is_null() {
-                Some(alias_error(&answer, &alias))
-            } else {
-                None
+            let failure = match op_errors(&answer, &alias, op.coded) {
+                Err(e) => Some(e.into()),
+                Ok(None) => Some(alias_error(&answer, &alias)),
+                Ok(Some(errors)) if errors.is_empty() => None,
+                Ok(Some(errors)) => {
+                    let message = errors
+                        .iter()
+                        .map(|e| e.message.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    Some(rejected(
+                        errors[0].code.as_ref().map(|c| c.to_lowercase()),
+                        errors[0].field_path(),
+                        message,
+                    ))
+                }
             };
             let Some(failure) = failure else { continue };
             if op.packed && op.owners.len() > 1 {
@@ -420,4 +471,20 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
     isolate.dedup();
     isolate.retain(|&i| slots[i].error.is_none());
     isolate
+}
+
+/// The `userErrors` of a round-2 alias: `None` when the payload is `null` (see its field error).
+fn op_errors(
+    answer: &Answer,
+    alias: &str,
+    coded: bool,
+) -> Result<Option<Vec<UserError>>, ShopifyError> {
+    fn all<E: Into<UserError>>(p: Option<Payload<E>>) -> Option<Vec<UserError>> {
+        p.map(|p| p.user_errors.into_iter().map(Into::into).collect())
+    }
+    if coded {
+        decode::<Option<Payload<CodedError>>>(answer, alias).map(all)
+    } else {
+        decode::<Option<Payload<PlainError>>>(answer, alias).map(all)
+    }
 }

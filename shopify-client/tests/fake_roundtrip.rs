@@ -191,3 +191,50 @@ async fn ambiguous_failures_converge_without_duplicates_or_second_invites() {
     }
     assert!(fake.stats().server_errors > 0);
 }
+
+#[tokio::test]
+async fn withheld_customer_data_is_fatal_naming_the_access_needed() {
+    use cin7_sparklayer_core::PortError;
+    use cin7_sparklayer_sandbox::shopify::CustomerDataAccess;
+    let fake = FakeShopify::start(FakeShopifyOptions::default())
+        .await
+        .unwrap();
+    let c = client_for(&fake);
+    c.check_access()
+        .await
+        .expect("an empty shop proves nothing");
+    let id = fake.seed_customer(FakeCustomer::new("", Some("own@shop.example".into())));
+    c.check_access().await.expect("full access");
+    for (access, denied) in [
+        (
+            CustomerDataAccess::NoProtectedFields,
+            "name, email, phone, address",
+        ),
+        (CustomerDataAccess::NoCustomerData, "customer data"),
+    ] {
+        fake.set_customer_data_access(access);
+        let e = c.check_access().await.unwrap_err();
+        assert!(
+            e.to_string()
+                .contains(&format!("protected customer data ({denied})")),
+            "{e}"
+        );
+        // Every read of those fields stops the same way, never a record's failure.
+        for e in [
+            e,
+            c.get_customers(std::slice::from_ref(&id))
+                .await
+                .unwrap_err(),
+            c.find_by_emails(&["own@shop.example".into()])
+                .await
+                .unwrap_err(),
+        ] {
+            assert!(e.is_fatal(), "{e:?}");
+            assert!(matches!(e, PortError::Unauthenticated { .. }));
+            assert!(
+                e.to_string().contains("Name, Email, Phone and Address"),
+                "{e}"
+            );
+        }
+    }
+}

@@ -2,6 +2,8 @@
 
 mod common;
 
+use cin7_sparklayer_core::rules::MANAGED_KEYS;
+
 use cin7_sparklayer_core::ports::{AccountState, CustomerSink, InviteSupport};
 use common::{PATH, assert_documents_valid, client, index, scripted};
 use serde_json::{Value, json};
@@ -90,11 +92,12 @@ async fn get_customers_reads_fields_address_and_synced_metafields() {
         .respond_with(scripted(|alias, _, _| match index(alias) {
             0 => json!({
                 "id": "gid://shopify/Customer/7", "state": "DISABLED", "tags": ["b2b", "merchant-own"],
-                "firstName": "Jane", "lastName": "Doe", "phone": "+61400000001", "taxExempt": true,
+                "firstName": "Jane", "lastName": "Doe", "taxExempt": true,
                 "defaultEmailAddress": { "emailAddress": "jane@acme.example" },
+                "defaultPhoneNumber": { "phoneNumber": "+61400000001" },
                 "defaultAddress": { "address1": "1 Main St", "address2": null, "city": "Sydney",
                     "company": "Acme", "countryCodeV2": "AU", "firstName": "Jane", "lastName": "Doe",
-                    "phone": null, "province": "New South Wales", "provinceCode": "NSW", "zip": "2000" },
+                    "phone": null, "provinceCode": "NSW", "zip": "2000" },
                 "metafields": { "nodes": [
                     { "namespace": "sparklayer", "key": "price_lists", "type": "json", "value": "[\"cin7-tier-1\"]" },
                     { "namespace": "cin7", "key": "credit_limit", "type": "number_decimal", "value": "100.5" }
@@ -116,6 +119,7 @@ async fn get_customers_reads_fields_address_and_synced_metafields() {
     let one = got[0].as_ref().unwrap();
     let fields = one.fields.as_ref().unwrap();
     assert_eq!(fields.first_name.as_deref(), Some("Jane"));
+    assert_eq!(fields.phone.as_deref(), Some("+61400000001"));
     assert!(fields.tax_exempt);
     let address = fields.address.as_ref().unwrap();
     assert_eq!(address.country_code, "AU");
@@ -124,9 +128,45 @@ async fn get_customers_reads_fields_address_and_synced_metafields() {
     assert_eq!(fields.metafields[0].key.to_string(), "cin7.credit_limit");
     assert_eq!(fields.metafields[1].value, "[\"cin7-tier-1\"]");
     assert!(got[1].is_none());
-    // The synced keys travel as a variable.
+    // The keys the core writes (defined once there) travel as a variable, all of them
+    // fitting in the connection's `first`.
     let requests = server.received_requests().await.unwrap();
-    let (_, vars) = common::gql(&requests[0]);
-    assert_eq!(vars["keys"].as_array().unwrap().len(), 7);
+    let (query, vars) = common::gql(&requests[0]);
+    let managed: Vec<String> = MANAGED_KEYS
+        .iter()
+        .map(|(n, k)| format!("{n}.{k}"))
+        .collect();
+    assert_eq!(vars["keys"], json!(managed));
+    assert!(query.contains(&format!(
+        "metafields(first: {}, keys: $keys)",
+        managed.len()
+    )));
     assert_documents_valid(&server).await;
+}
+
+#[tokio::test]
+async fn an_answer_missing_a_selected_field_fails_naming_its_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(scripted(|_, _, _| {
+            // `taxExempt` is selected but missing: never read as `false`.
+            json!({
+                "id": "gid://shopify/Customer/7", "state": "DISABLED", "tags": [],
+                "firstName": "Jane", "lastName": "Doe",
+                "defaultEmailAddress": null, "defaultPhoneNumber": null, "defaultAddress": null,
+                "metafields": { "nodes": [] }
+            })
+        }))
+        .mount(&server)
+        .await;
+    let e = client(&server)
+        .get_customers(&["gid://shopify/Customer/7".into()])
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(e, cin7_sparklayer_core::PortError::Protocol { .. }),
+        "{e:?}"
+    );
+    assert!(text.contains("c0") && text.contains("taxExempt"), "{text}");
 }

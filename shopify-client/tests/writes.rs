@@ -273,6 +273,75 @@ async fn taken_phone_is_dropped_and_the_write_retried_with_a_warning() {
 }
 
 #[tokio::test]
+async fn a_refused_province_is_dropped_and_the_write_retried_with_a_warning() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(scripted(|alias, field, vars| {
+            let i = index(alias);
+            let province = vars
+                .get(&format!("in{i}"))
+                .is_some_and(|input| input["addresses"][0]["provinceCode"].is_string());
+            match field {
+                // 0: the province alone is refused; 1: phone and province at once; 2: the
+                // province and something else: that is the record's failure, no retry.
+                "customerSet" if province && i == 0 => json!({ "customer": null, "userErrors": [
+                    { "code": "INVALID", "field": ["input", "addresses", "0", "provinceCode"],
+                      "message": "Province code NSW is not a province of AU" } ] }),
+                "customerSet" if province && i == 1 => json!({ "customer": null, "userErrors": [
+                    { "code": "TAKEN", "field": ["input", "phone"], "message": "Phone has already been taken" },
+                    { "code": "INVALID", "field": ["input", "addresses", "0", "provinceCode"],
+                      "message": "Province is invalid" } ] }),
+                "customerSet" if i == 2 => json!({ "customer": null, "userErrors": [
+                    { "code": "INVALID", "field": ["input", "addresses", "0", "provinceCode"],
+                      "message": "Province is invalid" },
+                    { "code": "INVALID", "field": ["input", "addresses", "0", "zip"],
+                      "message": "Zip is invalid" } ] }),
+                "customerSet" => set_ok(&format!("gid://shopify/Customer/{}", 100 + i), "DISABLED"),
+                other => mutation_ok(other),
+            }
+        }))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let out = c
+        .write_customers(&[new_write(0), new_write(1), new_write(2)])
+        .await;
+    let w0 = out[0].as_ref().expect("written without the province");
+    let reasons: Vec<&str> = w0.warnings.iter().map(|w| w.reason.as_str()).collect();
+    assert_eq!(reasons, ["invalid_province"]);
+    assert_eq!(
+        w0.warnings[0].message,
+        "Province code NSW is not a province of AU"
+    );
+    let w1 = out[1].as_ref().expect("written without phone and province");
+    let reasons: Vec<&str> = w1.warnings.iter().map(|w| w.reason.as_str()).collect();
+    assert_eq!(reasons, ["phone_taken", "invalid_province"]);
+    assert!(
+        out[2].is_err(),
+        "a province refused with another error is no retry"
+    );
+    // The retries left out exactly what was refused; each write went at most twice.
+    let fields = sent(&server).await;
+    let sets = |n: usize| -> Vec<Value> {
+        fields
+            .iter()
+            .filter(|(a, f, _)| f == "customerSet" && index(a) == n)
+            .map(|(a, _, v)| v[&format!("in{}", index(a))].clone())
+            .collect()
+    };
+    let zero = sets(0);
+    assert_eq!(zero.len(), 2);
+    assert!(zero[1]["addresses"][0].get("provinceCode").is_none());
+    assert!(zero[1]["phone"].is_string(), "the phone was not refused");
+    let one = sets(1);
+    assert_eq!(one.len(), 2);
+    assert!(one[1]["addresses"][0].get("provinceCode").is_none());
+    assert!(one[1]["phone"].is_null());
+    assert_eq!(sets(2).len(), 1);
+    assert_documents_valid(&server).await;
+}
+
+#[tokio::test]
 async fn other_user_errors_carry_shopifys_message_and_field() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

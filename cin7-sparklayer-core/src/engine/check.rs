@@ -20,7 +20,8 @@ pub struct ServiceCheck {
 
 impl SyncEngine {
     /// Reads the Cin7 account (`GET me`, price tiers), Shopify's customer-account setting (which
-    /// also proves the token and its read scope) and its customer metafield definitions (E10),
+    /// also proves the token and its read scope), the app's access to protected customer data
+    /// ([`crate::ports::CustomerSink::check_access`]) and its customer metafield definitions (E10),
     /// SparkLayer's customer groups (the token) and the state store's last run, one after the
     /// other; never stops at the first failure.
     pub async fn check(&self) -> Vec<ServiceCheck> {
@@ -80,6 +81,8 @@ impl SyncEngine {
             InviteSupport::Classic => "classic customer accounts (invites are sent)",
             InviteSupport::NotApplicable => "new customer accounts (no invites exist)",
         };
+        shopify.check_access().await?;
+        let accounts = format!("{accounts}, customer data readable");
         let definitions = shopify.metafield_definitions(&MANAGED_NAMESPACES).await?;
         let types =
             ShopTypes::new(&written_types(), &definitions).map_err(|e| PortError::Rejected {

@@ -59,7 +59,8 @@ pub struct EngineSettings {
     pub pricing: PricingConfig,
     /// Customers per `write_customers` call (several customers share one GraphQL document).
     pub write_batch: usize,
-    /// Customers per lookup call (`find_by_emails`, `get_customers`).
+    /// Customers per lookup call (`find_by_emails`, `get_customers`). Large: the sink packs a
+    /// call into as few documents as its cost limits allow (C15 read-back: 76 a document).
     pub lookup_batch: usize,
 }
 
@@ -70,7 +71,7 @@ impl EngineSettings {
             customers: config.customers().clone(),
             pricing: config.pricing().clone(),
             write_batch: 10,
-            lookup_batch: 25,
+            lookup_batch: 1_000,
         }
     }
 }
@@ -81,7 +82,7 @@ impl Default for EngineSettings {
             customers: CustomersConfig::default(),
             pricing: PricingConfig::default(),
             write_batch: 10,
-            lookup_batch: 25,
+            lookup_batch: 1_000,
         }
     }
 }
@@ -308,6 +309,14 @@ impl SyncEngine {
             .customer_groups()
             .await
             .map_err(RunError::at("reading SparkLayer customer groups"))?;
+        // Before any write: an app without access to customer data stops here, in one line.
+        self.ports
+            .shopify
+            .check_access()
+            .await
+            .map_err(RunError::at(
+                "checking the Shopify app's access to customer data",
+            ))?;
         let types = self.shop_types(resolved).await?;
         let customers =
             customers::CustomersPass::new(self, options, resolved, &account, &groups, &types)

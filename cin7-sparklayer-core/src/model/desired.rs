@@ -14,10 +14,10 @@ pub struct DesiredAddress {
     pub address2: Option<String>,
     /// `city`.
     pub city: Option<String>,
-    /// `provinceCode`, set when Cin7's `State` is a subdivision code of the country.
+    /// `provinceCode`: the ISO 3166-2 subdivision code (without the country) that Cin7's
+    /// `State` is or names (C5); `None` when it names none. Shopify's `MailingAddressInput`
+    /// has no free-text province.
     pub province_code: Option<String>,
-    /// `province`, set when `State` is free text that is not a code.
-    pub province: Option<String>,
     /// `zip`.
     pub zip: Option<String>,
     /// `countryCode`: ISO 3166-1 alpha-2.

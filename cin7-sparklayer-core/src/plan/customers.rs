@@ -115,22 +115,21 @@ pub fn judge_customer(
 ) -> CustomerVerdict {
     if let Some(link) = facts.link {
         let hash = hash.map_or_else(|| Cow::Owned(customer_hash(desired)), Cow::Borrowed);
-        // C4: when Shopify refused this very phone last time, the customer stands as written
-        // without it; it is retried when the phone changes in Cin7. (Only worth hashing the
-        // marker when the plain hash differs.)
-        let phone_refused = desired.phone.is_some()
-            && link.content_hash != *hash
-            && link.content_hash == customer_hash(&phone_refused_marker(desired));
-        let compare = if phone_refused {
-            Cow::Owned(without_phone(desired))
-        } else {
-            Cow::Borrowed(desired)
+        // C4, C5: when Shopify refused this very phone or province last time, the customer
+        // stands as written without it; it is retried when the value changes in Cin7. (Only
+        // worth hashing the markers when the plain hash differs.)
+        let refused = (link.content_hash != *hash)
+            .then(|| refused_by_hash(desired, &link.content_hash))
+            .flatten();
+        let compare = match refused {
+            Some(r) => Cow::Owned(without_refused(desired, r)),
+            None => Cow::Borrowed(desired),
         };
         let drift = facts.remote.and_then(|r| drift_reason(&compare, r));
         if let Some(field) = drift {
             tracing::debug!(cin7_id = %desired.cin7_id, field, "Shopify customer drifted (C15)");
         }
-        let hash_matches = phone_refused || link.content_hash == *hash;
+        let hash_matches = refused.is_some() || link.content_hash == *hash;
         if hash_matches && !link.revoked && drift.is_none() {
             return CustomerVerdict::Unchanged;
         }
@@ -206,34 +205,104 @@ pub fn plan_revoke(link: &CustomerLink) -> Option<CustomerWrite> {
     })
 }
 
-/// `desired` without its phone, as Shopify holds it after refusing the phone (C4).
-pub fn without_phone(desired: &DesiredCustomer) -> DesiredCustomer {
+/// What Shopify refused on a customer's write, which it then holds without: a phone taken by
+/// another customer or invalid (C4, `phone_taken`, `invalid_phone`), a province it does not
+/// know (C5, `invalid_province`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refused {
+    /// The phone was dropped (the customer's and the address's).
+    pub phone: bool,
+    /// The address's province was dropped.
+    pub province: bool,
+}
+
+impl Refused {
+    /// What a write's warning reasons say was refused.
+    pub fn from_reasons<'a>(reasons: impl IntoIterator<Item = &'a str>) -> Self {
+        reasons.into_iter().fold(Self::default(), |r, reason| Self {
+            phone: r.phone || matches!(reason, "phone_taken" | "invalid_phone"),
+            province: r.province || reason == "invalid_province",
+        })
+    }
+
+    /// Whether `desired` carries every value this refuses (and at least one).
+    fn applies_to(self, desired: &DesiredCustomer) -> bool {
+        let province = desired
+            .address
+            .as_ref()
+            .is_some_and(|a| a.province_code.is_some());
+        (self.phone || self.province)
+            && (!self.phone || desired.phone.is_some())
+            && (!self.province || province)
+    }
+}
+
+/// `desired` as Shopify holds it after refusing `refused` (C4, C5).
+pub fn without_refused(desired: &DesiredCustomer, refused: Refused) -> DesiredCustomer {
     let mut d = desired.clone();
-    d.phone = None;
-    if let Some(a) = d.address.as_mut() {
-        a.phone = None;
+    if refused.phone {
+        d.phone = None;
+        if let Some(a) = d.address.as_mut() {
+            a.phone = None;
+        }
+    }
+    if refused.province
+        && let Some(a) = d.address.as_mut()
+    {
+        a.province_code = None;
     }
     d
 }
 
-/// The variant whose hash records "written, but Shopify refused this phone" (C4): the phone is
-/// kept inside a marker, so a different phone in Cin7 changes the hash and is tried again.
-fn phone_refused_marker(desired: &DesiredCustomer) -> DesiredCustomer {
-    let mut d = without_phone(desired);
-    d.phone = desired.phone.as_ref().map(|p| format!("refused:{p}"));
+/// The variant whose hash records "written, but Shopify refused these values" (C4, C5): each
+/// refused value is kept inside a marker, so a different value in Cin7 changes the hash and is
+/// tried again.
+fn refused_marker(desired: &DesiredCustomer, refused: Refused) -> DesiredCustomer {
+    let mut d = without_refused(desired, refused);
+    if refused.phone {
+        d.phone = desired.phone.as_ref().map(|p| format!("refused:{p}"));
+    }
+    if refused.province
+        && let (Some(a), Some(original)) = (d.address.as_mut(), desired.address.as_ref())
+    {
+        a.province_code = original
+            .province_code
+            .as_ref()
+            .map(|p| format!("refused:{p}"));
+    }
     d
 }
 
+/// Which refusal, if any, the stored hash records for `desired`.
+fn refused_by_hash(desired: &DesiredCustomer, stored: &str) -> Option<Refused> {
+    let phone = Refused {
+        phone: true,
+        province: false,
+    };
+    let province = Refused {
+        phone: false,
+        province: true,
+    };
+    let both = Refused {
+        phone: true,
+        province: true,
+    };
+    [phone, province, both]
+        .into_iter()
+        .filter(|r| r.applies_to(desired))
+        .find(|r| customer_hash(&refused_marker(desired, *r)) == stored)
+}
+
 /// The link to store after a successful write of `desired` to `shopify_id` (E5).
-/// `phone_refused`: the sink wrote the customer without its phone (`phone_taken`, `invalid_phone`).
+/// `refused`: what the sink had to leave out (C4 phone, C5 province).
 pub fn link_after_write(
     desired: &DesiredCustomer,
     shopify_id: &str,
     previous: Option<&CustomerLink>,
-    phone_refused: bool,
+    refused: Refused,
 ) -> CustomerLink {
-    let hashed = if phone_refused && desired.phone.is_some() {
-        phone_refused_marker(desired)
+    let hashed = if refused.applies_to(desired) {
+        refused_marker(desired, refused)
     } else {
         desired.clone()
     };

@@ -42,7 +42,6 @@ fn same_address(want: Option<&DesiredAddress>, have: Option<&DesiredAddress>) ->
                 && same_text(w.phone.as_deref(), h.phone.as_deref())
                 && (w.province_code.is_none()
                     || same_ci(w.province_code.as_deref(), h.province_code.as_deref()))
-                && (w.province.is_none() || same_ci(w.province.as_deref(), h.province.as_deref()))
         }
     }
 }

@@ -135,6 +135,14 @@ pub trait CustomerSink: Send + Sync + Debug {
     /// Whether invites exist in this shop (read once per run, C13).
     async fn invite_support(&self) -> Result<InviteSupport, PortError>;
 
+    /// Proves the sink may read the customer data the sync reads and writes (names, emails,
+    /// phones, addresses: Shopify's protected customer data), before any write of a run and in
+    /// `sync --check`. [`PortError::Unauthenticated`] (fatal) saying which access is missing.
+    /// A sink with nothing to prove keeps the default, `Ok(())`.
+    async fn check_access(&self) -> Result<(), PortError> {
+        Ok(())
+    }
+
     /// Finds customers by email with an exact, case-insensitive match (C2, E5): one entry per input, in order.
     async fn find_by_emails(
         &self,

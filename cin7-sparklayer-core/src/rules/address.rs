@@ -47,16 +47,29 @@ pub enum AddressWarning {
     UnknownCountry(Option<String>),
 }
 
+/// A mapped address, with the `State` that named no subdivision of its country, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedAddress {
+    /// The address Shopify gets.
+    pub address: DesiredAddress,
+    /// Cin7's `State` when it is neither a subdivision code nor a subdivision name of the
+    /// country: the address goes without a province (warning `unknown_province`).
+    pub unknown_province: Option<String>,
+}
+
 /// C5: maps a Cin7 address into Shopify's fields.
 ///
-/// `State` becomes `provinceCode` when it is a subdivision code of the country, else `province`.
+/// `State` becomes `provinceCode` when it is a subdivision code of the country or the name of
+/// one (ISO 3166-2, [`province_code`]); anything else is left out and reported in
+/// [`MappedAddress::unknown_province`]. Shopify's `MailingAddressInput` has no free-text
+/// province, so nothing else is sent.
 ///
 /// # Errors
 /// [`AddressWarning::UnknownCountry`]: the customer then gets no address.
 pub fn map_address(
     address: &SourceAddress,
     person: &AddressPerson,
-) -> Result<DesiredAddress, AddressWarning> {
+) -> Result<MappedAddress, AddressWarning> {
     let country = address
         .country
         .as_deref()
@@ -73,18 +86,25 @@ pub fn map_address(
     };
     let state = field(&address.state);
     let province_code = state.as_deref().and_then(|s| province_code(&code, s));
-    let province = if province_code.is_some() { None } else { state };
-    Ok(DesiredAddress {
+    let unknown_province = if province_code.is_some() {
+        None
+    } else {
+        state.map(|s| truncate(&s, 64))
+    };
+    let address = DesiredAddress {
         address1: field(&address.line1),
         address2: field(&address.line2),
         city: field(&address.city),
         province_code,
-        province,
         zip: field(&address.postcode),
         country_code: code,
         company: person.company.clone(),
         first_name: person.first_name.clone(),
         last_name: person.last_name.clone(),
         phone: person.phone.clone(),
+    };
+    Ok(MappedAddress {
+        address,
+        unknown_province,
     })
 }

@@ -83,17 +83,65 @@ pub fn country_code(name: &str) -> Option<String> {
         .map(|c| c.alpha2.to_owned())
 }
 
-/// C5: the subdivision code when `state` is an ISO 3166-2 code of `country` (e.g. "VIC" in AU,
-/// "ca" in US); `None` for names and unknown values (they go to `province`).
+/// C5: the ISO 3166-2 subdivision code Shopify's `provinceCode` takes (the part after the
+/// country, e.g. `NSW`) for Cin7's `State` in the country `country_alpha2`.
+///
+/// `state` may be a subdivision code of that country ("VIC", "ca", also "AU-NSW") or a
+/// subdivision's name ("New South Wales", "ontario", "Ciudad de Mexico": case, spacing,
+/// punctuation and accents ignored). `None` when it is neither: the address then goes without
+/// a province (warning `unknown_province`). Whatever is returned is a code of that country.
 pub fn province_code(country_alpha2: &str, state: &str) -> Option<String> {
+    let country = rust_iso3166::from_alpha2(&country_alpha2.trim().to_ascii_uppercase())?;
+    let subdivisions = country.subdivisions()?;
     let state = state.trim();
-    if state.is_empty() || state.len() > 3 || !state.chars().all(|c| c.is_ascii_alphanumeric()) {
+    let bare = state
+        .get(..3)
+        .filter(|p| p.eq_ignore_ascii_case(&format!("{}-", country.alpha2)))
+        .map_or(state, |_| &state[3..]);
+    if let Some(s) = subdivisions
+        .iter()
+        .find(|s| s.region_code.eq_ignore_ascii_case(bare))
+    {
+        return Some(s.region_code.to_owned());
+    }
+    let key = fold(state);
+    if key.is_empty() {
         return None;
     }
-    let code = format!(
-        "{}-{}",
-        country_alpha2.to_ascii_uppercase(),
-        state.to_ascii_uppercase()
-    );
-    rust_iso3166::iso3166_2::from_code(&code).map(|_| state.to_ascii_uppercase())
+    subdivisions
+        .iter()
+        .find(|s| fold(s.name) == key)
+        .map(|s| s.region_code.to_owned())
+}
+
+/// A name reduced for comparison: accents removed (NFD without combining marks), then
+/// [`squash`]ed ("Baden-Württemberg" → "badenwurttemberg").
+fn fold(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let plain: String = name.nfd().filter(|c| !is_combining_mark(*c)).collect();
+    squash(&plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::province_code;
+
+    #[test]
+    fn states_resolve_by_code_or_name() {
+        let p = |c, s| province_code(c, s);
+        assert_eq!(p("AU", "NSW").as_deref(), Some("NSW"));
+        assert_eq!(p("AU", " vic ").as_deref(), Some("VIC"));
+        assert_eq!(p("AU", "AU-QLD").as_deref(), Some("QLD"));
+        assert_eq!(p("AU", "New South Wales").as_deref(), Some("NSW"));
+        assert_eq!(p("CA", "ontario").as_deref(), Some("ON"));
+        assert_eq!(p("US", "California").as_deref(), Some("CA"));
+        assert_eq!(p("MX", "Ciudad de Mexico").as_deref(), Some("CMX"));
+        assert_eq!(p("DE", "Baden-Wurttemberg").as_deref(), Some("BW"));
+        // A code or name of another country, a made-up name, nothing: no province.
+        assert_eq!(p("UY", "VIC"), None);
+        assert_eq!(p("CA", "New South Wales"), None);
+        assert_eq!(p("AU", "Narnia"), None);
+        assert_eq!(p("AU", "  "), None);
+    }
 }

@@ -42,7 +42,7 @@ pub struct MappingContext<'a> {
 /// A warning raised by a rule on a customer that still syncs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleWarning {
-    /// Reason code: `invalid_phone`, `unknown_country`, `multiple_groups`, `unknown_price_tier`, `negative_price`, `duplicate_sku`.
+    /// Reason code: `invalid_phone`, `unknown_country`, `unknown_province`, `multiple_groups`, `unknown_price_tier`, `negative_price`, `duplicate_sku`.
     pub reason: &'static str,
     /// Detail for the report.
     pub detail: Option<String>,
@@ -192,7 +192,12 @@ pub fn map_customer(
                 phone: phone.clone(),
             };
             match map_address(a, &person) {
-                Ok(addr) => Some(addr),
+                Ok(mapped) => {
+                    if let Some(state) = mapped.unknown_province {
+                        warnings.push(warning("unknown_province", state));
+                    }
+                    Some(mapped.address)
+                }
                 Err(AddressWarning::UnknownCountry(name)) => {
                     warnings.push(warning(
                         "unknown_country",

@@ -21,6 +21,18 @@ pub const CREDIT_LIMIT: (&str, &str) = ("cin7", "credit_limit");
 /// `cin7.on_credit_hold` (C9).
 pub const ON_CREDIT_HOLD: (&str, &str) = ("cin7", "on_credit_hold");
 
+/// Every metafield key the sync writes (C7–C10), defined once: sinks read these back for
+/// drift (C15) from here, and [`customer_metafields`] writes no other.
+pub const MANAGED_KEYS: [(&str, &str); 7] = [
+    GROUP,
+    PRICE_LISTS,
+    PAYMENT_ON_ACCOUNT,
+    COMPANY_NAME,
+    CUSTOMER_ID,
+    CREDIT_LIMIT,
+    ON_CREDIT_HOLD,
+];
+
 /// Namespaces the sync owns: on revoke every metafield it set in them is deleted (C14); the
 /// shop's definitions in them are read once per run (E10).
 pub const MANAGED_NAMESPACES: [&str; 2] = ["sparklayer", "cin7"];
@@ -135,4 +147,40 @@ pub fn customer_metafields(input: &MetafieldInputs<'_>) -> Vec<DesiredMetafield>
     ));
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    #[test]
+    fn managed_keys_are_exactly_the_keys_written() {
+        let lists = vec!["cin7-tier-1".to_owned()];
+        let all = customer_metafields(&MetafieldInputs {
+            cin7_id: "c-1",
+            company_name: Some("Acme"),
+            group_slug: Some("vip"),
+            price_lists: &lists,
+            credit_limit: Decimal::ONE,
+            on_credit_hold: false,
+        });
+        let written: BTreeSet<(String, String)> = all
+            .iter()
+            .map(|m| (m.key.namespace.to_string(), m.key.key.to_string()))
+            .collect();
+        let managed: BTreeSet<(String, String)> = MANAGED_KEYS
+            .iter()
+            .map(|(n, k)| ((*n).to_owned(), (*k).to_owned()))
+            .collect();
+        assert_eq!(written, managed);
+        assert!(
+            MANAGED_KEYS
+                .iter()
+                .all(|(n, _)| MANAGED_NAMESPACES.contains(n))
+        );
+    }
 }

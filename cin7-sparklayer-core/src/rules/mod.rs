@@ -19,7 +19,7 @@ mod scope;
 mod slug;
 mod tax;
 
-pub use address::{AddressPerson, AddressWarning, map_address, pick_address};
+pub use address::{AddressPerson, AddressWarning, MappedAddress, map_address, pick_address};
 pub use country::{country_code, province_code};
 pub use currency::{currency_allowed, customer_currency};
 pub use definitions::{
@@ -29,7 +29,9 @@ pub use duplicates::{DuplicateVerdict, resolve_duplicates};
 pub use group::{GroupPick, pick_group};
 pub use identity::{IdentityError, identity_contact, is_valid_email, pick_email};
 pub use map::{MappedCustomer, MappingContext, RuleWarning, Skip, managed_tags, map_customer};
-pub use metafields::{MetafieldInputs, customer_metafields, decimal_text, effective_credit_limit};
+pub use metafields::{
+    MANAGED_KEYS, MetafieldInputs, customer_metafields, decimal_text, effective_credit_limit,
+};
 pub use names::split_name;
 pub use phone::{PhonePick, pick_phone, to_e164};
 pub use pricing::{

@@ -43,7 +43,8 @@ pub(super) fn apply(
         | C::AddressNone
         | C::CountryAlias
         | C::UnknownCountry
-        | C::StateAsName => address_case(case, c, rng, i),
+        | C::StateAsName
+        | C::UnknownProvince => address_case(case, c, rng, i),
         C::TaxExempt
         | C::UnknownTier
         | C::TierNameCase
@@ -183,6 +184,17 @@ fn address_case(case: CustomerCase, c: &mut Value, rng: &mut StdRng, i: usize) {
             )]);
         }
         C::StateAsName => c["Addresses"] = json!([state_as_name(i)]),
+        C::UnknownProvince => {
+            c["Addresses"] = json!([address(
+                "Shipping",
+                true,
+                "7 Ancient Way".into(),
+                "Pangaea",
+                "Gondwana",
+                "2000",
+                "Australia"
+            )]);
+        }
         _ => {}
     }
 }

@@ -63,9 +63,12 @@ pub enum CustomerCase {
     CountryAlias,
     /// C5: an unknown country (`Atlantis`) → no address, `unknown_country`.
     UnknownCountry,
-    /// C5: the state as a name (`New South Wales`, `California`, `Ontario`): not a code of the
-    /// country, so it goes to `province` (codes such as `NSW` go to `provinceCode`).
+    /// C5: the state as a name (`New South Wales`, `California`, `Ontario`): resolved to its
+    /// ISO 3166-2 code (`NSW`, `CA`, `ON`) for `provinceCode`.
     StateAsName,
+    /// C5: a state that is no subdivision of the country (`Gondwana` in Australia): the address
+    /// goes without a province, warning `unknown_province`.
+    UnknownProvince,
     /// C6: `TaxRule` in the exempt list (`Tax Exempt`, also in other case).
     TaxExempt,
     /// C8: `PriceTier` names no tier (`Platinum`) → `unknown_price_tier`.
@@ -112,6 +115,7 @@ impl CustomerCase {
         Self::CountryAlias,
         Self::UnknownCountry,
         Self::StateAsName,
+        Self::UnknownProvince,
         Self::TaxExempt,
         Self::UnknownTier,
         Self::TierNameCase,

@@ -7,7 +7,7 @@ use graphql_parser::query::{
 };
 use serde_json::{Map, Value, json};
 
-use super::model::FakeCustomer;
+use super::model::{CustomerDataAccess, FakeCustomer};
 use super::store::Store;
 
 type Doc<'a> = Document<'a, String>;
@@ -98,9 +98,10 @@ impl Prepared<'_> {
             .collect()
     }
 
-    /// Runs the operation. `Ok((data, actual cost))`, or the errors of a document Shopify
-    /// would refuse as a whole (unknown field, bad argument).
-    pub(crate) fn run(&self, store: &mut Store) -> Result<(Value, f64), Vec<Value>> {
+    /// Runs the operation. `Ok((data, actual cost, denials))` — denials are the errors on
+    /// customer data withheld from the app, answered with the data — or the errors of a
+    /// document Shopify would refuse as a whole (unknown field, bad argument).
+    pub(crate) fn run(&self, store: &mut Store) -> Result<(Value, f64, Vec<Value>), Vec<Value>> {
         let sel = match self.doc.definitions.iter().find_map(|d| match d {
             Definition::Operation(op) => Some(op),
             Definition::Fragment(_) => None,
@@ -136,11 +137,17 @@ impl Prepared<'_> {
         }
         let mut data = Map::new();
         let mut actual = 0.0;
+        let mut projection = Projection {
+            vars: &self.variables,
+            access: store.customer_data_access,
+            errors,
+            denials: Vec::new(),
+        };
         for f in top {
             let args = self.args(f);
             let full = self.resolve(store, f, &args);
             let key = f.alias.clone().unwrap_or_else(|| f.name.clone());
-            let projected = project(&full, f, &self.variables, &mut errors);
+            let projected = projection.project(&full, f, &mut vec![Value::from(key.as_str())]);
             actual += if self.is_mutation {
                 MUTATION_COST
             } else if projected.is_null() {
@@ -150,10 +157,10 @@ impl Prepared<'_> {
             };
             data.insert(key, projected);
         }
-        if errors.is_empty() {
-            Ok((Value::Object(data), actual))
+        if projection.errors.is_empty() {
+            Ok((Value::Object(data), actual, projection.denials))
         } else {
-            Err(errors)
+            Err(projection.errors)
         }
     }
 
@@ -332,48 +339,97 @@ fn actual_cost(f: &Field<'_, String>, v: &Value) -> f64 {
     }
 }
 
-/// Projects the full value `v` of field `f` onto `f`'s selection.
-fn project(
-    v: &Value,
-    f: &Field<'_, String>,
-    vars: &Map<String, Value>,
-    errors: &mut Vec<Value>,
-) -> Value {
-    if f.selection_set.items.is_empty() || v.is_null() {
-        return v.clone();
-    }
-    if let Value::Array(items) = v {
-        return Value::Array(items.iter().map(|x| project(x, f, vars, errors)).collect());
-    }
-    let Some(obj) = v.as_object() else {
-        return v.clone();
-    };
-    let type_name = obj
-        .get("__typename")
-        .and_then(Value::as_str)
-        .unwrap_or("Object");
-    let mut out = Map::new();
-    for c in fields(&f.selection_set).unwrap_or_default() {
-        let key = c.alias.clone().unwrap_or_else(|| c.name.clone());
-        let value = if c.name == "__typename" {
-            Value::from(type_name)
-        } else if is_connection(&c.name) && type_name == "Customer" && obj.contains_key(&c.name) {
-            let conn = connection(&obj[&c.name], c, vars);
-            project(&conn, c, vars, errors)
-        } else if let Some(x) = obj.get(&c.name) {
-            project(x, c, vars, errors)
-        } else if c.name == "nodes" && obj.contains_key("__conn") {
-            project(&obj["__conn"], c, vars, errors)
-        } else {
-            errors.push(gql_error(
-                format!("Field '{}' doesn't exist on type '{type_name}'", c.name),
-                "undefinedField",
-            ));
-            Value::Null
+/// What a projection collects besides the value: errors that refuse the whole document, and
+/// protected-data denials that come back with the (redacted) data.
+struct Projection<'v> {
+    vars: &'v Map<String, Value>,
+    access: CustomerDataAccess,
+    errors: Vec<Value>,
+    denials: Vec<Value>,
+}
+
+/// `Customer` fields Shopify withholds from an app not approved for level-2 protected data.
+const PROTECTED_FIELDS: [&str; 8] = [
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "defaultEmailAddress",
+    "defaultPhoneNumber",
+    "defaultAddress",
+    "addressesV2",
+];
+
+/// Shopify's error for withheld customer data at `path`.
+fn denial(what: &str, path: &[Value]) -> Value {
+    json!({
+        "message": format!("This app is not approved to {what}. See https://partners.shopify.com/1/apps/1/customer_data for more details."),
+        "path": path,
+        "extensions": { "code": "ACCESS_DENIED" },
+    })
+}
+
+impl Projection<'_> {
+    /// Projects the full value `v` of field `f` (at `path`) onto `f`'s selection, withholding
+    /// customer data the app may not read.
+    fn project(&mut self, v: &Value, f: &Field<'_, String>, path: &mut Vec<Value>) -> Value {
+        if f.selection_set.items.is_empty() || v.is_null() {
+            return v.clone();
+        }
+        if let Value::Array(items) = v {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                path.push(Value::from(i));
+                out.push(self.project(x, f, path));
+                path.pop();
+            }
+            return Value::Array(out);
+        }
+        let Some(obj) = v.as_object() else {
+            return v.clone();
         };
-        out.insert(key, value);
+        let type_name = obj
+            .get("__typename")
+            .and_then(Value::as_str)
+            .unwrap_or("Object");
+        if type_name == "Customer" && self.access == CustomerDataAccess::NoCustomerData {
+            self.denials
+                .push(denial("access the Customer object", path));
+            return Value::Null;
+        }
+        let mut out = Map::new();
+        for c in fields(&f.selection_set).unwrap_or_default() {
+            let key = c.alias.clone().unwrap_or_else(|| c.name.clone());
+            path.push(Value::from(key.as_str()));
+            let withheld = type_name == "Customer"
+                && self.access == CustomerDataAccess::NoProtectedFields
+                && PROTECTED_FIELDS.contains(&c.name.as_str());
+            let value = if withheld {
+                self.denials
+                    .push(denial(&format!("use the {} field", c.name), path));
+                Value::Null
+            } else if c.name == "__typename" {
+                Value::from(type_name)
+            } else if is_connection(&c.name) && type_name == "Customer" && obj.contains_key(&c.name)
+            {
+                let conn = connection(&obj[&c.name], c, self.vars);
+                self.project(&conn, c, path)
+            } else if let Some(x) = obj.get(&c.name) {
+                self.project(x, c, path)
+            } else if c.name == "nodes" && obj.contains_key("__conn") {
+                self.project(&obj["__conn"], c, path)
+            } else {
+                self.errors.push(gql_error(
+                    format!("Field '{}' doesn't exist on type '{type_name}'", c.name),
+                    "undefinedField",
+                ));
+                Value::Null
+            };
+            path.pop();
+            out.insert(key, value);
+        }
+        Value::Object(out)
     }
-    Value::Object(out)
 }
 
 /// A connection over a list, filtered by `namespace` / `keys` and cut to `first`.

@@ -1,7 +1,8 @@
 //! Fake Shopify Admin GraphQL API on loopback (issue 4).
 //!
 //! [`FakeShopify::start`] serves `POST /admin/api/{version}/graphql.json` on `127.0.0.1:0`.
-//! It parses the documents with `graphql-parser`, runs the operations the sync uses with
+//! It validates every request against Shopify's own schema, variables included
+//! ([`schema`]), parses the documents with `graphql-parser`, runs the operations the sync uses with
 //! Shopify's semantics (unique email and phone, `customerSet` replacing the address list and,
 //! when given, the tag list, `tagsAdd`/`tagsRemove`, typed metafields, invites moving
 //! `DISABLED` → `INVITED`), requires `X-Shopify-Access-Token` (401 otherwise: the fixed token,
@@ -15,6 +16,7 @@ mod bucket;
 mod definitions;
 mod exec;
 mod model;
+pub mod schema;
 mod store;
 #[cfg(test)]
 mod tests;
@@ -35,7 +37,7 @@ use serde_json::{Map, Value, json};
 use tokio::task::JoinHandle;
 
 pub use definitions::FakeMetafieldDefinition;
-pub use model::{FakeAddress, FakeCustomer, FakeMetafield};
+pub use model::{CustomerDataAccess, FakeAddress, FakeCustomer, FakeMetafield};
 
 use bucket::Bucket;
 use exec::gql_error;
@@ -70,6 +72,12 @@ pub struct FakeShopifyOptions {
     pub server_error_after_fraction: f64,
     /// Seed of the fault injection.
     pub seed: u64,
+    /// ISO 3166-2 codes (e.g. `AU-TAS`) this shop refuses as provinces although ISO lists
+    /// them: Shopify's own zone list is not ISO's (C5, `invalid_province`). A code that is no
+    /// subdivision of its country at all is always refused.
+    pub refused_provinces: Vec<String>,
+    /// Which customer data the app may read (Shopify's protected customer data).
+    pub customer_data_access: CustomerDataAccess,
 }
 
 impl Default for FakeShopifyOptions {
@@ -87,6 +95,8 @@ impl Default for FakeShopifyOptions {
             server_error_fraction: 0.0,
             server_error_after_fraction: 0.0,
             seed: 7,
+            refused_provinces: Vec::new(),
+            customer_data_access: CustomerDataAccess::Full,
         }
     }
 }
@@ -176,7 +186,9 @@ impl FakeShopify {
     pub async fn start(options: FakeShopifyOptions) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             inner: Mutex::new(Inner {
-                store: Store::new(options.classic_accounts),
+                store: Store::new(options.classic_accounts)
+                    .with_refused_provinces(&options.refused_provinces)
+                    .with_customer_data_access(options.customer_data_access),
                 bucket: Bucket::new(options.bucket_size, options.restore_rate),
                 rng: StdRng::seed_from_u64(options.seed),
                 stats: FakeShopifyStats::default(),
@@ -301,6 +313,11 @@ impl FakeShopify {
         self.shared.lock().store.definitions = definitions;
     }
 
+    /// Changes which customer data the app may read (protected customer data).
+    pub fn set_customer_data_access(&self, access: CustomerDataAccess) {
+        self.shared.lock().store.customer_data_access = access;
+    }
+
     /// Switches classic (`true`) or new customer accounts.
     pub fn set_classic_accounts(&self, classic: bool) {
         self.shared.lock().store.classic_accounts = classic;
@@ -391,6 +408,17 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         .as_object()
         .cloned()
         .unwrap_or_default();
+    // Shopify refuses a document that does not match its schema, or variables that do not
+    // match their types, before running any of it.
+    if let Err(e) = schema::validate_request(&query, &variables) {
+        return answer(
+            &mut inner,
+            None,
+            vec![gql_error(e.to_string(), "badRequest")],
+            None,
+            None,
+        );
+    }
     let prepared = match exec::prepare(&query, variables) {
         Ok(p) => p,
         Err(e) => return answer(&mut inner, None, vec![e], None, None),
@@ -415,7 +443,7 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
     }
     let Inner { store, stats, .. } = &mut *inner;
     match prepared.run(store) {
-        Ok((data, actual)) => {
+        Ok((data, actual, denials)) => {
             if prepared.is_mutation {
                 stats.mutations += 1;
                 let names = prepared.field_names();
@@ -435,7 +463,7 @@ async fn graphql(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
             answer(
                 &mut inner,
                 Some(data),
-                Vec::new(),
+                denials,
                 Some(requested),
                 Some(actual),
             )

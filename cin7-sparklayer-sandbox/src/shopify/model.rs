@@ -3,6 +3,20 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+/// Which customer data the app may read: Shopify's protected customer data levels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CustomerDataAccess {
+    /// Approved for customer data with the name, email, phone and address fields (level 2).
+    #[default]
+    Full,
+    /// Approved for customer data without those fields (level 1): they come back `null`, each
+    /// with an `ACCESS_DENIED` error ("This app is not approved to use the email field …").
+    NoProtectedFields,
+    /// Not approved for customer data (level 0): every `Customer` comes back `null` with an
+    /// error ("This app is not approved to access the Customer object …").
+    NoCustomerData,
+}
+
 /// A customer as the fake holds it. Tests read these and may edit them to simulate drift.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FakeCustomer {
@@ -118,7 +132,7 @@ pub struct FakeAddress {
     pub last_name: Option<String>,
     /// `phone`.
     pub phone: Option<String>,
-    /// `province` (free text).
+    /// `province`: the province's name, filled in from `provinceCode` like Shopify does.
     pub province: Option<String>,
     /// `provinceCode`.
     pub province_code: Option<String>,

@@ -20,6 +20,10 @@ pub(crate) struct Store {
     pub(crate) classic_accounts: bool,
     /// The shop's metafield definitions (E10).
     pub(crate) definitions: Vec<super::FakeMetafieldDefinition>,
+    /// ISO 3166-2 codes refused as provinces (see `FakeShopifyOptions::refused_provinces`).
+    pub(crate) refused_provinces: std::collections::BTreeSet<String>,
+    /// Which customer data the app may read.
+    pub(crate) customer_data_access: super::model::CustomerDataAccess,
     next_id: u64,
     next_address: u64,
 }
@@ -40,6 +44,37 @@ impl Store {
             next_address: 5_000_000,
             ..Self::default()
         }
+    }
+
+    /// The store refusing `codes` (ISO 3166-2, e.g. `AU-TAS`) as provinces.
+    pub(crate) fn with_refused_provinces(mut self, codes: &[String]) -> Self {
+        self.refused_provinces = codes
+            .iter()
+            .map(|c| c.trim().to_ascii_uppercase())
+            .collect();
+        self
+    }
+
+    /// The store with the app reading `access` of customer data.
+    pub(crate) fn with_customer_data_access(
+        mut self,
+        access: super::model::CustomerDataAccess,
+    ) -> Self {
+        self.customer_data_access = access;
+        self
+    }
+
+    /// The name of province `code` in `country` when this shop takes it as a province.
+    pub(super) fn province_name(&self, country: &str, code: &str) -> Option<&'static str> {
+        let full = format!(
+            "{}-{}",
+            country.to_ascii_uppercase(),
+            code.to_ascii_uppercase()
+        );
+        if self.refused_provinces.contains(&full) {
+            return None;
+        }
+        rust_iso3166::iso3166_2::from_code(&full).map(|s| s.name)
     }
 
     /// Adds a customer as is (test setup); returns its ID.
@@ -191,7 +226,11 @@ impl Store {
             first_name: opt_str(&a["firstName"]),
             last_name: opt_str(&a["lastName"]),
             phone: opt_str(&a["phone"]),
-            province: opt_str(&a["province"]),
+            // Shopify fills the province's name in from its code.
+            province: a["provinceCode"].as_str().and_then(|code| {
+                self.province_name(a["countryCode"].as_str().unwrap_or_default(), code)
+                    .map(str::to_owned)
+            }),
             province_code: opt_str(&a["provinceCode"]),
             zip: opt_str(&a["zip"]),
         }

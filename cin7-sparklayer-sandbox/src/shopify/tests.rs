@@ -10,7 +10,7 @@ fn run(store: &mut Store, query: &str, variables: Value) -> (Value, f64, f64) {
     let vars: Map<String, Value> = variables.as_object().cloned().unwrap_or_default();
     let p = prepare(query, vars).expect("document parses");
     let requested = p.requested;
-    let (data, actual) = p.run(store).expect("document runs");
+    let (data, actual, _) = p.run(store).expect("document runs");
     (data, requested, actual)
 }
 
@@ -206,4 +206,76 @@ fn unknown_fields_fail_the_whole_document() {
     )
     .unwrap();
     assert!(p.run(&mut s).is_err());
+}
+
+#[test]
+fn provinces_must_be_the_countrys_and_get_their_name() {
+    let mut s = Store::new(true).with_refused_provinces(&["AU-TAS".into()]);
+    let set = |s: &mut Store, email: &str, country: &str, province: &str| {
+        let (data, _, _) = run(
+            s,
+            SET,
+            json!({ "k": { "email": email }, "in": { "email": email,
+                "addresses": [{ "address1": "1 St", "countryCode": country, "provinceCode": province }] } }),
+        );
+        data["s0"].clone()
+    };
+    let ok = set(&mut s, "a@x.example", "AU", "NSW");
+    assert!(ok["userErrors"].as_array().unwrap().is_empty(), "{ok}");
+    let a = s
+        .by_email("a@x.example")
+        .unwrap()
+        .default_address()
+        .unwrap()
+        .clone();
+    assert_eq!(a.province_code.as_deref(), Some("NSW"));
+    assert_eq!(a.province.as_deref(), Some("New South Wales"));
+    // Another country's code, a made-up one, one this shop refuses: a userError on the
+    // province, nothing written.
+    for (country, code) in [("CA", "NSW"), ("AU", "XYZ"), ("AU", "TAS")] {
+        let refused = set(&mut s, "b@x.example", country, code);
+        assert_eq!(
+            refused["userErrors"][0]["field"],
+            json!(["input", "addresses", "0", "provinceCode"])
+        );
+        assert_eq!(refused["customer"], Value::Null);
+    }
+    assert!(s.by_email("b@x.example").is_none());
+}
+
+#[test]
+fn customer_data_is_withheld_as_shopify_does_without_protected_data_access() {
+    use super::model::CustomerDataAccess;
+    let q = "query Q($id: ID!) { c0: customer(id: $id) { id state firstName defaultEmailAddress { emailAddress } } }";
+    let mut s = Store::new(true);
+    let id = create(&mut s, "a@x.example", None)["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read = |s: &mut Store| {
+        let p = prepare(q, json!({ "id": id }).as_object().cloned().unwrap()).unwrap();
+        p.run(s).expect("runs, with data")
+    };
+    let (data, _, denials) = read(&mut s);
+    assert_eq!(data["c0"]["firstName"], "Jo");
+    assert!(denials.is_empty());
+    // Level 1: the fields come back null, each with an ACCESS_DENIED error and its path.
+    s.customer_data_access = CustomerDataAccess::NoProtectedFields;
+    let (data, _, denials) = read(&mut s);
+    assert_eq!(data["c0"]["id"], id.as_str());
+    assert_eq!(data["c0"]["firstName"], Value::Null);
+    assert_eq!(denials.len(), 2);
+    assert_eq!(denials[1]["path"], json!(["c0", "defaultEmailAddress"]));
+    assert_eq!(denials[1]["extensions"]["code"], "ACCESS_DENIED");
+    assert!(
+        denials[1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("This app is not approved to use the defaultEmailAddress field")
+    );
+    // Level 0: the whole customer is withheld.
+    s.customer_data_access = CustomerDataAccess::NoCustomerData;
+    let (data, _, denials) = read(&mut s);
+    assert_eq!(data["c0"], Value::Null);
+    assert_eq!(denials[0]["path"], json!(["c0"]));
 }

@@ -98,6 +98,19 @@ impl Store {
                         &format!("Country code {code} is invalid"),
                     ));
                 }
+                if let Some(code) = a.get("provinceCode").and_then(Value::as_str) {
+                    let country = a
+                        .get("countryCode")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    if self.province_name(country, code).is_none() {
+                        errors.push(user_error(
+                            Some("INVALID"),
+                            &["input", "addresses", &idx, "provinceCode"],
+                            &format!("Province code {code} is not a province of {country}"),
+                        ));
+                    }
+                }
                 if let Some(p) = a.get("phone").and_then(Value::as_str)
                     && !valid_phone(p)
                 {

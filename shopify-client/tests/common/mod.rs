@@ -5,7 +5,7 @@
 
 pub mod data;
 
-use apollo_compiler::{ExecutableDocument, Schema};
+use cin7_sparklayer_sandbox::shopify::schema::{deprecated_fields, validate_request};
 use serde_json::{Map, Value, json};
 use shopify_client::{RetryPolicy, ShopifyClient, ShopifyClientBuilder};
 use wiremock::{MockServer, Request, ResponseTemplate};
@@ -112,24 +112,38 @@ pub fn index(alias: &str) -> usize {
         .expect("alias ends in a number")
 }
 
-/// Validates `query` against `schema/admin-subset.graphql` with a real GraphQL validator.
-pub fn validate(query: &str) -> Result<(), String> {
-    let sdl = include_str!("../../schema/admin-subset.graphql");
-    let schema = Schema::parse_and_validate(sdl, "admin-subset.graphql")
-        .map_err(|e| format!("schema: {}", e.errors))?;
-    ExecutableDocument::parse_and_validate(&schema, query, "document.graphql")
-        .map(|_| ())
-        .map_err(|e| e.errors.to_string())
+/// Checks one request as Shopify would before running it: the document against the vendored
+/// schema (`schema/admin-2026-04.graphql`), the variables against their input types, and no
+/// deprecated field selected.
+pub fn check_request(query: &str, variables: &Map<String, Value>) -> Result<(), String> {
+    validate_request(query, variables).map_err(|e| e.to_string())?;
+    let deprecated = deprecated_fields(query);
+    if deprecated.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "selects deprecated fields: {}",
+            deprecated.join(", ")
+        ))
+    }
 }
 
-/// Every document `server` received is valid against the schema subset.
+/// [`check_request`] without variables (documents that declare none).
+pub fn validate(query: &str) -> Result<(), String> {
+    check_request(query, &Map::new())
+}
+
+/// Every request `server` received passes [`check_request`], variables included.
 pub async fn assert_documents_valid(server: &MockServer) {
     let requests = server.received_requests().await.unwrap_or_default();
     assert!(!requests.is_empty(), "no request reached the server");
     for r in &requests {
-        let (query, _) = gql(r);
-        if let Err(e) = validate(&query) {
-            panic!("document does not match the Shopify schema:\n{query}\n{e}");
+        let (query, vars) = gql(r);
+        if let Err(e) = check_request(&query, &vars) {
+            panic!(
+                "request does not match the Shopify schema:\n{query}\n{}\n{e}",
+                Value::Object(vars)
+            );
         }
     }
 }

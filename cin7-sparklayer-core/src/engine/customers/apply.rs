@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::error::RunError;
-use crate::plan::{link_after_revoke, link_after_write};
+use crate::plan::{Refused, link_after_revoke, link_after_write};
 use crate::ports::{AccountState, CustomerLink, CustomerWrite, InviteSupport};
 use crate::report::{RecordKind, RunReport};
 
@@ -44,10 +44,10 @@ impl CustomersPass<'_> {
                         }
                         let new_link = match p.desired() {
                             Some(d) => {
-                                let phone_refused = out.warnings.iter().any(|w| {
-                                    w.reason == "phone_taken" || w.reason == "invalid_phone"
-                                });
-                                link_after_write(d, &out.shopify_id, links.get(&id), phone_refused)
+                                let refused = Refused::from_reasons(
+                                    out.warnings.iter().map(|w| w.reason.as_str()),
+                                );
+                                link_after_write(d, &out.shopify_id, links.get(&id), refused)
                             }
                             None => match links.get(&id) {
                                 Some(l) => link_after_revoke(l),
