@@ -12,6 +12,7 @@ use cin7_sparklayer_core::Service;
 use cin7_sparklayer_core::ports::{
     AccountState, CustomerWrite, SinkWarning, WriteOutcome, WriteTarget,
 };
+use cin7_sparklayer_core::report::WarningReason;
 use serde_json::{Value, json};
 
 use crate::document::{DocBuilder, MUTATION_COST, OpKind};
@@ -174,12 +175,12 @@ async fn customer_set(
             if with_phone && had_phone && errors.iter().all(UserError::is_phone) {
                 let e = &errors[0];
                 let reason = if e.is_taken() {
-                    "phone_taken"
+                    WarningReason::PhoneTaken
                 } else {
-                    "invalid_phone"
+                    WarningReason::InvalidPhone
                 };
                 slots[i].phone_dropped = Some(SinkWarning {
-                    reason: reason.into(),
+                    reason,
                     message: e.message.clone(),
                 });
                 retry.push(i);

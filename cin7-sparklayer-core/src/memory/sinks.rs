@@ -196,7 +196,7 @@ impl MemoryShopify {
                 a.phone = None;
             }
             warnings.push(crate::ports::SinkWarning {
-                reason: "phone_taken".into(),
+                reason: crate::report::WarningReason::PhoneTaken,
                 message: format!("Phone {phone} has already been taken"),
             });
         }

@@ -7,7 +7,11 @@ use super::{CustomerAction, RunReport};
 /// How many plan lines and failures the table lists one by one.
 const MAX_LINES: usize = 25;
 
-fn counts(out: &mut String, title: &str, map: &std::collections::BTreeMap<String, u64>) {
+fn counts<K: std::fmt::Display>(
+    out: &mut String,
+    title: &str,
+    map: &std::collections::BTreeMap<K, u64>,
+) {
     if map.is_empty() {
         return;
     }

@@ -2,6 +2,7 @@
 
 use crate::config::{CustomersConfig, ZeroPrice};
 use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
+use crate::report::{SkipReason, WarningReason};
 
 use super::address::{AddressPerson, AddressWarning, map_address, pick_address};
 use super::currency::{currency_allowed, customer_currency};
@@ -42,8 +43,8 @@ pub struct MappingContext<'a> {
 /// A warning raised by a rule on a customer that still syncs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleWarning {
-    /// Reason code: `invalid_phone`, `unknown_country`, `multiple_groups`, `unknown_price_tier`, `negative_price`, `duplicate_sku`.
-    pub reason: &'static str,
+    /// `invalid_phone`, `unknown_country`, `multiple_groups`, `unknown_price_tier`, `negative_price`, `duplicate_sku`, ….
+    pub reason: WarningReason,
     /// Detail for the report.
     pub detail: Option<String>,
 }
@@ -51,8 +52,8 @@ pub struct RuleWarning {
 /// Why a customer is not synced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
-    /// Reason code: `inactive`, `not_in_scope`, `non_base_currency`, `no_default_contact_email`, `invalid_email`.
-    pub reason: &'static str,
+    /// `inactive`, `not_in_scope`, `non_base_currency`, `no_default_contact_email`, `invalid_email`, ….
+    pub reason: SkipReason,
     /// Detail for the report.
     pub detail: Option<String>,
     /// Whether the reason is "out of scope" in the sense of C14 (tag removed, deprecated).
@@ -72,7 +73,7 @@ pub struct MappedCustomer {
     pub warnings: Vec<RuleWarning>,
 }
 
-fn warning(reason: &'static str, detail: impl Into<String>) -> RuleWarning {
+fn warning(reason: WarningReason, detail: impl Into<String>) -> RuleWarning {
     RuleWarning {
         reason,
         detail: Some(detail.into()),
@@ -109,7 +110,7 @@ pub fn map_customer(
     // Values Shopify cannot store would fail the record at every run: skip them here with a reason.
     if customer.id.trim().is_empty() || customer.id.chars().count() > MAX_ID_CHARS {
         return Err(Skip {
-            reason: "invalid_id",
+            reason: SkipReason::InvalidId,
             detail: Some(format!(
                 "Cin7 ID of {} characters",
                 customer.id.chars().count()
@@ -119,7 +120,7 @@ pub fn map_customer(
     }
     if customer.credit_limit.abs() >= max_number_decimal() {
         return Err(Skip {
-            reason: "invalid_credit_limit",
+            reason: SkipReason::InvalidCreditLimit,
             detail: Some(format!(
                 "CreditLimit {} is beyond what Shopify stores",
                 customer.credit_limit
@@ -133,7 +134,7 @@ pub fn map_customer(
         cfg.currency,
     ) {
         return Err(Skip {
-            reason: "non_base_currency",
+            reason: SkipReason::NonBaseCurrency,
             detail: customer.currency.clone(),
             out_of_scope: false,
         });
@@ -170,7 +171,7 @@ pub fn map_customer(
         PhonePick::Absent => None,
         PhonePick::Invalid => {
             warnings.push(warning(
-                "invalid_phone",
+                WarningReason::InvalidPhone,
                 "neither Phone nor MobilePhone is a valid number",
             ));
             None
@@ -195,7 +196,7 @@ pub fn map_customer(
                 Ok(addr) => Some(addr),
                 Err(AddressWarning::UnknownCountry(name)) => {
                     warnings.push(warning(
-                        "unknown_country",
+                        WarningReason::UnknownCountry,
                         name.unwrap_or_else(|| "no country".into()),
                     ));
                     None
@@ -208,7 +209,7 @@ pub fn map_customer(
     let group = pick_group(&customer.tags, ctx.groups);
     if group.multiple {
         warnings.push(warning(
-            "multiple_groups",
+            WarningReason::MultipleGroups,
             format!(
                 "first matching group {:?} wins",
                 group.group.map(|g| &g.name)
@@ -228,7 +229,7 @@ pub fn map_customer(
             tier = ctx.account.tier_code(name);
             if tier.is_none() {
                 warnings.push(warning(
-                    "unknown_price_tier",
+                    WarningReason::UnknownPriceTier,
                     name.chars().take(100).collect::<String>(),
                 ));
             }
@@ -238,7 +239,7 @@ pub fn map_customer(
         // `customers.currency = "all"`) gets only its own list, never base-currency prices.
         if tier.is_some() && !currency.eq_ignore_ascii_case(ctx.account.base_currency.trim()) {
             warnings.push(warning(
-                "tier_not_in_customer_currency",
+                WarningReason::TierNotInCustomerCurrency,
                 format!(
                     "tier prices are in {}, the customer buys in {currency}",
                     ctx.account.base_currency

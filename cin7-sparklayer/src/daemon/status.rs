@@ -230,7 +230,7 @@ impl Status {
                     *t.price_lists.entry(k.clone()).or_default() += v;
                 }
                 for (k, v) in &r.skip_reasons {
-                    *t.skips.entry(k.clone()).or_default() += v;
+                    *t.skips.entry(k.to_string()).or_default() += v;
                 }
                 t.rows_written += r.price_rows_written;
                 t.rows_removed += r.price_rows_removed;

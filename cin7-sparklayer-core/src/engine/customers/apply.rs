@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::error::RunError;
 use crate::plan::{link_after_revoke, link_after_write};
 use crate::ports::{AccountState, CustomerLink, CustomerWrite, InviteSupport};
-use crate::report::{RecordKind, RunReport};
+use crate::report::{RecordKind, RunReport, WarningReason};
 
 use super::super::fatal;
 use super::{CustomersPass, PendingWrite};
@@ -40,12 +40,15 @@ impl CustomersPass<'_> {
                 match result {
                     Ok(out) => {
                         for w in &out.warnings {
-                            report.warn(&id, &w.reason, Some(w.message.clone()));
+                            report.warn(&id, w.reason, Some(w.message.clone()));
                         }
                         let new_link = match p.desired() {
                             Some(d) => {
                                 let phone_refused = out.warnings.iter().any(|w| {
-                                    w.reason == "phone_taken" || w.reason == "invalid_phone"
+                                    matches!(
+                                        w.reason,
+                                        WarningReason::PhoneTaken | WarningReason::InvalidPhone
+                                    )
                                 });
                                 link_after_write(d, &out.shopify_id, links.get(&id), phone_refused)
                             }
@@ -163,7 +166,7 @@ impl CustomersPass<'_> {
                     report.count_invite("invite_not_applicable");
                     report.warn(
                         &link.cin7_id,
-                        "invite_not_applicable",
+                        WarningReason::InviteNotApplicable,
                         Some("the shop uses new customer accounts".into()),
                     );
                 }

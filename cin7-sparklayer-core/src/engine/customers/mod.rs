@@ -16,7 +16,9 @@ use crate::plan::plan_revoke;
 use crate::ports::{
     AccountState, CustomerLink, CustomerWrite, Fetched, InviteSupport, RemoteCustomer,
 };
-use crate::report::{CustomerAction, CustomerPlanEntry, RecordKind, RunMode, RunReport};
+use crate::report::{
+    CustomerAction, CustomerPlanEntry, RecordKind, RunMode, RunReport, SkipReason,
+};
 use crate::rules::{
     DuplicateVerdict, MappedCustomer, MappingContext, map_customer, resolve_duplicates,
 };
@@ -212,7 +214,7 @@ impl<'a> CustomersPass<'a> {
                             &c.id,
                             link.map(|l| l.email.clone()),
                             CustomerAction::Revoke,
-                            Some(skip.reason.to_owned()),
+                            Some(skip.reason.to_string()),
                         ));
                         queue(
                             &mut pending,
@@ -234,7 +236,7 @@ impl<'a> CustomersPass<'a> {
                     plan_entries.push(entry(
                         &c.id,
                         None,
-                        CustomerAction::Skip(skip.reason.to_owned()),
+                        CustomerAction::Skip(skip.reason),
                         skip.detail,
                     ));
                 }
@@ -295,13 +297,13 @@ impl<'a> CustomersPass<'a> {
                     report.skip(
                         RecordKind::Customer,
                         Some(&m.desired.cin7_id),
-                        "duplicate_email",
+                        SkipReason::DuplicateEmail,
                         Some(detail.clone()),
                     );
                     plan_entries.push(entry(
                         &m.desired.cin7_id,
                         Some(m.desired.email.clone()),
-                        CustomerAction::Skip("duplicate_email".into()),
+                        CustomerAction::Skip(SkipReason::DuplicateEmail),
                         Some(detail),
                     ));
                 }
@@ -353,13 +355,13 @@ impl<'a> CustomersPass<'a> {
                     report.skip(
                         RecordKind::Customer,
                         Some(&id),
-                        "duplicate_email",
+                        SkipReason::DuplicateEmail,
                         Some(detail.clone()),
                     );
                     plan_entries.push(entry(
                         &id,
                         Some(email),
-                        CustomerAction::Skip("duplicate_email".into()),
+                        CustomerAction::Skip(SkipReason::DuplicateEmail),
                         Some(detail),
                     ));
                     continue;
