@@ -26,5 +26,5 @@ pub mod rules;
 pub mod secret;
 
 pub use config::{Config, ConfigError};
-pub use error::{PortError, RunError, Service};
+pub use error::{ErrorSource, PortError, RunError, Service};
 pub use secret::Secret;

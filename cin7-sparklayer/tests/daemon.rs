@@ -123,10 +123,7 @@ impl Fake {
         if fail {
             return Err(RunError::Port {
                 step: "reading the Cin7 account (GET me, ref/priceTier)",
-                source: PortError::Unauthenticated {
-                    service: Service::Cin7,
-                    message: "check CIN7_APPLICATION_KEY".into(),
-                },
+                source: PortError::unauthenticated(Service::Cin7, "check CIN7_APPLICATION_KEY"),
             });
         }
         let mode = match options.mode {

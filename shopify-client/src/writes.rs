@@ -16,7 +16,7 @@ use cin7_sparklayer_core::report::WarningReason;
 use serde_json::{Value, json};
 
 use crate::document::{DocBuilder, MUTATION_COST, OpKind};
-use crate::error::{clone_port_error, rejected};
+use crate::error::rejected;
 use crate::transport::{Answer, Transport};
 use crate::wire::{
     CustomerSetInput, MetafieldIdentifierInput, MetafieldsSetInput, UserError, account_state,
@@ -70,13 +70,13 @@ pub(crate) async fn write_customers(
     customer_set(t, writes, &mut slots, &retry_phone, false, per_doc).await;
     for (i, slot) in slots.iter_mut().enumerate() {
         if slot.error.is_none() && slot.id.is_none() {
-            slot.error = Some(PortError::Protocol {
-                service: Service::Shopify,
-                message: format!(
+            slot.error = Some(PortError::protocol(
+                Service::Shopify,
+                format!(
                     "customer {} was not created and gave no reason",
                     writes[i].cin7_id
                 ),
-            });
+            ));
         }
     }
 
@@ -95,10 +95,10 @@ pub(crate) async fn write_customers(
                 account_state: s.state,
                 warnings: s.warnings,
             }),
-            (None, None) => Err(PortError::Protocol {
-                service: Service::Shopify,
-                message: "write produced no customer ID".into(),
-            }),
+            (None, None) => Err(PortError::protocol(
+                Service::Shopify,
+                "write produced no customer ID",
+            )),
         })
         .collect()
 }
@@ -145,7 +145,7 @@ async fn customer_set(
             Err(e) => {
                 let e = PortError::from(e);
                 for &i in chunk {
-                    slots[i].error = Some(clone_port_error(&e));
+                    slots[i].error = Some(e.clone());
                 }
                 continue;
             }
@@ -214,10 +214,10 @@ fn classify(errors: &[UserError], target: &WriteTarget, email: &str) -> PortErro
     if first.code.as_deref() == Some("NOT_FOUND")
         && let WriteTarget::Existing { shopify_id } = target
     {
-        return PortError::NotFound {
-            service: Service::Shopify,
-            what: format!("customer {shopify_id}: {message}"),
-        };
+        return PortError::not_found(
+            Service::Shopify,
+            format!("customer {shopify_id}: {message}"),
+        );
     }
     rejected(
         first.code.as_ref().map(|c| c.to_lowercase()),
@@ -230,10 +230,10 @@ fn classify(errors: &[UserError], target: &WriteTarget, email: &str) -> PortErro
 fn alias_error(answer: &Answer, alias: &str) -> PortError {
     match answer.error_for(alias) {
         Some(e) => rejected(None, None, e.message.clone()),
-        None => PortError::Protocol {
-            service: Service::Shopify,
-            message: format!("{alias} came back without a customer or userErrors"),
-        },
+        None => PortError::protocol(
+            Service::Shopify,
+            format!("{alias} came back without a customer or userErrors"),
+        ),
     }
 }
 
@@ -379,7 +379,7 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
                 let e = PortError::from(e);
                 for op in chunk {
                     for &i in &op.owners {
-                        slots[i].error.get_or_insert_with(|| clone_port_error(&e));
+                        slots[i].error.get_or_insert_with(|| e.clone());
                     }
                 }
                 continue;
@@ -410,9 +410,7 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
                 isolate.extend(op.owners.iter().copied());
             } else {
                 for &i in &op.owners {
-                    slots[i]
-                        .error
-                        .get_or_insert_with(|| clone_port_error(&failure));
+                    slots[i].error.get_or_insert_with(|| failure.clone());
                 }
             }
         }

@@ -124,20 +124,20 @@ impl MemoryShopify {
         if let Some(e) = &email
             && inner.fail_emails.contains(&e.to_lowercase())
         {
-            return Err(PortError::Rejected {
-                service: Service::Shopify,
-                code: None,
-                field: Some("email".into()),
-                message: format!("Email {e} is invalid"),
-            });
+            return Err(PortError::rejected(
+                Service::Shopify,
+                None,
+                Some("email".into()),
+                format!("Email {e} is invalid"),
+            ));
         }
         let id = match &w.target {
             WriteTarget::Existing { shopify_id } => {
                 if !inner.customers.contains_key(shopify_id) {
-                    return Err(PortError::NotFound {
-                        service: Service::Shopify,
-                        what: format!("customer {shopify_id}"),
-                    });
+                    return Err(PortError::not_found(
+                        Service::Shopify,
+                        format!("customer {shopify_id}"),
+                    ));
                 }
                 shopify_id.clone()
             }
@@ -174,12 +174,12 @@ impl MemoryShopify {
                 .values()
                 .any(|c| c.id != id && c.email.eq_ignore_ascii_case(e))
         {
-            return Err(PortError::Rejected {
-                service: Service::Shopify,
-                code: Some("email_taken".into()),
-                field: Some("email".into()),
-                message: format!("Email {e} has already been taken"),
-            });
+            return Err(PortError::rejected(
+                Service::Shopify,
+                Some("email_taken".into()),
+                Some("email".into()),
+                format!("Email {e} has already been taken"),
+            ));
         }
         // Shopify keeps phones unique: a taken phone is dropped with a warning (C4).
         let mut warnings = Vec::new();
@@ -201,10 +201,7 @@ impl MemoryShopify {
             });
         }
         let Some(rec) = inner.customers.get_mut(&id) else {
-            return Err(PortError::NotFound {
-                service: Service::Shopify,
-                what: id,
-            });
+            return Err(PortError::not_found(Service::Shopify, id));
         };
         if let Some(f) = &fields {
             rec.email = f.email.clone();
@@ -306,10 +303,7 @@ impl CustomerSink for MemoryShopify {
         let rec = inner
             .customers
             .get_mut(shopify_id)
-            .ok_or_else(|| PortError::NotFound {
-                service: Service::Shopify,
-                what: shopify_id.to_owned(),
-            })?;
+            .ok_or_else(|| PortError::not_found(Service::Shopify, shopify_id.to_owned()))?;
         rec.invites += 1;
         rec.state = AccountState::Invited;
         Ok(())
@@ -416,10 +410,10 @@ impl PriceListSink for MemoryPriceLists {
         let mut inner = self.inner.lock().map_err(|_| PortError::state("lock"))?;
         inner.patches += 1;
         if !inner.headers.contains_key(slug) {
-            return Err(PortError::NotFound {
-                service: Service::SparkLayer,
-                what: format!("price list {slug}"),
-            });
+            return Err(PortError::not_found(
+                Service::SparkLayer,
+                format!("price list {slug}"),
+            ));
         }
         let list = inner.prices.entry(slug.to_owned()).or_default();
         for r in rows {
