@@ -136,38 +136,28 @@ pub enum Cin7Error {
 }
 
 impl From<Cin7Error> for PortError {
+    /// The port error with the same meaning, its message this error's, its source this error.
     fn from(err: Cin7Error) -> Self {
         let service = Service::Cin7;
         let message = err.to_string();
-        match err {
-            Cin7Error::BadCredentials => PortError::Unauthenticated { service, message },
-            Cin7Error::Throttled { retry_after, .. } => PortError::RateLimited {
-                service,
-                retry_after,
-            },
+        let port = match &err {
+            Cin7Error::BadCredentials => PortError::unauthenticated(service, message),
+            Cin7Error::Throttled { retry_after, .. } => {
+                PortError::rate_limited(service, *retry_after)
+            }
             Cin7Error::Server { .. } | Cin7Error::Network { .. } => {
-                PortError::Unavailable { service, message }
+                PortError::unavailable(service, message)
             }
-            Cin7Error::Status { status: 404, .. } => PortError::NotFound {
-                service,
-                what: message,
-            },
-            Cin7Error::Status { .. } => PortError::Rejected {
-                service,
-                code: None,
-                field: None,
-                message,
-            },
-            Cin7Error::ErrorBody { code, .. } => PortError::Rejected {
-                service,
-                code: Some(format!("cin7_error_{code}")),
-                field: None,
-                message,
-            },
+            Cin7Error::Status { status: 404, .. } => PortError::not_found(service, message),
+            Cin7Error::Status { .. } => PortError::rejected(service, None, None, message),
+            Cin7Error::ErrorBody { code, .. } => {
+                PortError::rejected(service, Some(format!("cin7_error_{code}")), None, message)
+            }
             Cin7Error::Html { .. } | Cin7Error::Decode { .. } | Cin7Error::Paging { .. } => {
-                PortError::Protocol { service, message }
+                PortError::protocol(service, message)
             }
-        }
+        };
+        port.with_source(err)
     }
 }
 

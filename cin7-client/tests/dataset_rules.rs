@@ -10,7 +10,7 @@ use cin7_sparklayer_core::rules::{MappedCustomer, MappingContext, Skip, map_cust
 use cin7_sparklayer_sandbox::data::{CustomerCase, Dataset};
 
 fn warnings(m: &MappedCustomer) -> Vec<&'static str> {
-    m.warnings.iter().map(|w| w.reason).collect()
+    m.warnings.iter().map(|w| w.reason.as_str()).collect()
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn every_customer_case_maps_as_documented() {
         let source: SourceCustomer = parsed.expect("parses").into_source();
         let outcome: Result<MappedCustomer, Skip> = map_customer(&source, &ctx);
         let skip = |reason: &str| match &outcome {
-            Err(s) => assert_eq!(s.reason, reason, "{case:?} {raw}"),
+            Err(s) => assert_eq!(s.reason.as_str(), reason, "{case:?} {raw}"),
             Ok(m) => panic!("{case:?} should skip {reason}, mapped {m:?}"),
         };
         use CustomerCase as C;

@@ -29,5 +29,5 @@ pub mod rules;
 pub mod secret;
 
 pub use config::{ConfigError, RulesConfig};
-pub use error::{PortError, RunError, Service};
+pub use error::{ErrorSource, PortError, RunError, Service};
 pub use secret::Secret;

@@ -17,7 +17,7 @@ fn revokes(r: &RunReport) -> u64 {
 fn incomplete_warnings(r: &RunReport, id: &str) -> Vec<String> {
     r.warning_records
         .iter()
-        .filter(|w| w.reason == "incomplete_read" && w.id == id)
+        .filter(|w| w.reason.to_string() == "incomplete_read" && w.id == id)
         .map(|w| w.detail.clone().unwrap_or_default())
         .collect()
 }

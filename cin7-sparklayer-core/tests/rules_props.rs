@@ -10,6 +10,7 @@ use cin7_sparklayer_core::model::{
     SourceCustomer, SourceProduct,
 };
 use cin7_sparklayer_core::plan::{Baseline, Coverage, plan_list};
+use cin7_sparklayer_core::report::SkipReason;
 use cin7_sparklayer_core::rules::*;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -230,7 +231,7 @@ proptest! {
                     prop_assert!(from_default || c.contacts.iter().any(|x| x.email.as_deref().map(str::trim) == Some(email.as_str())));
                 }
             }
-            Err(e) => prop_assert!(["no_default_contact_email", "invalid_email"].contains(&e.reason())),
+            Err(e) => prop_assert!([SkipReason::NoDefaultContactEmail, SkipReason::InvalidEmail].contains(&e.reason())),
         }
     }
 
@@ -468,7 +469,7 @@ proptest! {
         for mode in [CurrencyMode::BaseOnly, CurrencyMode::All] {
             let cfg = CustomersConfig { currency: mode, ..CustomersConfig::default() };
             let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
-            let skipped_for_currency = matches!(map_customer(&c, &ctx), Err(ref s) if s.reason == "non_base_currency");
+            let skipped_for_currency = matches!(map_customer(&c, &ctx), Err(ref s) if s.reason == SkipReason::NonBaseCurrency);
             let in_scope = check_scope(&c, &cfg.include_tags).is_ok();
             let valid_record = c.credit_limit.abs() < Decimal::from(10_000_000_000_000i64);
             let expected = mode == CurrencyMode::BaseOnly && other_currency && in_scope && valid_record;

@@ -5,6 +5,7 @@ use cin7_sparklayer_core::model::{
     AccountInfo, AddressKind, CustomerGroup, CustomerPrice, PriceTier, RecordStatus, SourceAddress,
     SourceContact, SourceCustomer, split_tags,
 };
+use cin7_sparklayer_core::report::{SkipReason, WarningReason};
 use cin7_sparklayer_core::rules::{MappingContext, map_customer, metafields};
 use rust_decimal_macros::dec;
 
@@ -93,7 +94,7 @@ fn untagged_samples_are_out_of_scope() {
     let account = account();
     for c in [human_test(), customer_test()] {
         let skip = map_customer(&c, &ctx(&cfg, &account, &[])).unwrap_err();
-        assert_eq!(skip.reason, "not_in_scope");
+        assert_eq!(skip.reason, SkipReason::NotInScope);
         assert!(skip.out_of_scope);
     }
 }
@@ -105,7 +106,7 @@ fn human_test_without_email_is_skipped_even_when_tagged() {
     let mut c = human_test();
     c.tags = split_tags(Some("B2B"));
     let skip = map_customer(&c, &ctx(&cfg, &account, &[])).unwrap_err();
-    assert_eq!(skip.reason, "no_default_contact_email");
+    assert_eq!(skip.reason, SkipReason::NoDefaultContactEmail);
 }
 
 #[test]
@@ -127,13 +128,18 @@ fn human_test_with_an_email_maps_address_and_phone() {
     assert!(
         m.warnings
             .iter()
-            .any(|w| w.reason == "unknown_province" && w.detail.as_deref() == Some("VIC"))
+            .any(|w| w.reason.to_string() == "unknown_province"
+                && w.detail.as_deref() == Some("VIC"))
     );
     assert_eq!(a.address1.as_deref(), Some("P O Box 456"));
     assert_eq!(a.company.as_deref(), Some("Human Test"));
     // "03 3014556" is not a valid Uruguayan number: no phone, warning.
     assert_eq!(d.phone, None);
-    assert!(m.warnings.iter().any(|w| w.reason == "invalid_phone"));
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.reason == WarningReason::InvalidPhone)
+    );
     assert!(!d.tax_exempt);
     assert_eq!(m.tier, Some(1));
     assert_eq!(d.managed_tags, vec!["b2b".to_string()]);
@@ -196,7 +202,7 @@ fn a_customer_in_another_currency_gets_only_its_own_list() {
     assert!(
         m.warnings
             .iter()
-            .any(|w| w.reason == "tier_not_in_customer_currency")
+            .any(|w| w.reason == WarningReason::TierNotInCustomerCurrency)
     );
     let own = m.own_list.unwrap();
     assert_eq!(own.header.currency, "NZD");
@@ -213,7 +219,7 @@ fn a_customer_in_another_currency_gets_only_its_own_list() {
         ),
     )
     .unwrap_err();
-    assert_eq!(skip.reason, "non_base_currency");
+    assert_eq!(skip.reason, SkipReason::NonBaseCurrency);
 }
 
 #[test]
@@ -227,7 +233,7 @@ fn values_shopify_cannot_store_are_skipped_with_a_reason() {
         map_customer(&c, &ctx(&cfg, &account, &[]))
             .unwrap_err()
             .reason,
-        "invalid_credit_limit"
+        SkipReason::InvalidCreditLimit
     );
     let mut c = customer_test();
     c.tags = split_tags(Some("b2b"));
@@ -236,6 +242,6 @@ fn values_shopify_cannot_store_are_skipped_with_a_reason() {
         map_customer(&c, &ctx(&cfg, &account, &[]))
             .unwrap_err()
             .reason,
-        "invalid_id"
+        SkipReason::InvalidId
     );
 }

@@ -112,10 +112,10 @@ impl StateOpenError {
 }
 
 impl From<StateOpenError> for PortError {
-    /// One line for the user: the error, then its causes. (`PortError::State` holds only a
-    /// message, so the cause chain is flattened here.)
+    /// One line for the user: the error, then its causes; the error itself is kept as the
+    /// source, so its chain (down to SQLite's error) stays reachable.
     fn from(err: StateOpenError) -> Self {
-        PortError::state(with_causes(&err))
+        PortError::state(with_causes(&err)).with_source(err)
     }
 }
 
@@ -200,9 +200,9 @@ impl OpError {
         move |source| Self::Sqlite { what, source }
     }
 
-    /// The port error, naming the file.
+    /// The port error, naming the file, with this error as its source.
     pub(crate) fn into_port(self, path: &str) -> PortError {
-        PortError::state(format!("{path}: {}", with_causes(&self)))
+        PortError::state(format!("{path}: {}", with_causes(&self))).with_source(self)
     }
 }
 
@@ -212,4 +212,37 @@ pub(crate) fn is_not_a_database(err: &rusqlite::Error) -> bool {
         err.sqlite_error_code(),
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn an_sqlite_failure_stays_reachable_through_the_port_error() {
+        let sqlite = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let port = OpError::sqlite("saving customer link 42")(sqlite).into_port("/var/state.db");
+        let text = port.to_string();
+        assert!(
+            text.starts_with(
+                "state store: /var/state.db: saving customer link 42: the disk is full"
+            ),
+            "{text}"
+        );
+        let op = port
+            .source()
+            .and_then(|s| s.downcast_ref::<OpError>())
+            .expect("the store's error is the source");
+        assert!(matches!(op, OpError::Sqlite { .. }), "{op:?}");
+        let cause = op
+            .source()
+            .and_then(|s| s.downcast_ref::<rusqlite::Error>())
+            .expect("SQLite's error is its source");
+        assert_eq!(cause.sqlite_error_code(), Some(ErrorCode::DiskFull));
+    }
 }

@@ -126,10 +126,7 @@ impl Fake {
         if fail {
             return Err(RunError::Port {
                 step: "reading the Cin7 account (GET me, ref/priceTier)",
-                source: PortError::Unauthenticated {
-                    service: Service::Cin7,
-                    message: "check CIN7_APPLICATION_KEY".into(),
-                },
+                source: PortError::unauthenticated(Service::Cin7, "check CIN7_APPLICATION_KEY"),
             });
         }
         let mode = match options.mode {
@@ -1023,10 +1020,7 @@ fn fill_for_metrics(mode: &ModeRequest, r: &mut RunReport) {
     r.requests.insert(Service::Cin7, counts);
     if matches!(mode, ModeRequest::Records { .. }) {
         r.count_customer("update");
-        let error = PortError::Unauthenticated {
-            service: Service::Shopify,
-            message: "check SHOPIFY_ACCESS_TOKEN".into(),
-        };
+        let error = PortError::unauthenticated(Service::Shopify, "check SHOPIFY_ACCESS_TOKEN");
         r.fail(RecordKind::Customer, "c-1", "writing the customer", &error);
     } else {
         r.count_customer("create");

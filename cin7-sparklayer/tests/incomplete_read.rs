@@ -46,7 +46,7 @@ async fn full(e: &SyncEngine) -> RunReport {
 fn incomplete(r: &RunReport, id: &str) -> Vec<String> {
     r.warning_records
         .iter()
-        .filter(|w| w.reason == "incomplete_read" && w.id == id)
+        .filter(|w| w.reason.to_string() == "incomplete_read" && w.id == id)
         .filter_map(|w| w.detail.clone())
         .collect()
 }

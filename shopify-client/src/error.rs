@@ -104,87 +104,42 @@ pub enum ShopifyError {
 }
 
 impl From<ShopifyError> for PortError {
+    /// The port error with the same meaning; its source is this error (and so the transport's).
     fn from(e: ShopifyError) -> Self {
         let service = Service::Shopify;
-        match e {
-            ShopifyError::Unauthorized { status } => PortError::Unauthenticated {
+        let port = match &e {
+            ShopifyError::Unauthorized { status } => {
+                PortError::unauthenticated(service, format!("HTTP {status}: {AUTH_HINT}"))
+            }
+            ShopifyError::GrantRefused { status } => PortError::unauthenticated(
                 service,
-                message: format!("HTTP {status}: {AUTH_HINT}"),
-            },
-            ShopifyError::GrantRefused { status } => PortError::Unauthenticated {
+                format!("client credentials refused (HTTP {status}): {GRANT_HINT}"),
+            ),
+            ShopifyError::AccessDenied { message } => {
+                PortError::unauthenticated(service, format!("{message}: {AUTH_HINT}"))
+            }
+            ShopifyError::ProtectedCustomerData { denied } => PortError::unauthenticated(
                 service,
-                message: format!("client credentials refused (HTTP {status}): {GRANT_HINT}"),
-            },
-            ShopifyError::AccessDenied { message } => PortError::Unauthenticated {
-                service,
-                message: format!("{message}: {AUTH_HINT}"),
-            },
-            ShopifyError::ProtectedCustomerData { denied } => PortError::Unauthenticated {
-                service,
-                message: format!(
+                format!(
                     "the app is not approved for protected customer data ({denied}): {PROTECTED_DATA_HINT}"
                 ),
-            },
-            ShopifyError::Throttled { retry_after, .. } => PortError::RateLimited {
-                service,
-                retry_after,
-            },
-            e @ (ShopifyError::Server { .. } | ShopifyError::Network { .. }) => {
-                PortError::Unavailable {
-                    service,
-                    message: e.to_string(),
-                }
+            ),
+            ShopifyError::Throttled { retry_after, .. } => {
+                PortError::rate_limited(service, *retry_after)
             }
-            e @ (ShopifyError::Status { .. }
+            ShopifyError::Server { .. } | ShopifyError::Network { .. } => {
+                PortError::unavailable(service, e.to_string())
+            }
+            ShopifyError::Status { .. }
             | ShopifyError::GraphQl { .. }
             | ShopifyError::Decode(_)
-            | ShopifyError::Answer { .. }) => PortError::Protocol {
-                service,
-                message: e.to_string(),
-            },
-        }
+            | ShopifyError::Answer { .. } => PortError::protocol(service, e.to_string()),
+        };
+        port.with_source(e)
     }
 }
 
 /// A `PortError::Rejected` from Shopify.
 pub(crate) fn rejected(code: Option<String>, field: Option<String>, message: String) -> PortError {
-    PortError::Rejected {
-        service: Service::Shopify,
-        code,
-        field,
-        message,
-    }
-}
-
-/// A copy of a port error, for the several records one failed document belongs to.
-pub(crate) fn clone_port_error(e: &PortError) -> PortError {
-    let service = Service::Shopify;
-    match e {
-        PortError::Unauthenticated { message, .. } => PortError::Unauthenticated {
-            service,
-            message: message.clone(),
-        },
-        PortError::RateLimited { retry_after, .. } => PortError::RateLimited {
-            service,
-            retry_after: *retry_after,
-        },
-        PortError::Rejected {
-            code,
-            field,
-            message,
-            ..
-        } => rejected(code.clone(), field.clone(), message.clone()),
-        PortError::NotFound { what, .. } => PortError::NotFound {
-            service,
-            what: what.clone(),
-        },
-        PortError::Unavailable { message, .. } => PortError::Unavailable {
-            service,
-            message: message.clone(),
-        },
-        other => PortError::Protocol {
-            service,
-            message: other.to_string(),
-        },
-    }
+    PortError::rejected(Service::Shopify, code, field, message)
 }

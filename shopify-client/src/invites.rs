@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::answers::{CodedError, Payload, decode};
 use crate::document::{DocBuilder, MUTATION_COST, OpKind};
-use crate::error::{clone_port_error, rejected};
+use crate::error::rejected;
 use crate::transport::{Answer, Transport};
 use crate::wire::UserError;
 
@@ -35,7 +35,7 @@ pub(crate) async fn send_invites(
             Ok(answer) => out.extend((0..chunk.len()).map(|n| outcome(&answer, &format!("i{n}")))),
             Err(e) => {
                 let e = PortError::from(e);
-                out.extend(chunk.iter().map(|_| Err(clone_port_error(&e))));
+                out.extend(chunk.iter().map(|_| Err(e.clone())));
             }
         }
     }

@@ -14,11 +14,12 @@ use cin7_sparklayer_core::model::DesiredCustomer;
 use cin7_sparklayer_core::ports::{
     AccountState, CustomerWrite, SinkWarning, WriteOutcome, WriteTarget,
 };
+use cin7_sparklayer_core::report::WarningReason;
 use serde_json::{Value, json};
 
 use crate::answers::{CodedError, Payload, PlainError, SetPayload, decode};
 use crate::document::{DocBuilder, MUTATION_COST, OpKind};
-use crate::error::{ShopifyError, clone_port_error, rejected};
+use crate::error::{ShopifyError, rejected};
 use crate::transport::{Answer, Transport};
 use crate::wire::{
     CustomerSetInput, Leave, MetafieldIdentifierInput, MetafieldsSetInput, UserError,
@@ -75,13 +76,13 @@ pub(crate) async fn write_customers(
     debug_assert!(again.is_empty(), "a write is sent again at most once");
     for (i, slot) in slots.iter_mut().enumerate() {
         if slot.error.is_none() && slot.id.is_none() {
-            slot.error = Some(PortError::Protocol {
-                service: Service::Shopify,
-                message: format!(
+            slot.error = Some(PortError::protocol(
+                Service::Shopify,
+                format!(
                     "customer {} was not created and gave no reason",
                     writes[i].cin7_id
                 ),
-            });
+            ));
         }
     }
 
@@ -100,10 +101,10 @@ pub(crate) async fn write_customers(
                 account_state: s.state,
                 warnings: s.warnings,
             }),
-            (None, None) => Err(PortError::Protocol {
-                service: Service::Shopify,
-                message: "write produced no customer ID".into(),
-            }),
+            (None, None) => Err(PortError::protocol(
+                Service::Shopify,
+                "write produced no customer ID",
+            )),
         })
         .collect()
 }
@@ -150,7 +151,7 @@ async fn customer_set(
             Err(e) => {
                 let e = PortError::from(e);
                 for &i in chunk {
-                    slots[i].error = Some(clone_port_error(&e));
+                    slots[i].error = Some(e.clone());
                 }
                 continue;
             }
@@ -216,18 +217,18 @@ fn refusals(errors: &[UserError], fields: &DesiredCustomer) -> Option<(Leave, Ve
     let mut warnings = Vec::new();
     if let Some(e) = phone {
         let reason = if e.is_taken() {
-            "phone_taken"
+            WarningReason::PhoneTaken
         } else {
-            "invalid_phone"
+            WarningReason::InvalidPhone
         };
         warnings.push(SinkWarning {
-            reason: reason.into(),
+            reason,
             message: e.message.clone(),
         });
     }
     if let Some(e) = province {
         warnings.push(SinkWarning {
-            reason: "invalid_province".into(),
+            reason: WarningReason::InvalidProvince,
             message: e.message.clone(),
         });
     }
@@ -259,10 +260,10 @@ fn classify(errors: &[UserError], target: &WriteTarget, email: &str) -> PortErro
     if first.code.as_deref() == Some("NOT_FOUND")
         && let WriteTarget::Existing { shopify_id } = target
     {
-        return PortError::NotFound {
-            service: Service::Shopify,
-            what: format!("customer {shopify_id}: {message}"),
-        };
+        return PortError::not_found(
+            Service::Shopify,
+            format!("customer {shopify_id}: {message}"),
+        );
     }
     rejected(
         first.code.as_ref().map(|c| c.to_lowercase()),
@@ -275,10 +276,10 @@ fn classify(errors: &[UserError], target: &WriteTarget, email: &str) -> PortErro
 fn alias_error(answer: &Answer, alias: &str) -> PortError {
     match answer.error_for(alias) {
         Some(e) => rejected(None, None, e.message.clone()),
-        None => PortError::Protocol {
-            service: Service::Shopify,
-            message: format!("{alias} came back without a customer or userErrors"),
-        },
+        None => PortError::protocol(
+            Service::Shopify,
+            format!("{alias} came back without a customer or userErrors"),
+        ),
     }
 }
 
@@ -430,7 +431,7 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
                 let e = PortError::from(e);
                 for op in chunk {
                     for &i in &op.owners {
-                        slots[i].error.get_or_insert_with(|| clone_port_error(&e));
+                        slots[i].error.get_or_insert_with(|| e.clone());
                     }
                 }
                 continue;
@@ -460,9 +461,7 @@ async fn run_ops(t: &Transport, slots: &mut [Slot], ops: Vec<Op>, per_doc: usize
                 isolate.extend(op.owners.iter().copied());
             } else {
                 for &i in &op.owners {
-                    slots[i]
-                        .error
-                        .get_or_insert_with(|| clone_port_error(&failure));
+                    slots[i].error.get_or_insert_with(|| failure.clone());
                 }
             }
         }

@@ -4,6 +4,7 @@
 mod common;
 
 use cin7_sparklayer_core::ports::{AccountState, CustomerSink, InviteSupport};
+use cin7_sparklayer_core::report::WarningReason;
 use cin7_sparklayer_sandbox::shopify::{FakeCustomer, FakeShopify, FakeShopifyOptions};
 use common::data::{desired, new_write, update_write};
 use shopify_client::{RetryPolicy, ShopifyClient};
@@ -92,7 +93,7 @@ async fn taken_phone_and_taken_email_against_the_fake() {
     let c = client_for(&fake);
     let out = c.write_customers(&[new_write(0)]).await;
     let w = out[0].as_ref().expect("written without the phone");
-    assert_eq!(w.warnings[0].reason, "phone_taken");
+    assert_eq!(w.warnings[0].reason, WarningReason::PhoneTaken);
     assert_eq!(fake.customer(&w.shopify_id).unwrap().phone, None);
 
     // Customer 0 changes its email to the one customer 1 has: email_taken, named.

@@ -4,6 +4,7 @@ mod common;
 
 use cin7_sparklayer_core::model::MetafieldKey;
 use cin7_sparklayer_core::ports::{AccountState, CustomerSink, CustomerWrite, WriteTarget};
+use cin7_sparklayer_core::report::WarningReason;
 use common::data::{new_write, update_write};
 use common::{
     assert_documents_valid, client, gql, index, mutation_ok, scripted, set_ok, top_fields,
@@ -250,10 +251,10 @@ async fn taken_phone_is_dropped_and_the_write_retried_with_a_warning() {
         .await;
     let w0 = out[0].as_ref().expect("written without the phone");
     assert_eq!(w0.warnings.len(), 1);
-    assert_eq!(w0.warnings[0].reason, "phone_taken");
+    assert_eq!(w0.warnings[0].reason, WarningReason::PhoneTaken);
     assert_eq!(w0.warnings[0].message, "Phone has already been taken");
     let w1 = out[1].as_ref().expect("written without the phone");
-    assert_eq!(w1.warnings[0].reason, "invalid_phone");
+    assert_eq!(w1.warnings[0].reason, WarningReason::InvalidPhone);
     assert!(out[2].as_ref().unwrap().warnings.is_empty());
     // The retry carried no phone, neither on the customer nor on its address.
     let fields = sent(&server).await;

@@ -252,51 +252,42 @@ pub enum SparkLayerError {
 }
 
 impl From<SparkLayerError> for PortError {
+    /// The port error with the same meaning; its source is this error (and so the transport's).
     fn from(err: SparkLayerError) -> Self {
         let service = Service::SparkLayer;
-        match err {
-            SparkLayerError::Unauthenticated { .. } => PortError::Unauthenticated {
-                service,
-                message: CREDENTIALS_HINT.to_owned(),
-            },
-            SparkLayerError::RateLimited { retry_after, .. } => PortError::RateLimited {
-                service,
-                retry_after,
-            },
-            e @ SparkLayerError::Conflict { .. } => PortError::Conflict {
-                service,
-                message: e.to_string(),
-            },
-            e @ (SparkLayerError::Server { .. } | SparkLayerError::Network { .. }) => {
-                PortError::Unavailable {
-                    service,
-                    message: e.to_string(),
-                }
+        let port = match &err {
+            SparkLayerError::Unauthenticated { .. } => {
+                PortError::unauthenticated(service, CREDENTIALS_HINT)
             }
-            SparkLayerError::NotFound { what, .. } => PortError::NotFound { service, what },
+            SparkLayerError::RateLimited { retry_after, .. } => {
+                PortError::rate_limited(service, *retry_after)
+            }
+            SparkLayerError::Conflict { .. } => PortError::conflict(service, err.to_string()),
+            SparkLayerError::Server { .. } | SparkLayerError::Network { .. } => {
+                PortError::unavailable(service, err.to_string())
+            }
+            SparkLayerError::NotFound { what, .. } => PortError::not_found(service, what.clone()),
             SparkLayerError::Rejected {
                 operation,
                 status,
                 body,
-            } => PortError::Rejected {
+            } => PortError::rejected(
                 service,
-                code: body.code().map(str::to_owned),
-                field: body.field().map(str::to_owned),
-                message: format!("{operation}: HTTP {status}: {}", body.summary()),
-            },
-            e @ SparkLayerError::InvalidSlug { .. } => PortError::Rejected {
+                body.code().map(str::to_owned),
+                body.field().map(str::to_owned),
+                format!("{operation}: HTTP {status}: {}", body.summary()),
+            ),
+            SparkLayerError::InvalidSlug { .. } => PortError::rejected(
                 service,
-                code: Some("invalid_slug".to_owned()),
-                field: Some("slug".to_owned()),
-                message: e.to_string(),
-            },
-            e @ (SparkLayerError::Protocol { .. } | SparkLayerError::Config { .. }) => {
-                PortError::Protocol {
-                    service,
-                    message: e.to_string(),
-                }
+                Some("invalid_slug".to_owned()),
+                Some("slug".to_owned()),
+                err.to_string(),
+            ),
+            SparkLayerError::Protocol { .. } | SparkLayerError::Config { .. } => {
+                PortError::protocol(service, err.to_string())
             }
-        }
+        };
+        port.with_source(err)
     }
 }
 

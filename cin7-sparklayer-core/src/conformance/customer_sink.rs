@@ -823,7 +823,7 @@ async fn a_taken_phone_is_dropped_with_a_warning<H: CustomerSinkHarness + ?Sized
     let reasons: Vec<serde_json::Value> = out
         .warnings
         .iter()
-        .map(|w| serde_json::to_value(&w.reason).unwrap_or_default())
+        .map(|w| serde_json::to_value(w.reason).unwrap_or_default())
         .collect();
     ensure_eq(
         "warning reasons of the write",

@@ -84,13 +84,14 @@ impl SyncEngine {
         shopify.check_access().await?;
         let accounts = format!("{accounts}, customer data readable");
         let definitions = shopify.metafield_definitions(&MANAGED_NAMESPACES).await?;
-        let types =
-            ShopTypes::new(&written_types(), &definitions).map_err(|e| PortError::Rejected {
-                service: Service::Shopify,
-                code: Some("metafield_definition".into()),
-                field: Some(e.key.to_string()),
-                message: e.to_string(),
-            })?;
+        let types = ShopTypes::new(&written_types(), &definitions).map_err(|e| {
+            PortError::rejected(
+                Service::Shopify,
+                Some("metafield_definition".into()),
+                Some(e.key.to_string()),
+                e.to_string(),
+            )
+        })?;
         let converted: Vec<String> = types
             .conversions()
             .map(|(key, kind)| format!("{key} as {kind}"))

@@ -8,13 +8,15 @@ use async_trait::async_trait;
 
 use crate::error::{PortError, Service};
 use crate::model::{
-    CustomerGroup, DesiredMetafield, MetafieldDefinition, MetafieldKey, PriceListHeader, PriceRow,
+    CustomerGroup, DesiredCustomer, DesiredMetafield, MetafieldDefinition, MetafieldKey,
+    PriceListHeader, PriceRow,
 };
 use crate::ports::{
     AccountState, CustomerGroupDirectory, CustomerSink, CustomerWrite, InviteSupport, PatchOutcome,
-    PriceListSink, RemoteCustomer, RemoteFields, RemotePriceList, RequestCounts, WriteOutcome,
-    WriteTarget,
+    PriceListSink, RemoteCustomer, RemoteFields, RemotePriceList, RequestCounts, SinkWarning,
+    WriteOutcome, WriteTarget,
 };
+use crate::report::WarningReason;
 
 /// One customer held by [`MemoryShopify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,95 +133,118 @@ impl MemoryShopify {
         }
     }
 
+    /// One write as Shopify does it: the customer found or created, its email unique, a
+    /// taken phone dropped (C4), then fields, tags and metafields written.
     fn apply(&self, inner: &mut ShopInner, w: &CustomerWrite) -> Result<WriteOutcome, PortError> {
         check_definitions(&inner.definitions, &w.metafields_set)?;
         let email = w.fields.as_ref().map(|f| f.email.clone());
         if let Some(e) = &email
             && inner.fail_emails.contains(&e.to_lowercase())
         {
-            return Err(PortError::Rejected {
-                service: Service::Shopify,
-                code: None,
-                field: Some("email".into()),
-                message: format!("Email {e} is invalid"),
-            });
+            return Err(PortError::rejected(
+                Service::Shopify,
+                None,
+                Some("email".into()),
+                format!("Email {e} is invalid"),
+            ));
         }
-        let id = match &w.target {
-            WriteTarget::Existing { shopify_id } => {
-                if !inner.customers.contains_key(shopify_id) {
-                    return Err(PortError::NotFound {
-                        service: Service::Shopify,
-                        what: format!("customer {shopify_id}"),
-                    });
-                }
-                shopify_id.clone()
-            }
-            WriteTarget::New => {
-                let e = email.clone().unwrap_or_default();
-                match inner
-                    .customers
-                    .values()
-                    .find(|c| c.email.eq_ignore_ascii_case(&e))
-                {
-                    Some(c) => c.id.clone(),
-                    None => {
-                        inner.next_id += 1;
-                        let id = format!("gid://shopify/Customer/{}", inner.next_id);
-                        inner.customers.insert(
-                            id.clone(),
-                            ShopifyRecord {
-                                id: id.clone(),
-                                email: e,
-                                state: AccountState::Disabled,
-                                tags: BTreeSet::new(),
-                                fields: RemoteFields::default(),
-                                invites: 0,
-                            },
-                        );
-                        id
-                    }
-                }
-            }
-        };
+        let id = Self::target(inner, &w.target, email.as_deref())?;
         if let Some(e) = &email
             && inner
                 .customers
                 .values()
                 .any(|c| c.id != id && c.email.eq_ignore_ascii_case(e))
         {
-            return Err(PortError::Rejected {
-                service: Service::Shopify,
-                code: Some("email_taken".into()),
-                field: Some("email".into()),
-                message: format!("Email {e} has already been taken"),
-            });
+            return Err(PortError::rejected(
+                Service::Shopify,
+                Some("email_taken".into()),
+                Some("email".into()),
+                format!("Email {e} has already been taken"),
+            ));
         }
-        // Shopify keeps phones unique: a taken phone is dropped with a warning (C4).
-        let mut warnings = Vec::new();
         let mut fields = w.fields.clone();
-        if let Some(f) = fields.as_mut()
-            && let Some(phone) = f.phone.clone()
-            && inner
-                .customers
-                .values()
-                .any(|c| c.id != id && c.fields.phone.as_deref() == Some(phone.as_str()))
-        {
-            f.phone = None;
-            if let Some(a) = f.address.as_mut() {
-                a.phone = None;
-            }
-            warnings.push(crate::ports::SinkWarning {
-                reason: "phone_taken".into(),
-                message: format!("Phone {phone} has already been taken"),
-            });
-        }
+        let warnings = Self::drop_taken_phone(inner, &id, fields.as_mut());
         let Some(rec) = inner.customers.get_mut(&id) else {
-            return Err(PortError::NotFound {
-                service: Service::Shopify,
-                what: id,
-            });
+            return Err(PortError::not_found(Service::Shopify, id));
         };
-        if let Some(f) = &fields {
+        Self::write_record(rec, fields.as_ref(), w);
+        Ok(WriteOutcome {
+            shopify_id: id,
+            account_state: rec.state,
+            warnings,
+        })
+    }
+
+    /// The ID a write addresses: an existing customer, or for a new one the customer with its
+    /// email, created when there is none.
+    fn target(
+        inner: &mut ShopInner,
+        target: &WriteTarget,
+        email: Option<&str>,
+    ) -> Result<String, PortError> {
+        if let WriteTarget::Existing { shopify_id } = target {
+            if !inner.customers.contains_key(shopify_id) {
+                return Err(PortError::not_found(
+                    Service::Shopify,
+                    format!("customer {shopify_id}"),
+                ));
+            }
+            return Ok(shopify_id.clone());
+        }
+        let e = email.unwrap_or_default();
+        if let Some(c) = inner
+            .customers
+            .values()
+            .find(|c| c.email.eq_ignore_ascii_case(e))
+        {
+            return Ok(c.id.clone());
+        }
+        inner.next_id += 1;
+        let id = format!("gid://shopify/Customer/{}", inner.next_id);
+        let record = ShopifyRecord {
+            id: id.clone(),
+            email: e.to_owned(),
+            state: AccountState::Disabled,
+            tags: BTreeSet::new(),
+            fields: RemoteFields::default(),
+            invites: 0,
+        };
+        inner.customers.insert(id.clone(), record);
+        Ok(id)
+    }
+
+    /// Shopify keeps phones unique: a phone another customer has is dropped with a warning (C4).
+    fn drop_taken_phone(
+        inner: &ShopInner,
+        id: &str,
+        fields: Option<&mut DesiredCustomer>,
+    ) -> Vec<SinkWarning> {
+        let Some(f) = fields else {
+            return Vec::new();
+        };
+        let Some(phone) = f.phone.clone() else {
+            return Vec::new();
+        };
+        let taken = inner
+            .customers
+            .values()
+            .any(|c| c.id != id && c.fields.phone.as_deref() == Some(phone.as_str()));
+        if !taken {
+            return Vec::new();
+        }
+        f.phone = None;
+        if let Some(a) = f.address.as_mut() {
+            a.phone = None;
+        }
+        vec![SinkWarning {
+            reason: WarningReason::PhoneTaken,
+            message: format!("Phone {phone} has already been taken"),
+        }]
+    }
+
+    /// Writes the fields, the managed tags and the metafields onto the record.
+    fn write_record(rec: &mut ShopifyRecord, fields: Option<&DesiredCustomer>, w: &CustomerWrite) {
+        if let Some(f) = fields {
             rec.email = f.email.clone();
             rec.fields.first_name = f.first_name.clone();
             rec.fields.last_name = f.last_name.clone();
@@ -252,11 +277,6 @@ impl MemoryShopify {
             mf.insert(m.key.clone(), m.clone());
         }
         rec.fields.metafields = mf.into_values().collect();
-        Ok(WriteOutcome {
-            shopify_id: id,
-            account_state: rec.state,
-            warnings,
-        })
     }
 }
 
@@ -270,15 +290,15 @@ fn check_definitions(
             .iter()
             .find(|d| d.key == m.key && d.type_name != m.kind.as_shopify())
         {
-            return Err(PortError::Rejected {
-                service: Service::Shopify,
-                code: Some("INVALID_TYPE".into()),
-                field: Some(m.key.to_string()),
-                message: format!(
+            return Err(PortError::rejected(
+                Service::Shopify,
+                Some("INVALID_TYPE".into()),
+                Some(m.key.to_string()),
+                format!(
                     "Type '{}' must be consistent with the definition's type: '{}'.",
                     m.kind, d.type_name
                 ),
-            });
+            ));
         }
     }
     Ok(())
@@ -361,10 +381,7 @@ impl CustomerSink for MemoryShopify {
         let rec = inner
             .customers
             .get_mut(shopify_id)
-            .ok_or_else(|| PortError::NotFound {
-                service: Service::Shopify,
-                what: shopify_id.to_owned(),
-            })?;
+            .ok_or_else(|| PortError::not_found(Service::Shopify, shopify_id.to_owned()))?;
         rec.invites += 1;
         rec.state = AccountState::Invited;
         Ok(())
@@ -492,10 +509,10 @@ impl PriceListSink for MemoryPriceLists {
         let mut inner = self.inner.lock().map_err(|_| PortError::state("lock"))?;
         inner.patches += 1;
         if !inner.headers.contains_key(slug) {
-            return Err(PortError::NotFound {
-                service: Service::SparkLayer,
-                what: format!("price list {slug}"),
-            });
+            return Err(PortError::not_found(
+                Service::SparkLayer,
+                format!("price list {slug}"),
+            ));
         }
         let list = inner.prices.entry(slug.to_owned()).or_default();
         for r in rows {

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::hash::customer_hash;
 use crate::model::{DesiredCustomer, MetafieldKey};
 use crate::ports::{CustomerLink, CustomerWrite, RemoteCustomer, WriteTarget};
+use crate::report::WarningReason;
 
 use super::drift::drift_reason;
 
@@ -218,10 +219,14 @@ pub struct Refused {
 
 impl Refused {
     /// What a write's warning reasons say was refused.
-    pub fn from_reasons<'a>(reasons: impl IntoIterator<Item = &'a str>) -> Self {
+    pub fn from_reasons(reasons: impl IntoIterator<Item = WarningReason>) -> Self {
         reasons.into_iter().fold(Self::default(), |r, reason| Self {
-            phone: r.phone || matches!(reason, "phone_taken" | "invalid_phone"),
-            province: r.province || reason == "invalid_province",
+            phone: r.phone
+                || matches!(
+                    reason,
+                    WarningReason::PhoneTaken | WarningReason::InvalidPhone
+                ),
+            province: r.province || reason == WarningReason::InvalidProvince,
         })
     }
 

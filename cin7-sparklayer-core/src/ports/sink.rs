@@ -11,7 +11,7 @@ use crate::model::{
     CustomerGroup, DesiredAddress, DesiredCustomer, DesiredMetafield, MetafieldDefinition,
     MetafieldKey, PriceListHeader, PriceRow,
 };
-use crate::report::RunReport;
+use crate::report::{RunReport, WarningReason};
 
 /// A Shopify customer's account state (`Customer.state`), which decides invites (C13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -105,7 +105,7 @@ pub struct CustomerWrite {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SinkWarning {
     /// Reason code, e.g. `phone_taken` or `invalid_phone` (C4).
-    pub reason: String,
+    pub reason: WarningReason,
     /// Human-readable detail (the API's message).
     pub message: String,
 }

@@ -40,8 +40,8 @@ pub enum CustomerAction {
     Update,
     /// Nothing changed since the last write (E2).
     Unchanged,
-    /// Not synced, with a reason code (`not_in_scope`, `duplicate_email`, …).
-    Skip(String),
+    /// Not synced, with its reason (`not_in_scope`, `duplicate_email`, …).
+    Skip(SkipReason),
     /// Left scope: remove the B2B tag and the sync's metafields (C14).
     Revoke,
 }
@@ -144,7 +144,7 @@ pub struct SkippedRecord {
     /// The Cin7 ID, when known.
     pub id: Option<String>,
     /// Reason code.
-    pub reason: String,
+    pub reason: SkipReason,
     /// Detail.
     pub detail: Option<String>,
 }
@@ -155,7 +155,7 @@ pub struct WarningRecord {
     /// The Cin7 ID (or slug).
     pub id: String,
     /// Reason code.
-    pub reason: String,
+    pub reason: WarningReason,
     /// Detail.
     pub detail: Option<String>,
 }
@@ -176,9 +176,9 @@ pub struct RunReport {
     /// Customers per action: `create`, `update`, `unchanged`, `skip`, `revoke`, `failed`.
     pub customers: BTreeMap<String, u64>,
     /// Skips per reason code.
-    pub skip_reasons: BTreeMap<String, u64>,
+    pub skip_reasons: BTreeMap<SkipReason, u64>,
     /// Warnings per reason code.
-    pub warnings: BTreeMap<String, u64>,
+    pub warnings: BTreeMap<WarningReason, u64>,
     /// Invites: `sent`, `already_invited`, `invite_not_applicable`, `disabled`.
     pub invites: BTreeMap<String, u64>,
     /// Price lists per action: `create`, `patch`, `unchanged`, `empty`, `failed`.
@@ -243,18 +243,18 @@ impl RunReport {
         &mut self,
         kind: RecordKind,
         id: Option<&str>,
-        reason: &str,
+        reason: SkipReason,
         detail: Option<String>,
     ) {
         if kind == RecordKind::Customer {
             self.count_customer("skip");
         }
-        *self.skip_reasons.entry(reason.to_owned()).or_default() += 1;
+        *self.skip_reasons.entry(reason).or_default() += 1;
         if self.skipped.len() < Self::MAX_LISTED {
             self.skipped.push(SkippedRecord {
                 kind,
                 id: id.map(str::to_owned),
-                reason: reason.to_owned(),
+                reason,
                 detail,
             });
         }
@@ -267,16 +267,21 @@ impl RunReport {
             Some(f) => format!("{f}: {}", record.reason),
             None => record.reason.clone(),
         };
-        self.skip(kind, record.id.as_deref(), "malformed", Some(detail));
+        self.skip(
+            kind,
+            record.id.as_deref(),
+            SkipReason::Malformed,
+            Some(detail),
+        );
     }
 
     /// Records a warning.
-    pub fn warn(&mut self, id: &str, reason: &str, detail: Option<String>) {
-        *self.warnings.entry(reason.to_owned()).or_default() += 1;
+    pub fn warn(&mut self, id: &str, reason: WarningReason, detail: Option<String>) {
+        *self.warnings.entry(reason).or_default() += 1;
         if self.warning_records.len() < Self::MAX_LISTED {
             self.warning_records.push(WarningRecord {
                 id: id.to_owned(),
-                reason: reason.to_owned(),
+                reason,
                 detail,
             });
         }
@@ -324,5 +329,77 @@ impl RunReport {
     }
 }
 
+mod reason;
 mod table;
+pub use reason::{SkipReason, WarningReason};
 pub use table::render_table;
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn text<T: Serialize>(value: &T) -> String {
+        serde_json::to_string(value).expect("serialises")
+    }
+
+    /// The reason fields serialise as the strings they were before they were typed (E9): the
+    /// counts keyed and ordered by name, the listed records and the plan's `reason`.
+    #[test]
+    fn reasons_serialise_as_their_codes_in_name_order() {
+        let at = Utc
+            .with_ymd_and_hms(2025, 1, 2, 3, 4, 5)
+            .single()
+            .expect("time");
+        let mut r = RunReport::new(RunMode::Full, true, at);
+        r.skip(
+            RecordKind::Customer,
+            Some("c2"),
+            SkipReason::NotInScope,
+            None,
+        );
+        r.skip(
+            RecordKind::Customer,
+            Some("c1"),
+            SkipReason::DuplicateEmail,
+            Some("email shared with Cin7 customer(s) c3".into()),
+        );
+        r.skip(RecordKind::Customer, Some("c4"), SkipReason::Inactive, None);
+        r.warn("c5", WarningReason::UnknownCountry, Some("Atlantis".into()));
+        r.warn("c5", WarningReason::InvalidPhone, None);
+        r.plan = Some(Plan {
+            customers: vec![CustomerPlanEntry {
+                cin7_id: "c1".into(),
+                email: None,
+                action: CustomerAction::Skip(SkipReason::DuplicateEmail),
+                detail: None,
+            }],
+            price_lists: Vec::new(),
+        });
+        assert_eq!(
+            text(&r.skip_reasons),
+            r#"{"duplicate_email":1,"inactive":1,"not_in_scope":1}"#
+        );
+        assert_eq!(
+            text(&r.warnings),
+            r#"{"invalid_phone":1,"unknown_country":1}"#
+        );
+        assert_eq!(
+            text(&r.skipped[1]),
+            r#"{"kind":"customer","id":"c1","reason":"duplicate_email","detail":"email shared with Cin7 customer(s) c3"}"#
+        );
+        assert_eq!(
+            text(&r.warning_records[1]),
+            r#"{"id":"c5","reason":"invalid_phone","detail":null}"#
+        );
+        let plan = r.plan.as_ref().expect("plan");
+        assert_eq!(
+            text(&plan.customers[0]),
+            r#"{"cin7_id":"c1","email":null,"action":"skip","reason":"duplicate_email","detail":null}"#
+        );
+        let json = serde_json::to_string(&r).expect("json");
+        let back: RunReport = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, r);
+    }
+}

@@ -2,12 +2,16 @@
 
 use std::fmt::Write;
 
-use super::{CustomerAction, RunReport};
+use super::{CustomerAction, Plan, RunReport};
 
 /// How many plan lines and failures the table lists one by one.
 const MAX_LINES: usize = 25;
 
-fn counts(out: &mut String, title: &str, map: &std::collections::BTreeMap<String, u64>) {
+fn counts<K: std::fmt::Display>(
+    out: &mut String,
+    title: &str,
+    map: &std::collections::BTreeMap<K, u64>,
+) {
     if map.is_empty() {
         return;
     }
@@ -21,6 +25,27 @@ fn counts(out: &mut String, title: &str, map: &std::collections::BTreeMap<String
 /// requests per API, failures, and for a dry run the plan.
 pub fn render_table(report: &RunReport) -> String {
     let mut out = String::new();
+    heading(&mut out, report);
+    counts(&mut out, "customers", &report.customers);
+    counts(&mut out, "skipped (by reason)", &report.skip_reasons);
+    counts(&mut out, "warnings (by reason)", &report.warnings);
+    counts(&mut out, "invites", &report.invites);
+    counts(&mut out, "price lists", &report.price_lists);
+    let _ = writeln!(
+        out,
+        "  price rows: {} written, {} removed; products read: {}",
+        report.price_rows_written, report.price_rows_removed, report.products_read
+    );
+    requests(&mut out, report);
+    if let Some(plan) = &report.plan {
+        plan_lines(&mut out, plan);
+    }
+    failures(&mut out, report);
+    out
+}
+
+/// What ran, when, for how long; the incremental cursor.
+fn heading(out: &mut String, report: &RunReport) {
     let took = (report.finished_at - report.started_at).num_milliseconds() as f64 / 1000.0;
     let _ = writeln!(
         out,
@@ -42,16 +67,10 @@ pub fn render_table(report: &RunReport) -> String {
             since.format("%Y-%m-%d %H:%M:%S UTC")
         );
     }
-    counts(&mut out, "customers", &report.customers);
-    counts(&mut out, "skipped (by reason)", &report.skip_reasons);
-    counts(&mut out, "warnings (by reason)", &report.warnings);
-    counts(&mut out, "invites", &report.invites);
-    counts(&mut out, "price lists", &report.price_lists);
-    let _ = writeln!(
-        out,
-        "  price rows: {} written, {} removed; products read: {}",
-        report.price_rows_written, report.price_rows_removed, report.products_read
-    );
+}
+
+/// Requests per API, and the writes to the sinks (E2).
+fn requests(out: &mut String, report: &RunReport) {
     let _ = writeln!(
         out,
         "  requests        reads     writes  throttled    retried"
@@ -69,49 +88,54 @@ pub fn render_table(report: &RunReport) -> String {
         "  writes to Shopify + SparkLayer: {}",
         report.sink_writes()
     );
-    if let Some(plan) = &report.plan {
-        let _ = writeln!(out, "  plan (first {MAX_LINES} customer changes):");
-        for e in plan
-            .customers
-            .iter()
-            .filter(|e| {
-                !matches!(
-                    e.action,
-                    CustomerAction::Unchanged | CustomerAction::Skip(_)
-                )
-            })
-            .take(MAX_LINES)
-        {
-            let _ = writeln!(
-                out,
-                "    {:<8} {} {}",
-                e.action.name(),
-                e.cin7_id,
-                e.email.as_deref().unwrap_or("")
-            );
-        }
-        for l in plan.price_lists.iter().take(MAX_LINES) {
-            let _ = writeln!(
-                out,
-                "    list {:<30} {:?}: {} upserts, {} removals",
-                l.slug, l.action, l.upserts, l.removals
-            );
-        }
+}
+
+/// The first customer changes and price lists of a dry run's plan (E1).
+fn plan_lines(out: &mut String, plan: &Plan) {
+    let _ = writeln!(out, "  plan (first {MAX_LINES} customer changes):");
+    for e in plan
+        .customers
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.action,
+                CustomerAction::Unchanged | CustomerAction::Skip(_)
+            )
+        })
+        .take(MAX_LINES)
+    {
+        let _ = writeln!(
+            out,
+            "    {:<8} {} {}",
+            e.action.name(),
+            e.cin7_id,
+            e.email.as_deref().unwrap_or("")
+        );
     }
+    for l in plan.price_lists.iter().take(MAX_LINES) {
+        let _ = writeln!(
+            out,
+            "    list {:<30} {:?}: {} upserts, {} removals",
+            l.slug, l.action, l.upserts, l.removals
+        );
+    }
+}
+
+/// The first failures with their messages (E3).
+fn failures(out: &mut String, report: &RunReport) {
     if report.failures.is_empty() {
         let _ = writeln!(out, "  failures: none");
-    } else {
-        let _ = writeln!(out, "  failures: {}", report.failures.len());
-        for f in report.failures.iter().take(MAX_LINES) {
-            let _ = writeln!(out, "    {:?} {} [{}]: {}", f.kind, f.id, f.step, f.message);
-        }
-        if report.failures.len() > MAX_LINES {
-            let _ = writeln!(
-                out,
-                "    … and {} more (see --json)",
-                report.failures.len() - MAX_LINES
-            );
-        }
+        return;
     }
-    out
+    let _ = writeln!(out, "  failures: {}", report.failures.len());
+    for f in report.failures.iter().take(MAX_LINES) {
+        let _ = writeln!(out, "    {:?} {} [{}]: {}", f.kind, f.id, f.step, f.message);
+    }
+    if report.failures.len() > MAX_LINES {
+        let _ = writeln!(
+            out,
+            "    … and {} more (see --json)",
+            report.failures.len() - MAX_LINES
+        );
+    }
 }

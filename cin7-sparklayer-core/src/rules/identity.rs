@@ -1,6 +1,7 @@
 //! C2 Identity: the email that keys a Cin7 customer into Shopify.
 
 use crate::model::{SourceContact, SourceCustomer};
+use crate::report::SkipReason;
 
 /// Why no usable email was found (C2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,11 +13,11 @@ pub enum IdentityError {
 }
 
 impl IdentityError {
-    /// The skip reason code.
-    pub fn reason(&self) -> &'static str {
+    /// The skip reason.
+    pub fn reason(&self) -> SkipReason {
         match self {
-            Self::NoDefaultContactEmail => "no_default_contact_email",
-            Self::InvalidEmail(_) => "invalid_email",
+            Self::NoDefaultContactEmail => SkipReason::NoDefaultContactEmail,
+            Self::InvalidEmail(_) => SkipReason::InvalidEmail,
         }
     }
 }

@@ -1,12 +1,15 @@
 //! The customer mapper: C1, C2, C4–C12 applied to one Cin7 customer.
 
 use crate::config::{CustomersConfig, ZeroPrice};
-use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
+use crate::model::{
+    AccountInfo, CustomerGroup, DesiredAddress, DesiredCustomer, DesiredPriceList, SourceCustomer,
+};
+use crate::report::{SkipReason, WarningReason};
 
 use super::address::{AddressPerson, AddressWarning, map_address, pick_address};
 use super::currency::{currency_allowed, customer_currency};
 use super::group::pick_group;
-use super::identity::{identity_contact, pick_email};
+use super::identity::{IdentityError, identity_contact, pick_email};
 use super::metafields::{MetafieldInputs, customer_metafields};
 use super::names::split_name;
 use super::phone::{PhonePick, pick_phone};
@@ -42,8 +45,8 @@ pub struct MappingContext<'a> {
 /// A warning raised by a rule on a customer that still syncs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleWarning {
-    /// Reason code: `invalid_phone`, `unknown_country`, `unknown_province`, `multiple_groups`, `unknown_price_tier`, `negative_price`, `duplicate_sku`.
-    pub reason: &'static str,
+    /// `invalid_phone`, `unknown_country`, `multiple_groups`, `unknown_price_tier`, `negative_price`, `duplicate_sku`, ….
+    pub reason: WarningReason,
     /// Detail for the report.
     pub detail: Option<String>,
 }
@@ -51,8 +54,8 @@ pub struct RuleWarning {
 /// Why a customer is not synced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
-    /// Reason code: `inactive`, `not_in_scope`, `non_base_currency`, `no_default_contact_email`, `invalid_email`.
-    pub reason: &'static str,
+    /// `inactive`, `not_in_scope`, `non_base_currency`, `no_default_contact_email`, `invalid_email`, ….
+    pub reason: SkipReason,
     /// Detail for the report.
     pub detail: Option<String>,
     /// Whether the reason is "out of scope" in the sense of C14 (tag removed, deprecated).
@@ -72,7 +75,7 @@ pub struct MappedCustomer {
     pub warnings: Vec<RuleWarning>,
 }
 
-fn warning(reason: &'static str, detail: impl Into<String>) -> RuleWarning {
+fn warning(reason: WarningReason, detail: impl Into<String>) -> RuleWarning {
     RuleWarning {
         reason,
         detail: Some(detail.into()),
@@ -98,180 +101,20 @@ pub fn map_customer(
     ctx: &MappingContext<'_>,
 ) -> Result<MappedCustomer, Skip> {
     let cfg = ctx.customers;
-    check_scope(customer, &cfg.include_tags).map_err(|why| Skip {
-        reason: why.reason(),
-        detail: match why {
-            OutOfScope::Inactive => Some(format!("status {:?}", customer.status)),
-            OutOfScope::NotTagged => None,
-        },
-        out_of_scope: true,
-    })?;
-    // Values Shopify cannot store would fail the record at every run: skip them here with a reason.
-    if customer.id.trim().is_empty() || customer.id.chars().count() > MAX_ID_CHARS {
-        return Err(Skip {
-            reason: "invalid_id",
-            detail: Some(format!(
-                "Cin7 ID of {} characters",
-                customer.id.chars().count()
-            )),
-            out_of_scope: false,
-        });
-    }
-    if customer.credit_limit.abs() >= max_number_decimal() {
-        return Err(Skip {
-            reason: "invalid_credit_limit",
-            detail: Some(format!(
-                "CreditLimit {} is beyond what Shopify stores",
-                customer.credit_limit
-            )),
-            out_of_scope: false,
-        });
-    }
-    if !currency_allowed(
-        customer.currency.as_deref(),
-        &ctx.account.base_currency,
-        cfg.currency,
-    ) {
-        return Err(Skip {
-            reason: "non_base_currency",
-            detail: customer.currency.clone(),
-            out_of_scope: false,
-        });
-    }
-    let email = pick_email(customer, cfg.email_fallback).map_err(|e| Skip {
-        reason: e.reason(),
-        detail: match &e {
-            super::identity::IdentityError::InvalidEmail(email) => {
-                Some(email.chars().take(100).collect())
-            }
-            super::identity::IdentityError::NoDefaultContactEmail => None,
-        },
-        out_of_scope: false,
-    })?;
+    let email = admit(customer, ctx)?;
     let mut warnings = Vec::new();
-
-    // C4: names and phone come from the identity contact.
-    let contact = identity_contact(customer, cfg.email_fallback);
-    let (first_name, last_name) = split_name(contact.and_then(|c| c.name.as_deref()));
-
-    // C5: the address decides the phone's country.
-    let picked = pick_address(&customer.addresses).map(|i| &customer.addresses[i]);
-    let country = picked
-        .and_then(|a| a.country.as_deref())
-        .and_then(super::country::country_code);
-    let phone = match pick_phone(
-        &[
-            contact.and_then(|c| c.phone.as_deref()),
-            contact.and_then(|c| c.mobile_phone.as_deref()),
-        ],
-        country.as_deref(),
-    ) {
-        PhonePick::Valid(p) => Some(p),
-        PhonePick::Absent => None,
-        PhonePick::Invalid => {
-            warnings.push(warning(
-                "invalid_phone",
-                "neither Phone nor MobilePhone is a valid number",
-            ));
-            None
-        }
-    };
-    let company = customer
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| super::names::truncate(n, 255));
-    let address = match picked {
-        None => None,
-        Some(a) => {
-            let person = AddressPerson {
-                company: company.clone(),
-                first_name: first_name.clone(),
-                last_name: last_name.clone(),
-                phone: phone.clone(),
-            };
-            match map_address(a, &person) {
-                Ok(mapped) => {
-                    if let Some(state) = mapped.unknown_province {
-                        warnings.push(warning("unknown_province", state));
-                    }
-                    Some(mapped.address)
-                }
-                Err(AddressWarning::UnknownCountry(name)) => {
-                    warnings.push(warning(
-                        "unknown_country",
-                        name.unwrap_or_else(|| "no country".into()),
-                    ));
-                    None
-                }
-            }
-        }
-    };
-
-    // C7: group by tag order.
-    let group = pick_group(&customer.tags, ctx.groups);
-    if group.multiple {
-        warnings.push(warning(
-            "multiple_groups",
-            format!(
-                "first matching group {:?} wins",
-                group.group.map(|g| &g.name)
-            ),
-        ));
-    }
-
-    // C8 / P2: price lists.
-    let mut tier = None;
-    let mut own_list = None;
-    if ctx.pricing_enabled {
-        if let Some(name) = customer
-            .price_tier
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-        {
-            tier = ctx.account.tier_code(name);
-            if tier.is_none() {
-                warnings.push(warning(
-                    "unknown_price_tier",
-                    name.chars().take(100).collect::<String>(),
-                ));
-            }
-        }
-        let currency = customer_currency(customer.currency.as_deref(), &ctx.account.base_currency);
-        // Tier lists are in the base currency (P1): a customer in another currency (allowed by
-        // `customers.currency = "all"`) gets only its own list, never base-currency prices.
-        if tier.is_some() && !currency.eq_ignore_ascii_case(ctx.account.base_currency.trim()) {
-            warnings.push(warning(
-                "tier_not_in_customer_currency",
-                format!(
-                    "tier prices are in {}, the customer buys in {currency}",
-                    ctx.account.base_currency
-                ),
-            ));
-            tier = None;
-        }
-        let (list, issues) = customer_price_list(
-            &customer.id,
-            customer.name.as_deref(),
-            &customer.product_prices,
-            &currency,
-            ctx.prefix,
-            ctx.zero_price,
-        );
-        own_list = list;
-        warnings.extend(issues.into_iter().map(from_issue));
-    }
+    let (person, address) = person_and_address(customer, cfg.email_fallback, &mut warnings);
+    let group = group_slug(customer, ctx.groups, &mut warnings);
+    let (tier, own_list) = price_lists(customer, ctx, &mut warnings);
     let lists = assigned_lists(
         own_list.as_ref().map(|l| l.header.slug.as_str()),
         tier,
         ctx.prefix,
     );
-
     let metafields = customer_metafields(&MetafieldInputs {
         cin7_id: &customer.id,
-        company_name: company.as_deref(),
-        group_slug: group.group.map(|g| g.slug.as_str()),
+        company_name: person.company.as_deref(),
+        group_slug: group,
         price_lists: &lists,
         credit_limit: customer.credit_limit,
         on_credit_hold: customer.on_credit_hold,
@@ -279,9 +122,9 @@ pub fn map_customer(
     let desired = DesiredCustomer {
         cin7_id: customer.id.clone(),
         email,
-        first_name,
-        last_name,
-        phone,
+        first_name: person.first_name,
+        last_name: person.last_name,
+        phone: person.phone,
         address,
         tax_exempt: is_tax_exempt(customer.tax_rule.as_deref(), &cfg.tax_exempt_rules),
         managed_tags: managed_tags(cfg),
@@ -293,6 +136,195 @@ pub fn map_customer(
         own_list,
         warnings,
     })
+}
+
+/// Whether the customer is synced at all: C1 scope, values Shopify can store (C9, C10), C12
+/// currency, and C2's email, which it returns.
+fn admit(customer: &SourceCustomer, ctx: &MappingContext<'_>) -> Result<String, Skip> {
+    let cfg = ctx.customers;
+    check_scope(customer, &cfg.include_tags).map_err(|why| Skip {
+        reason: why.reason(),
+        detail: match why {
+            OutOfScope::Inactive => Some(format!("status {:?}", customer.status)),
+            OutOfScope::NotTagged => None,
+        },
+        out_of_scope: true,
+    })?;
+    storable(customer)?;
+    if !currency_allowed(
+        customer.currency.as_deref(),
+        &ctx.account.base_currency,
+        cfg.currency,
+    ) {
+        return Err(skip(SkipReason::NonBaseCurrency, customer.currency.clone()));
+    }
+    pick_email(customer, cfg.email_fallback).map_err(|e| {
+        let detail = match &e {
+            IdentityError::InvalidEmail(email) => Some(email.chars().take(100).collect()),
+            IdentityError::NoDefaultContactEmail => None,
+        };
+        skip(e.reason(), detail)
+    })
+}
+
+/// Values Shopify cannot store would fail the record at every run: skipped here with a reason
+/// (C10 `cin7.customer_id`, C9 `cin7.credit_limit`).
+fn storable(customer: &SourceCustomer) -> Result<(), Skip> {
+    let id_chars = customer.id.chars().count();
+    if customer.id.trim().is_empty() || id_chars > MAX_ID_CHARS {
+        let detail = format!("Cin7 ID of {id_chars} characters");
+        return Err(skip(SkipReason::InvalidId, Some(detail)));
+    }
+    if customer.credit_limit.abs() >= max_number_decimal() {
+        let detail = format!(
+            "CreditLimit {} is beyond what Shopify stores",
+            customer.credit_limit
+        );
+        return Err(skip(SkipReason::InvalidCreditLimit, Some(detail)));
+    }
+    Ok(())
+}
+
+/// A skip that is not "out of scope" in the sense of C14.
+fn skip(reason: SkipReason, detail: Option<String>) -> Skip {
+    Skip {
+        reason,
+        detail,
+        out_of_scope: false,
+    }
+}
+
+/// C4 and C5: the person (company, names and phone, from the identity contact) and the one
+/// address Shopify keeps; the address decides the phone's country.
+fn person_and_address(
+    customer: &SourceCustomer,
+    email_fallback: bool,
+    warnings: &mut Vec<RuleWarning>,
+) -> (AddressPerson, Option<DesiredAddress>) {
+    let contact = identity_contact(customer, email_fallback);
+    let (first_name, last_name) = split_name(contact.and_then(|c| c.name.as_deref()));
+    let picked = pick_address(&customer.addresses).map(|i| &customer.addresses[i]);
+    let country = picked
+        .and_then(|a| a.country.as_deref())
+        .and_then(super::country::country_code);
+    let phones = [
+        contact.and_then(|c| c.phone.as_deref()),
+        contact.and_then(|c| c.mobile_phone.as_deref()),
+    ];
+    let phone = match pick_phone(&phones, country.as_deref()) {
+        PhonePick::Valid(p) => Some(p),
+        PhonePick::Absent => None,
+        PhonePick::Invalid => {
+            warnings.push(warning(
+                WarningReason::InvalidPhone,
+                "neither Phone nor MobilePhone is a valid number",
+            ));
+            None
+        }
+    };
+    let person = AddressPerson {
+        company: company_name(customer),
+        first_name,
+        last_name,
+        phone,
+    };
+    let address = picked.and_then(|a| match map_address(a, &person) {
+        Ok(mapped) => {
+            if let Some(state) = mapped.unknown_province {
+                warnings.push(warning(WarningReason::UnknownProvince, state));
+            }
+            Some(mapped.address)
+        }
+        Err(AddressWarning::UnknownCountry(name)) => {
+            let detail = name.unwrap_or_else(|| "no country".into());
+            warnings.push(warning(WarningReason::UnknownCountry, detail));
+            None
+        }
+    });
+    (person, address)
+}
+
+/// C10: the company name, the customer's `Name` trimmed and cut to Shopify's 255 characters.
+fn company_name(customer: &SourceCustomer) -> Option<String> {
+    customer
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| super::names::truncate(n, 255))
+}
+
+/// C7: the slug of the group the customer's tags select, first tag first.
+fn group_slug<'g>(
+    customer: &SourceCustomer,
+    groups: &'g [CustomerGroup],
+    warnings: &mut Vec<RuleWarning>,
+) -> Option<&'g str> {
+    let group = pick_group(&customer.tags, groups);
+    if group.multiple {
+        warnings.push(warning(
+            WarningReason::MultipleGroups,
+            format!(
+                "first matching group {:?} wins",
+                group.group.map(|g| &g.name)
+            ),
+        ));
+    }
+    group.group.map(|g| g.slug.as_str())
+}
+
+/// C8 and P2: the customer's tier code and its own price list, when the pricing pass runs.
+fn price_lists(
+    customer: &SourceCustomer,
+    ctx: &MappingContext<'_>,
+    warnings: &mut Vec<RuleWarning>,
+) -> (Option<u8>, Option<DesiredPriceList>) {
+    if !ctx.pricing_enabled {
+        return (None, None);
+    }
+    let currency = customer_currency(customer.currency.as_deref(), &ctx.account.base_currency);
+    let tier = tier_code(customer, ctx.account, &currency, warnings);
+    let (list, issues) = customer_price_list(
+        &customer.id,
+        customer.name.as_deref(),
+        &customer.product_prices,
+        &currency,
+        ctx.prefix,
+        ctx.zero_price,
+    );
+    warnings.extend(issues.into_iter().map(from_issue));
+    (tier, list)
+}
+
+/// C8: the code of the customer's `PriceTier` name. Tier lists are in the base currency (P1):
+/// a customer in another currency (allowed by `customers.currency = "all"`) gets only its own
+/// list, never base-currency prices.
+fn tier_code(
+    customer: &SourceCustomer,
+    account: &AccountInfo,
+    currency: &str,
+    warnings: &mut Vec<RuleWarning>,
+) -> Option<u8> {
+    let name = customer
+        .price_tier
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())?;
+    let Some(code) = account.tier_code(name) else {
+        let detail = name.chars().take(100).collect::<String>();
+        warnings.push(warning(WarningReason::UnknownPriceTier, detail));
+        return None;
+    };
+    if !currency.eq_ignore_ascii_case(account.base_currency.trim()) {
+        warnings.push(warning(
+            WarningReason::TierNotInCustomerCurrency,
+            format!(
+                "tier prices are in {}, the customer buys in {currency}",
+                account.base_currency
+            ),
+        ));
+        return None;
+    }
+    Some(code)
 }
 
 /// C11: the tags the sync manages on every synced customer: `customers.b2b_tag`.

@@ -10,6 +10,8 @@ use crate::model::{
     SourceProduct, TIER_COUNT,
 };
 
+use crate::report::WarningReason;
+
 use super::slug::{customer_list_name, customer_slug, tier_slug};
 
 /// What to do with one price value (P1).
@@ -48,8 +50,8 @@ pub fn assigned_lists(own_slug: Option<&str>, tier: Option<u8>, prefix: &str) ->
 pub struct PriceIssue {
     /// The product ID (tier lists) or Cin7 customer ID (customer lists).
     pub id: String,
-    /// Reason code: `negative_price`, `duplicate_sku`.
-    pub reason: &'static str,
+    /// [`WarningReason::NegativePrice`] or [`WarningReason::DuplicateSku`].
+    pub reason: WarningReason,
     /// Detail (SKU, tier).
     pub detail: String,
 }
@@ -95,7 +97,7 @@ impl TierListBuilder {
             }
             self.issues.push(PriceIssue {
                 id: product.id.clone(),
-                reason: "duplicate_sku",
+                reason: WarningReason::DuplicateSku,
                 detail: format!("SKU {sku} is also on product {owner}"),
             });
             if owner.as_str() < product.id.as_str() {
@@ -110,7 +112,7 @@ impl TierListBuilder {
                 PriceVerdict::NotSet => {}
                 PriceVerdict::Negative => self.issues.push(PriceIssue {
                     id: product.id.clone(),
-                    reason: "negative_price",
+                    reason: WarningReason::NegativePrice,
                     detail: format!("SKU {sku} tier {} price {price}", i + 1),
                 }),
             }
@@ -184,7 +186,7 @@ pub fn customer_price_list(
         if rows.contains_key(sku) {
             issues.push(PriceIssue {
                 id: cin7_id.to_owned(),
-                reason: "duplicate_sku",
+                reason: WarningReason::DuplicateSku,
                 detail: format!("customer price for SKU {sku} listed twice"),
             });
             continue;
@@ -196,7 +198,7 @@ pub fn customer_price_list(
             PriceVerdict::NotSet => {}
             PriceVerdict::Negative => issues.push(PriceIssue {
                 id: cin7_id.to_owned(),
-                reason: "negative_price",
+                reason: WarningReason::NegativePrice,
                 detail: format!("customer price for SKU {sku} is {}", p.price),
             }),
         }

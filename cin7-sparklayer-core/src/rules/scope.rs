@@ -1,6 +1,7 @@
 //! C1 Scope: which Cin7 customers the sync looks after.
 
 use crate::model::SourceCustomer;
+use crate::report::SkipReason;
 
 /// Normalises a tag for comparison: trimmed, inner whitespace collapsed, lowercased (C1, C7).
 pub fn normalize_tag(tag: &str) -> String {
@@ -47,11 +48,11 @@ pub enum OutOfScope {
 }
 
 impl OutOfScope {
-    /// The skip reason code.
-    pub fn reason(self) -> &'static str {
+    /// The skip reason.
+    pub fn reason(self) -> SkipReason {
         match self {
-            Self::Inactive => "inactive",
-            Self::NotTagged => "not_in_scope",
+            Self::Inactive => SkipReason::Inactive,
+            Self::NotTagged => SkipReason::NotInScope,
         }
     }
 }

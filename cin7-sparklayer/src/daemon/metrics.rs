@@ -371,10 +371,7 @@ mod tests {
         };
         r.skip_malformed(RecordKind::Customer, &bad);
         r.price_rows_written = 5;
-        let error = PortError::Unauthenticated {
-            service: Service::Shopify,
-            message: "check the token".into(),
-        };
+        let error = PortError::unauthenticated(Service::Shopify, "check the token");
         r.fail(RecordKind::Customer, "c-1", "write", &error);
         r.requests.insert(
             Service::Shopify,

@@ -289,10 +289,10 @@ mod tests {
         assert!(h.last_success_at.is_some());
         let err = RunError::Port {
             step: "reading the Cin7 account",
-            source: cin7_sparklayer_core::PortError::Unauthenticated {
-                service: Service::Cin7,
-                message: "check CIN7_APPLICATION_KEY".into(),
-            },
+            source: cin7_sparklayer_core::PortError::unauthenticated(
+                Service::Cin7,
+                "check CIN7_APPLICATION_KEY",
+            ),
         };
         s.run_finished("auto", "incremental", &Err(err));
         let h = s.health((0, 0));

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use crate::error::RunError;
+use crate::error::{PortError, RunError};
 use crate::plan::{Refused, link_after_revoke, link_after_write};
-use crate::ports::{AccountState, CustomerLink, CustomerWrite, InviteSupport};
-use crate::report::{RecordKind, RunReport};
+use crate::ports::{AccountState, CustomerLink, CustomerWrite, InviteSupport, WriteOutcome};
+use crate::report::{RecordKind, RunReport, WarningReason};
 
 use super::super::fatal;
 use super::{CustomersPass, PendingWrite};
@@ -21,75 +21,90 @@ impl CustomersPass<'_> {
         invite_support: Option<InviteSupport>,
         report: &mut RunReport,
     ) -> Result<(), RunError> {
-        let ports = &self.engine.ports;
-        let settings = &self.engine.settings;
         self.options
             .progress
             .phase("customer writes", Some(pending.len() as u64));
         let mut links = links;
-        for batch in pending.chunks(settings.write_batch.max(1)) {
+        for batch in pending.chunks(self.engine.settings.write_batch.max(1)) {
             if self.options.should_stop() {
                 report.interrupted = true;
                 break;
             }
             let writes: Vec<CustomerWrite> = batch.iter().map(|p| p.write.clone()).collect();
-            let results = ports.shopify.write_customers(&writes).await;
+            let results = self.engine.ports.shopify.write_customers(&writes).await;
             let mut to_invite: Vec<CustomerLink> = Vec::new();
             for (p, result) in batch.iter().zip(results) {
-                let id = p.write.cin7_id.clone();
-                match result {
-                    Ok(out) => {
-                        for w in &out.warnings {
-                            report.warn(&id, &w.reason, Some(w.message.clone()));
-                        }
-                        let new_link = match p.desired() {
-                            Some(d) => {
-                                let refused = Refused::from_reasons(
-                                    out.warnings.iter().map(|w| w.reason.as_str()),
-                                );
-                                link_after_write(d, &out.shopify_id, links.get(&id), refused)
-                            }
-                            None => match links.get(&id) {
-                                Some(l) => link_after_revoke(l),
-                                None => continue,
-                            },
-                        };
-                        self.save_link(&new_link).await?;
-                        report.count_customer(p.action());
-                        if p.desired().is_some() {
-                            let state = if p.created && out.account_state == AccountState::Unknown {
-                                AccountState::Disabled
-                            } else {
-                                out.account_state
-                            };
-                            if let Some(link) = self
-                                .settle_invite(
-                                    new_link.clone(),
-                                    state,
-                                    invite_support,
-                                    p.created,
-                                    report,
-                                )
-                                .await?
-                            {
-                                to_invite.push(link);
-                            }
-                        }
-                        links.insert(id, new_link);
-                    }
-                    Err(e) => {
-                        let e = fatal("writing Shopify customers", e)?;
-                        report.count_customer("failed");
-                        let step = p.action();
-                        report.fail(RecordKind::Customer, &id, step, &e);
-                    }
+                let recorded = self.record_write(p, result, &mut links, invite_support, report);
+                if let Some(link) = recorded.await? {
+                    to_invite.push(link);
                 }
             }
             self.send_invites(to_invite, report).await?;
             self.options.progress.advance(batch.len() as u64);
         }
+        self.invite_unchanged(unchanged_invites, invite_support, report)
+            .await
+    }
+
+    /// One write's result (E3, E5): a failure is reported; a success saves the customer's link
+    /// and settles its invite. Returns the link when an invite is to be sent (C13).
+    async fn record_write(
+        &self,
+        p: &PendingWrite,
+        result: Result<WriteOutcome, PortError>,
+        links: &mut HashMap<String, CustomerLink>,
+        invite_support: Option<InviteSupport>,
+        report: &mut RunReport,
+    ) -> Result<Option<CustomerLink>, RunError> {
+        let id = p.write.cin7_id.clone();
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                let e = fatal("writing Shopify customers", e)?;
+                report.count_customer("failed");
+                report.fail(RecordKind::Customer, &id, p.action(), &e);
+                return Ok(None);
+            }
+        };
+        for w in &out.warnings {
+            report.warn(&id, w.reason, Some(w.message.clone()));
+        }
+        let new_link = match p.desired() {
+            Some(d) => {
+                let refused = Refused::from_reasons(out.warnings.iter().map(|w| w.reason));
+                link_after_write(d, &out.shopify_id, links.get(&id), refused)
+            }
+            None => match links.get(&id) {
+                Some(l) => link_after_revoke(l),
+                None => return Ok(None),
+            },
+        };
+        self.save_link(&new_link).await?;
+        report.count_customer(p.action());
+        let mut invite = None;
+        if p.desired().is_some() {
+            let state = if p.created && out.account_state == AccountState::Unknown {
+                AccountState::Disabled
+            } else {
+                out.account_state
+            };
+            invite = self
+                .settle_invite(new_link.clone(), state, invite_support, p.created, report)
+                .await?;
+        }
+        links.insert(id, new_link);
+        Ok(invite)
+    }
+
+    /// C13: the invites of unchanged linked customers still without one, sent in batches.
+    async fn invite_unchanged(
+        &self,
+        unchanged: Vec<(CustomerLink, AccountState)>,
+        invite_support: Option<InviteSupport>,
+        report: &mut RunReport,
+    ) -> Result<(), RunError> {
         let mut to_invite = Vec::new();
-        for (link, state) in unchanged_invites {
+        for (link, state) in unchanged {
             if let Some(link) = self
                 .settle_invite(link, state, invite_support, false, report)
                 .await?
@@ -97,7 +112,7 @@ impl CustomersPass<'_> {
                 to_invite.push(link);
             }
         }
-        for chunk in to_invite.chunks(settings.write_batch.max(1)) {
+        for chunk in to_invite.chunks(self.engine.settings.write_batch.max(1)) {
             if self.options.should_stop() {
                 report.interrupted = true;
                 break;
@@ -163,7 +178,7 @@ impl CustomersPass<'_> {
                     report.count_invite("invite_not_applicable");
                     report.warn(
                         &link.cin7_id,
-                        "invite_not_applicable",
+                        WarningReason::InviteNotApplicable,
                         Some("the shop uses new customer accounts".into()),
                     );
                 }

@@ -1,27 +1,26 @@
 //! The customers pass: C1–C14 applied to every fetched customer, then written (E2, E3, E5, E6).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt;
 
 mod apply;
+mod decisions;
 mod definitions;
+mod duplicates;
+mod leave;
+mod lookup;
 mod plan;
 
-use plan::{PlanContext, PlannedCustomer, plan_one};
+use decisions::Decisions;
+use duplicates::drop_duplicates;
+use plan::{PlanContext, plan_one};
 
-use crate::config::OnLeave;
-use crate::error::{PortError, RunError};
+use crate::error::RunError;
 use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
-use crate::plan::plan_revoke;
-use crate::ports::{
-    AccountState, CustomerLink, CustomerWrite, Fetched, IncompleteRead, InviteSupport,
-    RemoteCustomer,
-};
-use crate::report::{CustomerAction, CustomerPlanEntry, RecordKind, RunMode, RunReport};
-use crate::rules::{
-    DuplicateVerdict, MappedCustomer, MappingContext, ShopTypes, map_customer, resolve_duplicates,
-};
+use crate::ports::{CustomerLink, CustomerWrite, Fetched, IncompleteRead};
+use crate::report::{RecordKind, RunReport, WarningReason};
+use crate::rules::{MappedCustomer, MappingContext, ShopTypes, map_customer};
 
 use super::parallel::{par_map, par_map_owned};
 use super::{ResolvedMode, RunOptions, SyncEngine};
@@ -51,12 +50,14 @@ struct CustomersRead {
 /// Customers are mapped in chunks of this many, each chunk spread over every core.
 const MAP_CHUNK: usize = 4096;
 
+/// A mapped customer, boxed: it is large, and 100,000 of them are moved between vectors.
+type Mapped = Box<MappedCustomer>;
+
 /// One fetched customer, already mapped.
 struct FetchedCustomer {
     id: String,
     modified: Option<chrono::DateTime<chrono::Utc>>,
-    /// Boxed: a mapped customer is large, and 100,000 of them are moved between vectors.
-    result: Result<Box<MappedCustomer>, crate::rules::Skip>,
+    result: Result<Mapped, crate::rules::Skip>,
 }
 
 /// A planned write with what to record after it.
@@ -78,20 +79,6 @@ impl PendingWrite {
             (true, true) => "create",
             (true, false) => "update",
         }
-    }
-}
-
-/// Queues a write, or in a dry run only counts it (E1: the plan writes nothing).
-fn queue(
-    pending: &mut Vec<PendingWrite>,
-    report: &mut RunReport,
-    dry_run: bool,
-    write: PendingWrite,
-) {
-    if dry_run {
-        report.count_customer(write.action());
-    } else {
-        pending.push(write);
     }
 }
 
@@ -175,7 +162,7 @@ impl<'a> CustomersPass<'a> {
                 }
                 Ok(Fetched::Malformed(m)) => report.skip_malformed(RecordKind::Customer, &m),
                 Ok(Fetched::Incomplete(short)) => {
-                    incomplete = Some(add_shortfall(incomplete, short))
+                    incomplete = Some(add_shortfall(incomplete, short));
                 }
                 Err(source) => {
                     return Err(RunError::Port {
@@ -189,7 +176,7 @@ impl<'a> CustomersPass<'a> {
         if let Some(short) = incomplete {
             report.warn(
                 "customers",
-                "incomplete_read",
+                WarningReason::IncompleteRead,
                 Some(format!(
                     "Cin7 customers: {short}; no linked customer is treated as gone on this read"
                 )),
@@ -202,312 +189,81 @@ impl<'a> CustomersPass<'a> {
         })
     }
 
+    /// The customers pass (C1–C14): fetch and map, sort out skips and revokes (C1, C14), drop
+    /// duplicates (C3), look up Shopify (E5, C15), plan every customer (E1, E2), then apply.
     pub(crate) async fn run(self, report: &mut RunReport) -> Result<CustomersOutcome, RunError> {
-        let ports = &self.engine.ports;
-        let settings = &self.engine.settings;
-        let cfg = &settings.customers;
-        let links: HashMap<String, CustomerLink> = ports
+        let links = self.links().await?;
+        let read = self.fetch_and_map(report, &self.mapping_context()).await?;
+        let (customers, seen) = (read.customers, read.seen);
+        let mut outcome = CustomersOutcome {
+            incomplete: read.incomplete.is_some(),
+            ..CustomersOutcome::default()
+        };
+        let mut decided = Decisions::default();
+        let mapped = self.sort_out_skips(customers, &links, report, &mut decided);
+        // Not on a short read (E8): a linked customer may only have been skipped by the paging.
+        if !outcome.incomplete {
+            self.revoke_gone(&links, &seen, report, &mut decided);
+        }
+        let kept = drop_duplicates(mapped, &links, &seen, report, &mut decided);
+        let kept = self.fit_definitions(kept, report, &mut outcome);
+        let lookups = self.look_up(&kept, &links).await?;
+
+        // Plan (E1, E2), on every core; then the report, in input order.
+        let owner_of: HashMap<&str, &str> = links
+            .values()
+            .map(|l| (l.shopify_id.as_str(), l.cin7_id.as_str()))
+            .collect();
+        let plan_ctx = PlanContext {
+            links: &links,
+            owner_of: &owner_of,
+            found: &lookups.found,
+            remote: &lookups.remote,
+            invites_on: lookups.invites_on(),
+            dry_run: self.options.dry_run,
+        };
+        let planned = par_map_owned(kept, |m| plan_one(m, &plan_ctx));
+        outcome.seen = seen;
+        decided.record_planned(planned, report, &mut outcome);
+
+        if self.options.dry_run {
+            if let Some(plan) = report.plan.as_mut() {
+                plan.customers = decided.entries;
+            }
+            return Ok(outcome);
+        }
+        // Apply (E3, E5): batches of writes, the state saved per record as each succeeds.
+        let support = lookups.invite_support;
+        self.apply(decided.pending, decided.invites, links, support, report)
+            .await?;
+        Ok(outcome)
+    }
+
+    /// The state's links by Cin7 ID.
+    async fn links(&self) -> Result<HashMap<String, CustomerLink>, RunError> {
+        Ok(self
+            .engine
+            .ports
             .state
             .customer_links()
             .await
             .map_err(RunError::at("reading the state store"))?
             .into_iter()
             .map(|l| (l.cin7_id.clone(), l))
-            .collect();
-        let owner_of: HashMap<&str, &str> = links
-            .values()
-            .map(|l| (l.shopify_id.as_str(), l.cin7_id.as_str()))
-            .collect();
+            .collect())
+    }
 
-        let ctx = MappingContext {
-            customers: cfg,
+    /// What the customer rules need besides the customer (C1–C12).
+    fn mapping_context(&self) -> MappingContext<'a> {
+        let settings = &self.engine.settings;
+        MappingContext {
+            customers: &settings.customers,
             prefix: &settings.pricing.prefix,
             zero_price: settings.pricing.zero_price,
             pricing_enabled: settings.pricing.enabled,
             account: self.account,
             groups: self.groups,
-        };
-        let CustomersRead {
-            customers,
-            seen,
-            incomplete,
-        } = self.fetch_and_map(report, &ctx).await?;
-        let mut outcome = CustomersOutcome {
-            seen,
-            incomplete: incomplete.is_some(),
-            ..CustomersOutcome::default()
-        };
-        let mut plan_entries: Vec<CustomerPlanEntry> = Vec::new();
-        let mut pending: Vec<PendingWrite> = Vec::new();
-
-        // Mapped (C1, C2, C4–C12) while reading; now sort out skips and revokes.
-        let mut mapped: Vec<Box<MappedCustomer>> = Vec::with_capacity(customers.len());
-        for c in customers {
-            match c.result {
-                Ok(m) => mapped.push(m),
-                Err(skip) => {
-                    let link = links.get(&c.id);
-                    if skip.out_of_scope
-                        && cfg.on_leave == OnLeave::Revoke
-                        && let Some(w) = link.and_then(plan_revoke)
-                    {
-                        plan_entries.push(entry(
-                            &c.id,
-                            link.map(|l| l.email.clone()),
-                            CustomerAction::Revoke,
-                            Some(skip.reason.to_owned()),
-                        ));
-                        queue(
-                            &mut pending,
-                            report,
-                            self.options.dry_run,
-                            PendingWrite {
-                                write: w,
-                                created: false,
-                            },
-                        );
-                        continue;
-                    }
-                    report.skip(
-                        RecordKind::Customer,
-                        Some(&c.id),
-                        skip.reason,
-                        skip.detail.clone(),
-                    );
-                    plan_entries.push(entry(
-                        &c.id,
-                        None,
-                        CustomerAction::Skip(skip.reason.to_owned()),
-                        skip.detail,
-                    ));
-                }
-            }
         }
-        // Linked customers that vanished from a full read have left scope too (C14); not when
-        // the read came up short (E8): they may only have been skipped by Cin7's paging.
-        if self.resolved.mode == RunMode::Full
-            && cfg.on_leave == OnLeave::Revoke
-            && !outcome.incomplete
-        {
-            let mut gone: Vec<&CustomerLink> = links
-                .values()
-                .filter(|l| !outcome.seen.contains(&l.cin7_id))
-                .collect();
-            gone.sort_by(|a, b| a.cin7_id.cmp(&b.cin7_id));
-            for link in gone {
-                if let Some(w) = plan_revoke(link) {
-                    plan_entries.push(entry(
-                        &link.cin7_id,
-                        Some(link.email.clone()),
-                        CustomerAction::Revoke,
-                        Some("gone".into()),
-                    ));
-                    queue(
-                        &mut pending,
-                        report,
-                        self.options.dry_run,
-                        PendingWrite {
-                            write: w,
-                            created: false,
-                        },
-                    );
-                }
-            }
-        }
-
-        // C3: duplicates, counting linked customers not read in this run as participants.
-        let mut pairs: Vec<(String, String)> = mapped
-            .iter()
-            .map(|m| (m.desired.cin7_id.clone(), m.desired.email_key()))
-            .collect();
-        let extra: Vec<(String, String)> = links
-            .values()
-            .filter(|l| !l.revoked && !outcome.seen.contains(&l.cin7_id))
-            .map(|l| (l.cin7_id.clone(), l.email.clone()))
-            .collect();
-        pairs.extend(extra);
-        let linked: HashSet<(String, String)> = links
-            .values()
-            .filter(|l| !l.revoked)
-            .map(|l| (l.cin7_id.clone(), l.email.clone()))
-            .collect();
-        let verdicts = resolve_duplicates(&pairs, &linked);
-        let mut kept: Vec<Box<MappedCustomer>> = Vec::with_capacity(mapped.len());
-        for (m, verdict) in mapped.into_iter().zip(verdicts) {
-            match verdict {
-                DuplicateVerdict::Keep => kept.push(m),
-                DuplicateVerdict::Skip { others } => {
-                    let detail =
-                        format!("email shared with Cin7 customer(s) {}", others.join(", "));
-                    report.skip(
-                        RecordKind::Customer,
-                        Some(&m.desired.cin7_id),
-                        "duplicate_email",
-                        Some(detail.clone()),
-                    );
-                    plan_entries.push(entry(
-                        &m.desired.cin7_id,
-                        Some(m.desired.email.clone()),
-                        CustomerAction::Skip("duplicate_email".into()),
-                        Some(detail),
-                    ));
-                }
-            }
-        }
-
-        let kept = self.fit_definitions(kept, report, &mut outcome);
-
-        // Look up unlinked customers by email (E5), and read linked ones back in a full run (C15).
-        let unlinked: Vec<String> = kept
-            .iter()
-            .filter(|m| !links.contains_key(&m.desired.cin7_id))
-            .map(|m| m.desired.email.clone())
-            .collect();
-        let found = self.find_by_emails(&unlinked).await?;
-        let invite_support = if cfg.send_invites {
-            Some(
-                ports
-                    .shopify
-                    .invite_support()
-                    .await
-                    .map_err(RunError::at("reading Shopify's customer account settings"))?,
-            )
-        } else {
-            None
-        };
-        let invites_on = invite_support == Some(InviteSupport::Classic);
-        let read_back: Vec<String> = kept
-            .iter()
-            .filter_map(|m| links.get(&m.desired.cin7_id))
-            .filter(|l| self.resolved.mode == RunMode::Full || (invites_on && !l.invite_sent))
-            .map(|l| l.shopify_id.clone())
-            .collect();
-        let remote = self.get_customers(&read_back).await?;
-
-        // Plan (E1, E2), on every core; then the report, in input order.
-        let plan_ctx = PlanContext {
-            links: &links,
-            owner_of: &owner_of,
-            found: &found,
-            remote: &remote,
-            invites_on,
-            dry_run: self.options.dry_run,
-        };
-        let planned = par_map_owned(kept, |m| plan_one(m, &plan_ctx));
-        let mut unchanged_invites: Vec<(CustomerLink, AccountState)> = Vec::new();
-        plan_entries.reserve(planned.len());
-        for p in planned {
-            let p = match p {
-                PlannedCustomer::LinkedElsewhere { id, email, detail } => {
-                    report.skip(
-                        RecordKind::Customer,
-                        Some(&id),
-                        "duplicate_email",
-                        Some(detail.clone()),
-                    );
-                    plan_entries.push(entry(
-                        &id,
-                        Some(email),
-                        CustomerAction::Skip("duplicate_email".into()),
-                        Some(detail),
-                    ));
-                    continue;
-                }
-                PlannedCustomer::Planned(p) => p,
-            };
-            for w in p.warnings {
-                report.warn(&p.id, w.reason, w.detail);
-            }
-            if let Some(t) = p.tier {
-                outcome.tiers_used.insert(t);
-            }
-            if let Some(list) = p.own_list {
-                outcome.own_lists.push(*list);
-            }
-            if let Some(invite) = p.pending_invite {
-                unchanged_invites.push(*invite);
-            }
-            match p.write {
-                // Counted when applied, as done or failed (E3).
-                Some(write) => pending.push(*write),
-                // Unchanged, or planned in a dry run (E1).
-                None => report.count_customer(p.action.name()),
-            }
-            plan_entries.push(CustomerPlanEntry {
-                cin7_id: p.id,
-                email: Some(p.email),
-                action: p.action,
-                detail: None,
-            });
-        }
-
-        if self.options.dry_run {
-            if let Some(plan) = report.plan.as_mut() {
-                plan.customers = plan_entries;
-            }
-            return Ok(outcome);
-        }
-
-        // Apply (E3, E5): batches of writes, the state saved per record as each succeeds.
-        self.apply(pending, unchanged_invites, links, invite_support, report)
-            .await?;
-        Ok(outcome)
-    }
-
-    /// `find_by_emails` in batches; result keyed by lowercased email.
-    async fn find_by_emails(
-        &self,
-        emails: &[String],
-    ) -> Result<HashMap<String, RemoteCustomer>, RunError> {
-        let shopify = &self.engine.ports.shopify;
-        self.lookup(emails, "looking up Shopify customers by email", |chunk| {
-            shopify.find_by_emails(chunk)
-        })
-        .await
-        .map(|found| {
-            found
-                .into_iter()
-                .map(|(email, c)| (email.to_lowercase(), c))
-                .collect()
-        })
-    }
-
-    /// `get_customers` in batches; result keyed by Shopify ID.
-    async fn get_customers(
-        &self,
-        ids: &[String],
-    ) -> Result<HashMap<String, RemoteCustomer>, RunError> {
-        let shopify = &self.engine.ports.shopify;
-        self.lookup(ids, "reading Shopify customers", |chunk| {
-            shopify.get_customers(chunk)
-        })
-        .await
-    }
-
-    /// Calls a batch lookup over `keys` in chunks of `lookup_batch`; keeps the hits by key.
-    /// A failed lookup leaves the run unable to tell creates from updates safely, so it stops the run.
-    async fn lookup<'k, F, Fut>(
-        &self,
-        keys: &'k [String],
-        step: &'static str,
-        call: F,
-    ) -> Result<HashMap<String, RemoteCustomer>, RunError>
-    where
-        F: Fn(&'k [String]) -> Fut,
-        Fut: std::future::Future<Output = Result<Vec<Option<RemoteCustomer>>, PortError>>,
-    {
-        let mut out = HashMap::new();
-        for chunk in keys.chunks(self.engine.settings.lookup_batch.max(1)) {
-            let found = call(chunk)
-                .await
-                .map_err(|source| RunError::Port { step, source })?;
-            for (key, hit) in chunk.iter().zip(found) {
-                if let Some(c) = hit {
-                    out.insert(key.clone(), c);
-                }
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -522,19 +278,5 @@ pub(crate) fn add_shortfall(
             expected: b.expected + more.expected,
             received: b.received + more.received,
         },
-    }
-}
-
-fn entry(
-    id: &str,
-    email: Option<String>,
-    action: CustomerAction,
-    detail: Option<String>,
-) -> CustomerPlanEntry {
-    CustomerPlanEntry {
-        cin7_id: id.to_owned(),
-        email,
-        action,
-        detail,
     }
 }

@@ -1,0 +1,57 @@
+//! C3 in the customers pass: customers sharing an email, linked customers not read in this run
+//! counting as participants.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ports::CustomerLink;
+use crate::report::{RunReport, SkipReason};
+use crate::rules::{DuplicateVerdict, resolve_duplicates};
+
+use super::Mapped;
+use super::decisions::Decisions;
+
+/// C3: keeps the customers whose email is theirs; skips every other one (`duplicate_email`,
+/// naming the other Cin7 IDs).
+pub(super) fn drop_duplicates(
+    mapped: Vec<Mapped>,
+    links: &HashMap<String, CustomerLink>,
+    seen: &foldhash::HashSet<String>,
+    report: &mut RunReport,
+    decided: &mut Decisions,
+) -> Vec<Mapped> {
+    let mut pairs: Vec<(String, String)> = mapped
+        .iter()
+        .map(|m| (m.desired.cin7_id.clone(), m.desired.email_key()))
+        .collect();
+    pairs.extend(
+        links
+            .values()
+            .filter(|l| !l.revoked && !seen.contains(&l.cin7_id))
+            .map(|l| (l.cin7_id.clone(), l.email.clone())),
+    );
+    let linked: HashSet<(String, String)> = links
+        .values()
+        .filter(|l| !l.revoked)
+        .map(|l| (l.cin7_id.clone(), l.email.clone()))
+        .collect();
+    let verdicts = resolve_duplicates(&pairs, &linked);
+    let mut kept = Vec::with_capacity(mapped.len());
+    for (m, verdict) in mapped.into_iter().zip(verdicts) {
+        match verdict {
+            DuplicateVerdict::Keep => kept.push(m),
+            DuplicateVerdict::Skip { others } => {
+                let detail = format!("email shared with Cin7 customer(s) {}", others.join(", "));
+                let d = &m.desired;
+                let reason = SkipReason::DuplicateEmail;
+                decided.skip(
+                    report,
+                    &d.cin7_id,
+                    Some(d.email.clone()),
+                    reason,
+                    Some(detail),
+                );
+            }
+        }
+    }
+    kept
+}

@@ -1,0 +1,170 @@
+//! The pricing pass: P1–P4 with minimal writes, reconcile on full runs (C15), per-list isolation.
+
+mod apply;
+mod plan;
+mod products;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::error::RunError;
+use crate::model::{AccountInfo, DesiredPriceList};
+use crate::plan::{ListPlan, baseline_from_rows};
+use crate::ports::{FetchScope, PriceListState, RemotePriceList};
+use crate::report::{ListAction, PriceListPlanEntry, RunMode, RunReport};
+
+use super::customers::CustomersOutcome;
+use super::{ResolvedMode, RunOptions, SyncEngine};
+
+/// One list's plan, with the rows read back from SparkLayer when it was reconciled (C15).
+type PlannedList = (ListPlan, Option<BTreeMap<String, u64>>);
+
+pub(crate) struct PricingPass<'a> {
+    engine: &'a SyncEngine,
+    options: &'a RunOptions,
+    resolved: &'a ResolvedMode,
+    account: &'a AccountInfo,
+    customers: CustomersOutcome,
+}
+
+/// What planning the lists knows about the run (P3, P4, C15).
+struct Known<'k> {
+    /// A full run: every list is reconciled (C15).
+    full: bool,
+    /// A complete full read of the customers: a customer list whose customer was not seen is
+    /// gone (P4); never on a short read (E8).
+    all_customers: bool,
+    /// Every product was read, so the tier lists are complete.
+    complete_tiers: bool,
+    /// The tiers published (P1).
+    tiers: &'k BTreeSet<u8>,
+    /// The lists the state store knows, by slug.
+    state: &'k BTreeMap<String, PriceListState>,
+    /// The lists SparkLayer has, by slug.
+    remote: &'k HashMap<String, RemotePriceList>,
+    /// SKUs the product read saw (P3 coverage of an incremental or short read, E8).
+    seen_skus: &'k BTreeSet<String>,
+}
+
+impl<'a> PricingPass<'a> {
+    pub(crate) fn new(
+        engine: &'a SyncEngine,
+        options: &'a RunOptions,
+        resolved: &'a ResolvedMode,
+        account: &'a AccountInfo,
+        customers: CustomersOutcome,
+    ) -> Self {
+        Self {
+            engine,
+            options,
+            resolved,
+            account,
+            customers,
+        }
+    }
+
+    /// The pricing pass: which tiers (P1), read products into the tier lists, plan every list
+    /// against the state and, in a full run, SparkLayer (P3, P4, C15), then apply the plans.
+    pub(crate) async fn run(mut self, report: &mut RunReport) -> Result<(), RunError> {
+        let full = self.resolved.mode == RunMode::Full;
+        // Only a complete full read sees every customer (E8).
+        let all_customers = full && !self.customers.incomplete;
+        let state_lists = self.state_lists().await?;
+        let tiers = self.tiers_to_publish(all_customers, &state_lists);
+        let scope = self.product_scope(full, &tiers, &state_lists);
+        let complete_tiers = matches!(scope, Some(FetchScope::All));
+        let (builder, seen_skus, short) = self.read_products(scope, report).await?;
+        // A short product read covers only the SKUs it saw (E8, P4).
+        let complete_rows = complete_tiers && !short;
+        let prefix = &self.engine.settings.pricing.prefix;
+        let (tier_lists, issues) = builder.finish(&tiers, self.account, prefix);
+        for issue in issues {
+            report.warn(&issue.id, issue.reason, Some(issue.detail));
+        }
+        let remote = self.remote_lists().await?;
+
+        let mut desired: Vec<(DesiredPriceList, bool)> =
+            tier_lists.into_iter().map(|l| (l, complete_rows)).collect();
+        desired.extend(self.customers.own_lists.drain(..).map(|l| (l, true)));
+        let known = Known {
+            full,
+            all_customers,
+            complete_tiers,
+            tiers: &tiers,
+            state: &state_lists,
+            remote: &remote,
+            seen_skus: &seen_skus,
+        };
+        let plans = self.plan_lists(desired, &known).await?;
+        if self.options.dry_run {
+            record_dry_run(&plans, report);
+            return Ok(());
+        }
+        self.apply_lists(plans, &state_lists, report).await
+    }
+
+    /// The lists the state store knows, by slug.
+    async fn state_lists(&self) -> Result<BTreeMap<String, PriceListState>, RunError> {
+        Ok(self
+            .engine
+            .ports
+            .state
+            .price_lists()
+            .await
+            .map_err(RunError::at("reading the state store"))?
+            .into_iter()
+            .map(|l| (l.header.slug.clone(), l))
+            .collect())
+    }
+
+    /// The lists SparkLayer has, by slug.
+    async fn remote_lists(&self) -> Result<HashMap<String, RemotePriceList>, RunError> {
+        Ok(self
+            .engine
+            .ports
+            .price_lists
+            .price_lists()
+            .await
+            .map_err(RunError::at("listing SparkLayer price lists"))?
+            .into_iter()
+            .map(|l| (l.slug.clone(), l))
+            .collect())
+    }
+
+    /// The rows a list holds in SparkLayer, as the state records them (C15).
+    async fn read_remote(&self, slug: &str) -> Result<BTreeMap<String, u64>, RunError> {
+        let rows = self
+            .engine
+            .ports
+            .price_lists
+            .prices(slug)
+            .await
+            .map_err(RunError::at("reading SparkLayer prices (reconcile)"))?;
+        Ok(baseline_from_rows(&rows))
+    }
+}
+
+/// E1: a dry run counts what each plan would do and lists it in the report's plan.
+fn record_dry_run(plans: &[PlannedList], report: &mut RunReport) {
+    for (p, _) in plans {
+        count_plan(report, p);
+        report.price_rows_written += (p.rows.len() - p.removals) as u64;
+        report.price_rows_removed += p.removals as u64;
+        if let Some(plan) = report.plan.as_mut() {
+            plan.price_lists.push(PriceListPlanEntry {
+                slug: p.header.slug.clone(),
+                action: p.action.clone(),
+                upserts: p.rows.len() - p.removals,
+                removals: p.removals,
+            });
+        }
+    }
+}
+
+fn count_plan(report: &mut RunReport, plan: &ListPlan) {
+    report.count_list(match plan.action {
+        ListAction::Create => "create",
+        ListAction::Patch => "patch",
+        ListAction::Unchanged => "unchanged",
+        ListAction::Empty => "empty",
+    });
+}
