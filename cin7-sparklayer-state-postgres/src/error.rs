@@ -36,13 +36,15 @@ pub enum PgOpenError {
         source: rustls::Error,
     },
     /// No connection could be made (server down, wrong host, port, credentials or database).
-    #[error("cannot connect to PostgreSQL at {target}: {}", pool_advice(source))]
+    #[error("cannot connect to PostgreSQL at {target}: {advice}")]
     Connect {
         /// The server, without password.
         target: String,
-        /// What the pool or the server said.
+        /// What to do about it.
+        advice: &'static str,
+        /// What the server (or the pool, for a timeout) said.
         #[source]
-        source: PoolError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The URL's `search_path` names no existing schema.
     #[error(
@@ -111,6 +113,23 @@ pub enum PgOpenError {
     },
 }
 
+impl PgOpenError {
+    /// [`PgOpenError::Connect`] from the pool's error, keeping the server's own error as the
+    /// source when there is one.
+    pub(crate) fn connect(target: &str, err: PoolError) -> Self {
+        let advice = pool_advice(&err);
+        let source: Box<dyn std::error::Error + Send + Sync> = match err {
+            PoolError::Backend(e) => Box::new(e),
+            other => Box::new(other),
+        };
+        Self::Connect {
+            target: target.to_owned(),
+            advice,
+            source,
+        }
+    }
+}
+
 impl From<PgOpenError> for PortError {
     /// One line: the error, then its causes. (`PortError::State` holds only a message.)
     fn from(err: PgOpenError) -> Self {
@@ -119,13 +138,13 @@ impl From<PgOpenError> for PortError {
 }
 
 /// The error's message followed by its causes in parentheses, skipping a cause whose text the
-/// line already holds (the pool repeats the server's message).
+/// line already holds and tokio-postgres's bare "db error" (the server's message follows it).
 pub(crate) fn with_causes(err: &dyn std::error::Error) -> String {
     let mut message = err.to_string();
     let mut cause = err.source();
     while let Some(c) = cause {
         let text = c.to_string();
-        if !message.contains(&text) {
+        if text != "db error" && !message.contains(&text) {
             message.push_str(" (");
             message.push_str(&text);
             message.push(')');

@@ -180,10 +180,7 @@ impl PostgresStateStore {
                     .pool
                     .get()
                     .await
-                    .map_err(|source| PgOpenError::Connect {
-                        target: self.target.to_string(),
-                        source,
-                    })?;
+                    .map_err(|e| PgOpenError::connect(&self.target, e))?;
                 schema::migrate(&mut client, &self.target).await
             })
             .await
