@@ -55,4 +55,4 @@ mod url;
 
 pub use error::PgOpenError;
 pub use schema::{SCHEMA_TABLE, SCHEMA_VERSION};
-pub use store::{MAX_TENANT_LEN, PostgresOptions, PostgresStateStore};
+pub use store::{DEFAULT_TENANT, MAX_TENANT_LEN, PostgresOptions, PostgresStateStore};

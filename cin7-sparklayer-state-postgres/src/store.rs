@@ -14,6 +14,9 @@ use crate::{schema, tls, url};
 /// The longest tenant ID.
 pub const MAX_TENANT_LEN: usize = 128;
 
+/// The tenant ID of a single-merchant configuration (`state.url` in one config file).
+pub const DEFAULT_TENANT: &str = "default";
+
 /// Options for [`PostgresStateStore::connect_with`]. `Default`: 8 connections, 10 s to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
