@@ -97,7 +97,8 @@ start() {
     [[ -n "$bin" ]] || die "installed postgresql but found no initdb/pg_ctl under /usr/lib/postgresql"
   fi
   pick_owner
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/cin7-sparklayer-pg.XXXXXX")
+  # Under /tmp, not $TMPDIR: the cluster's user must reach it, and the socket path must be short.
+  dir=$(mktemp -d /tmp/cin7-sparklayer-pg.XXXXXX)
   chmod 700 "$dir"
   password=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   printf '%s\n' "$password" >"$dir/pwfile"
@@ -105,7 +106,7 @@ start() {
   log "initialising a cluster in $dir with $bin ($("$bin/postgres" --version))"
   as_owner "$bin/initdb" -D "$dir/data" -U postgres -E UTF8 --locale=C --no-sync \
     --auth-local=trust --auth-host=scram-sha-256 --pwfile="$dir/pwfile" >"$dir/initdb.log" 2>&1 \
-    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    || { cat "$dir/initdb.log" >&2; rm -rf "$dir"; die "initdb failed"; }
   rm -f "$dir/pwfile"
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
@@ -116,11 +117,14 @@ start() {
       break
     fi
     tail -n 5 "$dir/server.log" >&2 || true
-    [[ $attempt -lt 5 ]] || die "the server did not start (log above)"
+    [[ $attempt -lt 5 ]] || { rm -rf "$dir"; die "the server did not start (log above)"; }
     log "port $port refused; trying another"
   done
-  as_owner "$bin/createdb" -h "$dir" -p "$port" -U postgres "$DB_NAME"
   echo "$bin" >"$dir/bin"
+  if ! as_owner "$bin/createdb" -h "$dir" -p "$port" -U postgres "$DB_NAME"; then
+    stop "$dir"
+    die "createdb failed; the cluster was stopped"
+  fi
   log "PostgreSQL is up on 127.0.0.1:$port (database $DB_NAME); stop it with: bash .ci/postgres.sh stop $dir"
   echo "export CIN7_SPARKLAYER_TEST_PG=postgres://postgres:$password@127.0.0.1:$port/$DB_NAME"
   echo "export CIN7_SPARKLAYER_PG_DIR=$dir"
