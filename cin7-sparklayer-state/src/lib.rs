@@ -29,5 +29,5 @@ mod tables;
 
 pub use error::StateOpenError;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use settings::{DEFAULT_STATE_PATH, StateConfig};
+pub use settings::{DEFAULT_STATE_PATH, StateConfig, StateLocation};
 pub use store::{SqliteStateStore, StateOptions, Synchronous};

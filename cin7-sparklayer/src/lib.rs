@@ -35,9 +35,12 @@ pub use cin7_sparklayer_core::engine::{
 };
 pub use cin7_sparklayer_core::{ConfigError, RunError};
 pub use cin7_sparklayer_state as state;
+pub use cin7_sparklayer_state_postgres as state_postgres;
 pub use config::Config;
 pub use progress::BarProgress;
 pub use report_file::{ReportFile, ReportFileError};
-pub use setup::{SetupError, engine_from_config, load_config, ports_from_config};
+pub use setup::{
+    SetupError, engine_from_config, load_config, ports_from_config, state_from_config,
+};
 pub use shopify_client;
 pub use sparklayer_client;

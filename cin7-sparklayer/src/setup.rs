@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use cin7_client::Cin7Client;
 use cin7_sparklayer_core::engine::{EngineSettings, Ports, SyncEngine};
+use cin7_sparklayer_core::ports::StateStore;
 use cin7_sparklayer_core::{PortError, Service};
-use cin7_sparklayer_state::SqliteStateStore;
+use cin7_sparklayer_state::{SqliteStateStore, StateLocation};
+use cin7_sparklayer_state_postgres::{DEFAULT_TENANT, PostgresStateStore};
 use shopify_client::ShopifyClient;
 use sparklayer_client::SparkLayerClient;
 
@@ -89,7 +91,7 @@ pub fn load_config(path: &Path) -> Result<Config, SetupError> {
 }
 
 /// Builds the ports from a validated configuration: Cin7, Shopify and SparkLayer clients and
-/// the SQLite state store at `state.path`.
+/// the state store (see [`state_from_config`]).
 ///
 /// # Errors
 /// [`SetupError`] naming the setting or the state file problem.
@@ -109,8 +111,7 @@ fn ports_with_cin7(config: &Config, cin7: Cin7Client) -> Result<Ports, SetupErro
         .map_err(|e| SetupError::client(Service::Shopify, e))?;
     let sparklayer = SparkLayerClient::from_config(&config.sparklayer)
         .map_err(|e| SetupError::client(Service::SparkLayer, e))?;
-    let state = SqliteStateStore::from_config(&config.state)
-        .map_err(|e| SetupError::State { source: e.into() })?;
+    let state = state_from_config(config)?;
     let cin7 = Arc::new(cin7);
     let sparklayer = Arc::new(sparklayer);
     Ok(Ports {
@@ -119,7 +120,27 @@ fn ports_with_cin7(config: &Config, cin7: Cin7Client) -> Result<Ports, SetupErro
         shopify: Arc::new(shopify),
         price_lists: sparklayer.clone(),
         groups: sparklayer,
-        state: Arc::new(state),
+        state,
+    })
+}
+
+/// The state store `[state]` selects: the SQLite file at `state.path` (opened, checked and
+/// migrated now), or the PostgreSQL database at `state.url` for the tenant [`DEFAULT_TENANT`]
+/// (the URL is checked now; the server and its schema on the first state call, whose error
+/// fails that run with one line).
+///
+/// # Errors
+/// [`SetupError::State`] naming the file, or the URL's problem without its password.
+pub fn state_from_config(config: &Config) -> Result<Arc<dyn StateStore>, SetupError> {
+    let state_error = |source: PortError| SetupError::State { source };
+    Ok(match config.state.location() {
+        StateLocation::Postgres(url) => Arc::new(
+            PostgresStateStore::connect_lazy(url, DEFAULT_TENANT)
+                .map_err(|e| state_error(e.into()))?,
+        ),
+        StateLocation::Sqlite(_) => Arc::new(
+            SqliteStateStore::from_config(&config.state).map_err(|e| state_error(e.into()))?,
+        ),
     })
 }
 
@@ -208,6 +229,62 @@ client_secret = "csecret"
         assert_eq!(err.service(), Some(Service::State));
         assert!(matches!(&err, SetupError::State { source } if source.service() == Service::State));
         assert!(err.to_string().contains("not-ours.sqlite"), "{err}");
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    fn with_state(state: &str) -> Config {
+        Config::from_toml_str(&format!("{BASE}\n[state]\n{state}\n"), |_| None).expect("config")
+    }
+
+    #[test]
+    fn a_bad_state_url_fails_setup_in_one_line_without_its_password() {
+        let config = with_state("url = \"postgres://sync:s3cret-pw@/state\"");
+        let err = ports_from_config(&config).expect_err("no host");
+        assert_eq!(err.service(), Some(Service::State));
+        assert_eq!(
+            err.to_string(),
+            "state store: invalid state.url: it names no host \
+             (postgres://user:password@host:port/database)"
+        );
+        assert!(!format!("{err:?}").contains("s3cret-pw"));
+    }
+
+    #[tokio::test]
+    async fn a_state_url_selects_postgres_checked_on_first_use() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let config = with_state(&format!(
+            "url = \"postgres://sync:s3cret-pw@127.0.0.1:{port}/state\""
+        ));
+        let ports = ports_from_config(&config).expect("the URL is fine");
+        let debug = format!("{:?}", ports.state);
+        assert!(
+            debug.contains("PostgresStateStore") && !debug.contains("s3cret-pw"),
+            "{debug}"
+        );
+        let err = ports
+            .state
+            .customer_links()
+            .await
+            .expect_err("nothing listens");
+        let line = err.to_string();
+        assert!(
+            line.contains(&format!(
+                "cannot connect to PostgreSQL at postgres://sync@127.0.0.1:{port}/state"
+            )) && line.contains("tenant default")
+                && !line.contains("s3cret-pw"),
+            "{line}"
+        );
+        // The SQLite default is unchanged.
+        let dir = std::env::temp_dir().join(format!("setup-sqlite-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("state.sqlite");
+        let config = with_state(&format!("path = {:?}", path.display().to_string()));
+        let ports = ports_from_config(&config).expect("sqlite");
+        assert!(format!("{:?}", ports.state).contains("SqliteStateStore"));
+        assert!(path.exists());
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }

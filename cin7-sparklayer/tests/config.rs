@@ -265,6 +265,20 @@ fn values_refused_while_reading_keep_their_lines() {
             "invalid state.path: must not be empty",
         ),
         (
+            "[state]\npath = \"s.sqlite\"\nurl = \"postgres://u:s3cret@db/state\"\n",
+            "invalid state: state.path and state.url are both set: keep state.path for an SQLite \
+             file or state.url for PostgreSQL",
+        ),
+        (
+            "[state]\nurl = \"mysql://u:s3cret@db/state\"\n",
+            "invalid state.url: must start with postgres:// or postgresql:// (for an SQLite file, \
+             set state.path instead)",
+        ),
+        (
+            "[state]\nurl = \"postgres://u:s3cret@db/state\"\nuri = \"x\"\n",
+            "invalid state.uri: unknown field `uri`, expected `path` or `url`",
+        ),
+        (
             "[customers]\nb2b_tag = \"a,b\"\n",
             "invalid customers.b2b_tag: must be one non-empty tag without commas",
         ),
