@@ -17,7 +17,7 @@ pub use sink::{
     WriteOutcome, WriteTarget,
 };
 pub use source::{
-    CustomerSource, FetchScope, Fetched, MalformedRecord, PricingSource, RecordStream,
+    Change, CustomerSource, FetchScope, Fetched, MalformedRecord, PricingSource, RecordStream,
 };
 pub use state::{CustomerLink, PriceListState, RowChange, StateStore};
 
