@@ -87,8 +87,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn written(sb: &Sandbox, probe: &Probe) -> bool {
     match probe {
         Probe::Customer { email, marker } => sb.shopify.customer_by_email(email).is_some_and(|c| {
-            c.first_name.as_deref().unwrap_or_default().contains(marker.as_str())
-                || c.last_name.as_deref().unwrap_or_default().contains(marker.as_str())
+            c.first_name
+                .as_deref()
+                .unwrap_or_default()
+                .contains(marker.as_str())
+                || c.last_name
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains(marker.as_str())
         }),
         Probe::Price { slug, sku, price } => sb.sparklayer.price_list(slug).is_some_and(|l| {
             l.prices
@@ -232,11 +238,13 @@ async fn start(seed: u64, poll: &str) -> (Arc<Sandbox>, DaemonHandle, tokio::tas
         .await
         .expect("fakes"),
     );
-    let state = std::env::temp_dir().join(format!("freshness-{}-{seed}.sqlite", std::process::id()));
+    let state =
+        std::env::temp_dir().join(format!("freshness-{}-{seed}.sqlite", std::process::id()));
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", state.display()));
     }
-    let extra = format!("[schedule]\npoll = \"{poll}\"\n[daemon]\nwebhook_token = \"bench-token\"\n");
+    let extra =
+        format!("[schedule]\npoll = \"{poll}\"\n[daemon]\nwebhook_token = \"bench-token\"\n");
     let config = Config::from_toml_str(&sb.config_toml(&state, &extra), |_| None).expect("config");
     let daemon = Daemon::from_config(&config).expect("daemon");
     let handle = daemon.handle();
@@ -280,7 +288,14 @@ async fn scenario(seed: u64, poll: &'static str) -> Figures {
         }
         tokio::time::sleep(at).await;
         n += 1;
-        let made = change(&sb, &mut rng, n, &customers, &prices, &pending.lock().expect("lock"));
+        let made = change(
+            &sb,
+            &mut rng,
+            n,
+            &customers,
+            &prices,
+            &pending.lock().expect("lock"),
+        );
         if let Some(c) = made {
             pending.lock().expect("lock").insert(c.key.clone(), c);
             figures.changes += 1;
@@ -332,9 +347,8 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (fast, default) = runtime.block_on(async {
-        tokio::join!(scenario(2_001, "20s"), scenario(3_001, "30s"))
-    });
+    let (fast, default) =
+        runtime.block_on(async { tokio::join!(scenario(2_001, "20s"), scenario(3_001, "30s")) });
     print("20s", &fast);
     print("30s", &default);
     let ok = percentile(&fast.freshness, 95.0) <= 30.0

@@ -62,6 +62,10 @@ impl Found {
     pub(crate) fn len(&self) -> usize {
         self.customers.len() + self.products.len()
     }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.customers.is_empty() && self.products.is_empty()
+    }
 }
 
 /// One kind's cursor and the `LastModifiedOn` of what it read in the overlap window.

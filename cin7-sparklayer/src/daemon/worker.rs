@@ -253,7 +253,7 @@ impl<R: SyncRunner> Worker<R> {
         let requests = read.requests;
         let found = self.poller.absorb(read);
         self.status.poll_finished(found.len(), requests);
-        if found.len() == 0 {
+        if found.is_empty() {
             return;
         }
         tracing::info!(
