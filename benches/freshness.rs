@@ -111,8 +111,11 @@ fn modified_of(record: Option<Value>) -> DateTime<Utc> {
         .map_or_else(Utc::now, |d| d.with_timezone(&Utc))
 }
 
+/// Pairs of strings: (customer ID, email) or (list slug, SKU).
+type Pairs = Vec<(String, String)>;
+
 /// Synced customers (by the email Shopify has) and published (list, SKU) pairs to change.
-fn targets(sb: &Sandbox) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn targets(sb: &Sandbox) -> (Pairs, Pairs) {
     let customers = sb
         .dataset
         .customers
