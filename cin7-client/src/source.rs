@@ -9,13 +9,13 @@ use chrono::{DateTime, Utc};
 use cin7_sparklayer_core::PortError;
 use cin7_sparklayer_core::model::{AccountInfo, SourceCustomer, SourceProduct};
 use cin7_sparklayer_core::ports::{
-    CustomerSource, FetchScope, PricingSource, RecordStream, RequestCounts,
+    Change, CustomerSource, FetchScope, Fetched, PricingSource, RecordStream, RequestCounts,
 };
-use futures::{StreamExt, stream};
+use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
 
 use crate::paging::{CUSTOMERS, ListEndpoint, PRODUCTS, stop_after_error, walk};
-use crate::wire::{Me, PriceTiers, WireCustomer, WireProduct, account_info};
+use crate::wire::{Me, PriceTiers, WireChange, WireCustomer, WireProduct, account_info};
 use crate::{Cin7Client, Cin7Error};
 
 /// Formats an instant as Cin7's `ModifiedSince` wants it: `yyyy-MM-ddTHH:mm:ss`, UTC (E4).
@@ -63,6 +63,35 @@ impl Cin7Client {
     }
 }
 
+impl Cin7Client {
+    /// The ID and `LastModifiedOn` of every row of `endpoint` modified since `since` (E12):
+    /// `ModifiedSince` with `IncludeDeprecated=true` and nothing else, so an idle poll is one
+    /// small page (`Total` 0, or the few records of the last seconds) and only the two fields
+    /// it needs are parsed. More rows than a page are paged on (E8). A row without a readable
+    /// `ID` cannot be synced by ID and is left out.
+    async fn changes(
+        &self,
+        endpoint: ListEndpoint,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Change>, PortError> {
+        let query = vec![
+            ("IncludeDeprecated", "true".to_owned()),
+            ("ModifiedSince", modified_since(since)),
+        ];
+        walk(self.clone(), endpoint, query, WireChange::into_change)
+            .try_filter_map(|item| async move {
+                Ok(match item {
+                    Fetched::Record(change) => Some(change),
+                    Fetched::Malformed(m) => m.id.map(|id| Change { id, modified: None }),
+                    // Every change it saw; what paging skipped waits for the next run (E8).
+                    Fetched::Incomplete(_) => None,
+                })
+            })
+            .try_collect()
+            .await
+    }
+}
+
 #[async_trait]
 impl CustomerSource for Cin7Client {
     /// `GET me` (base currency, C12) and `GET ref/priceTier` (tier names, C8/P1).
@@ -88,6 +117,12 @@ impl CustomerSource for Cin7Client {
         self.list(CUSTOMERS, query, scope, WireCustomer::into_source)
     }
 
+    /// `GET customer?ModifiedSince=…&IncludeDeprecated=true`, without prices: IDs and
+    /// `LastModifiedOn` only (E12). One request when fewer than a page changed.
+    async fn customer_changes(&self, since: DateTime<Utc>) -> Result<Vec<Change>, PortError> {
+        self.changes(CUSTOMERS, since).await
+    }
+
     /// Every request this client (and its clones) made: reads, throttled, retried.
     fn request_counts(&self) -> RequestCounts {
         Cin7Client::request_counts(self)
@@ -100,6 +135,11 @@ impl PricingSource for Cin7Client {
     fn products(&self, scope: FetchScope) -> RecordStream<SourceProduct> {
         let query = vec![("IncludeDeprecated", "true".to_owned())];
         self.list(PRODUCTS, query, scope, WireProduct::into_source)
+    }
+
+    /// `GET product?ModifiedSince=…&IncludeDeprecated=true`: IDs and `LastModifiedOn` only (E12).
+    async fn product_changes(&self, since: DateTime<Utc>) -> Result<Vec<Change>, PortError> {
+        self.changes(PRODUCTS, since).await
     }
 
     /// Zero: the shared counter is reported by [`CustomerSource::request_counts`].

@@ -127,6 +127,58 @@ async fn incremental_fetch_sees_exactly_the_changed_records() {
     assert_eq!(items.len(), data.customers.len() - 1);
 }
 
+/// E12: the poll's reads are one light page per kind when little changed (no prices), name
+/// each change with its `LastModifiedOn`, and page on when more than a page changed.
+#[tokio::test]
+async fn changes_cost_one_request_per_kind_and_page_on_when_busy() {
+    let data = Dataset::generate(6, 450, 300);
+    let fake = FakeCin7::start(&data, FakeCin7Options::unlimited())
+        .await
+        .unwrap();
+    let client = client_for(&fake, 60_000);
+    let since = chrono::Utc::now() - chrono::Duration::seconds(2);
+    assert!(client.customer_changes(since).await.unwrap().is_empty());
+    assert!(client.product_changes(since).await.unwrap().is_empty());
+    assert_eq!(fake.stats().requests, 2, "an idle poll: 2 requests");
+
+    let id = data.customer_id(0).unwrap().to_owned();
+    assert!(fake.update_customer(&id, |c| c["Name"] = "Polled Pty Ltd".into()));
+    let sku = data.products[0]["SKU"].as_str().unwrap().to_owned();
+    assert!(fake.set_product_price(&sku, 1, Decimal::new(42, 0)));
+    let stamp = |v: Option<serde_json::Value>| {
+        v.and_then(|v| v["LastModifiedOn"].as_str().map(str::to_owned))
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|d| d.with_timezone(&chrono::Utc))
+    };
+    let customers = client.customer_changes(since).await.unwrap();
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0].id, id);
+    assert_eq!(customers[0].modified, stamp(fake.customer(&id)));
+    let products = client.product_changes(since).await.unwrap();
+    assert_eq!(products.len(), 1);
+    assert_eq!(fake.stats().requests, 4, "one request per kind");
+
+    // Every customer changed: 450 rows at 100 a page, paged on (E8).
+    let all: Vec<String> = data
+        .customers
+        .iter()
+        .filter_map(|c| c["ID"].as_str().map(|s| s.trim().to_owned()))
+        .filter(|id| !id.is_empty())
+        .collect();
+    for id in &all {
+        fake.update_customer(id, |_| {});
+    }
+    fake.reset_stats();
+    let changed = client.customer_changes(since).await.unwrap();
+    let ids: HashSet<_> = changed.iter().map(|c| c.id.clone()).collect();
+    assert!(all.iter().all(|id| ids.contains(id)), "every change named");
+    assert!(changed.len() > 400);
+    assert_eq!(
+        fake.stats().customer_pages as usize,
+        changed.len().div_ceil(100)
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn survives_injected_faults_and_throttles() {
     let data = Dataset::generate(9, 1_000, 0);

@@ -48,12 +48,27 @@ fn defaults_are_as_documented() {
         c.schedule.interval,
         std::time::Duration::from_secs(6 * 3600)
     );
+    assert_eq!(c.schedule.poll, Some(std::time::Duration::from_secs(30)));
     assert_eq!(c.daemon.listen.to_string(), "127.0.0.1:8080");
     assert!(c.daemon.public_url.is_none() && c.daemon.webhook_token.is_none());
     assert_eq!(
         c.state.path,
         std::path::PathBuf::from("cin7-sparklayer.sqlite")
     );
+}
+
+#[test]
+fn schedule_poll_takes_a_duration_or_off() {
+    for (value, want) in [
+        ("\"20s\"", Some(std::time::Duration::from_secs(20))),
+        ("\"1m\"", Some(std::time::Duration::from_secs(60))),
+        ("\"off\"", None),
+        ("\" OFF \"", None),
+    ] {
+        let c = Config::from_toml_str(&format!("{MINIMAL}\n[schedule]\npoll = {value}\n"), no_env)
+            .expect(value);
+        assert_eq!(c.schedule.poll, want, "{value}");
+    }
 }
 
 #[test]
@@ -108,6 +123,8 @@ fn validation_rejects_bad_values() {
             "pricing.prefix",
         ),
         ("[schedule]\ninterval = \"soon\"\n", "schedule.interval"),
+        ("[schedule]\npoll = \"soon\"\n", "schedule.poll"),
+        ("[schedule]\npoll = 30\n", "schedule.poll"),
         ("[daemon]\nlisten = \"localhost\"\n", "daemon.listen"),
         (
             "[daemon]\npublic_url = \"sync.example.com\"\n",
@@ -259,6 +276,10 @@ fn values_refused_while_reading_keep_their_lines() {
         (
             "[schedule]\ninterval = \"5s\"\n",
             "invalid schedule.interval: must be at least 10s",
+        ),
+        (
+            "[schedule]\npoll = \"2s\"\n",
+            "invalid schedule.poll: must be at least 5s, or \"off\"",
         ),
         (
             "[state]\npath = \" \"\n",

@@ -202,6 +202,29 @@ pub struct WireProduct {
     pub last_modified_on: Option<DateTime<Utc>>,
 }
 
+/// The two fields of a `CustomerList[]` or `Products[]` row the freshness poll reads (E12);
+/// the rest of the row is not parsed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WireChange {
+    /// `ID` (GUID): required.
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// `LastModifiedOn`.
+    #[serde(default, deserialize_with = "lenient::date")]
+    pub last_modified_on: Option<DateTime<Utc>>,
+}
+
+impl WireChange {
+    /// Into the core's [`Change`](cin7_sparklayer_core::ports::Change).
+    pub fn into_change(self) -> cin7_sparklayer_core::ports::Change {
+        cin7_sparklayer_core::ports::Change {
+            id: self.id.trim().to_owned(),
+            modified: self.last_modified_on,
+        }
+    }
+}
+
 impl WireCustomer {
     /// Into the core's record: `""`/`null` → `None`, `Tags` split, rows without a SKU or a
     /// price dropped from `ProductPrices`, `CreditLimit` absent → 0.

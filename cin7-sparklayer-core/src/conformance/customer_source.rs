@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use super::check::{Verdict, drain};
 use super::{Check, OrFail, Support, ensure, ensure_eq, fail, fixtures};
 use crate::model::{AccountInfo, RecordStatus, SourceCustomer};
-use crate::ports::{CustomerSource, FetchScope};
+use crate::ports::{Change, CustomerSource, FetchScope};
 
 /// Builds the customer source under test.
 #[async_trait]
@@ -33,6 +33,7 @@ suite!(CustomerSourceHarness =>
     full_read_includes_deprecated_customers,
     customers_keep_every_field,
     modified_since_yields_changes_at_or_after_the_instant,
+    customer_changes_name_each_change_with_its_instant,
     ids_scope_yields_just_those_customers,
     customer_reads_are_not_writes,
 );
@@ -173,6 +174,32 @@ async fn modified_since_yields_changes_at_or_after_the_instant<
         "customers(ModifiedSince) with the instant of one customer's change",
         &got,
         &ids,
+    )
+}
+
+/// E12: `customer_changes(t)` names every customer modified at or after `t` once, with its
+/// `LastModifiedOn`, across pages (more than 100 changed).
+async fn customer_changes_name_each_change_with_its_instant<H: CustomerSourceHarness + ?Sized>(
+    h: &H,
+) -> Check {
+    let source = source(h).await?;
+    let from = fixtures::CUSTOMERS - 137;
+    let mut got = source
+        .customer_changes(fixtures::modified(from))
+        .await
+        .or_fail("customer_changes")?;
+    got.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected: Vec<Change> = (from..fixtures::CUSTOMERS)
+        .map(|i| Change {
+            id: fixtures::customer_id(i),
+            modified: Some(fixtures::modified(i)),
+        })
+        .collect();
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    ensure_eq(
+        "customer_changes with the instant of one customer's change",
+        &got,
+        &expected,
     )
 }
 

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::check::{Verdict, drain};
-use super::{Check, Support, ensure, ensure_eq, fail, fixtures};
+use super::{Check, OrFail, Support, ensure, ensure_eq, fail, fixtures};
 use crate::model::{RecordStatus, SourceProduct};
-use crate::ports::{FetchScope, PricingSource};
+use crate::ports::{Change, FetchScope, PricingSource};
 
 /// Builds the pricing source under test.
 #[async_trait]
@@ -27,6 +27,7 @@ suite!(PricingSourceHarness =>
     full_read_includes_deprecated_products,
     products_keep_sku_and_tier_prices,
     modified_since_yields_products_changed_at_or_after_the_instant,
+    product_changes_name_each_change_with_its_instant,
     ids_scope_yields_just_those_products,
     product_reads_are_not_writes,
 );
@@ -131,6 +132,32 @@ async fn modified_since_yields_products_changed_at_or_after_the_instant<
     ensure_eq(
         "IDs of products(ModifiedSince) with one product's change instant",
         &ids,
+        &expected,
+    )
+}
+
+/// E12: `product_changes(t)` names every product modified at or after `t` once, with its
+/// `LastModifiedOn`, across pages (more than 100 changed).
+async fn product_changes_name_each_change_with_its_instant<H: PricingSourceHarness + ?Sized>(
+    h: &H,
+) -> Check {
+    let source = source(h).await?;
+    let from = fixtures::PRODUCTS - 129;
+    let mut got = source
+        .product_changes(fixtures::modified(from))
+        .await
+        .or_fail("product_changes")?;
+    got.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected: Vec<Change> = (from..fixtures::PRODUCTS)
+        .map(|i| Change {
+            id: fixtures::product_id(i),
+            modified: Some(fixtures::modified(i)),
+        })
+        .collect();
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    ensure_eq(
+        "product_changes with the instant of one product's change",
+        &got,
         &expected,
     )
 }

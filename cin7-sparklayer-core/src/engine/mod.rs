@@ -5,6 +5,7 @@
 //! the API's message, and the run goes on. Only a fatal port error (bad credentials, a broken
 //! state store) or a failure to read the account ends a run early, as a [`RunError`].
 
+mod account;
 mod check;
 mod customers;
 mod parallel;
@@ -163,6 +164,8 @@ impl RunOptions {
 pub struct SyncEngine {
     ports: Ports,
     settings: EngineSettings,
+    /// Account facts kept for records runs (E12).
+    account: account::AccountCache,
 }
 
 /// What a run resolved its mode to.
@@ -177,7 +180,11 @@ pub(crate) struct ResolvedMode {
 impl SyncEngine {
     /// An engine over `ports` with `settings`.
     pub fn new(ports: Ports, settings: EngineSettings) -> Self {
-        Self { ports, settings }
+        Self {
+            ports,
+            settings,
+            account: account::AccountCache::default(),
+        }
     }
 
     /// The engine's ports.
@@ -300,7 +307,7 @@ impl SyncEngine {
         resolved: &ResolvedMode,
         report: &mut RunReport,
     ) -> Result<(), RunError> {
-        let account = self.ports.customers.account().await.map_err(RunError::at(
+        let account = self.account_for(resolved.mode).await.map_err(RunError::at(
             "reading the Cin7 account (GET me, ref/priceTier)",
         ))?;
         let groups = self

@@ -10,7 +10,8 @@ use futures::{StreamExt, stream};
 use crate::error::PortError;
 use crate::model::{AccountInfo, PriceTier, SourceCustomer, SourceProduct};
 use crate::ports::{
-    CustomerSource, FetchScope, Fetched, IncompleteRead, PricingSource, RecordStream, RequestCounts,
+    Change, CustomerSource, FetchScope, Fetched, IncompleteRead, PricingSource, RecordStream,
+    RequestCounts,
 };
 
 /// Customers, products and account facts in memory. `ModifiedSince` filters on `last_modified`
@@ -100,6 +101,24 @@ fn matches(scope: &FetchScope, id: &str, modified: Option<chrono::DateTime<chron
     }
 }
 
+/// The changes of the records of `all` modified at or after `since`: one read, like one page (E12).
+fn changes<T>(
+    all: &Mutex<Vec<T>>,
+    since: chrono::DateTime<chrono::Utc>,
+    key: impl Fn(&T) -> (&str, Option<chrono::DateTime<chrono::Utc>>),
+) -> Result<Vec<Change>, PortError> {
+    let all = all.lock().map_err(|_| PortError::state("lock poisoned"))?;
+    Ok(all
+        .iter()
+        .map(key)
+        .filter(|(id, modified)| matches(&FetchScope::ModifiedSince(since), id, *modified))
+        .map(|(id, modified)| Change {
+            id: id.to_owned(),
+            modified,
+        })
+        .collect())
+}
+
 /// Streams the records of `all` that pass `keep`, cloning one at a time (like a paged API, the
 /// source's memory does not double while a run reads it).
 fn lazy<T: Clone + Send + 'static>(
@@ -168,6 +187,16 @@ impl CustomerSource for MemorySource {
         claiming(records, &scope, &self.customer_total, |c| &c.id)
     }
 
+    async fn customer_changes(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Change>, PortError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        changes(&self.customers, since, |c: &SourceCustomer| {
+            (c.id.as_str(), c.last_modified)
+        })
+    }
+
     fn request_counts(&self) -> RequestCounts {
         RequestCounts {
             reads: self.reads.load(Ordering::Relaxed),
@@ -185,5 +214,15 @@ impl PricingSource for MemorySource {
             move |p: &SourceProduct| matches(&scope, &p.id, p.last_modified)
         });
         claiming(records, &scope, &self.product_total, |p| &p.id)
+    }
+
+    async fn product_changes(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Change>, PortError> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        changes(&self.products, since, |p: &SourceProduct| {
+            (p.id.as_str(), p.last_modified)
+        })
     }
 }

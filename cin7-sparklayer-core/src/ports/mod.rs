@@ -17,7 +17,7 @@ pub use sink::{
     WriteOutcome, WriteTarget,
 };
 pub use source::{
-    CustomerSource, FetchScope, Fetched, IncompleteRead, MalformedRecord, PricingSource,
+    Change, CustomerSource, FetchScope, Fetched, IncompleteRead, MalformedRecord, PricingSource,
     RecordStream,
 };
 pub use state::{CustomerLink, PriceListState, RowChange, StateStore};

@@ -4,6 +4,7 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +74,39 @@ pub enum Fetched<T> {
 /// that came up short says so with a [`Fetched::Incomplete`] after its last record (E8).
 pub type RecordStream<T> = BoxStream<'static, Result<Fetched<T>, PortError>>;
 
+/// A record's Cin7 ID and when Cin7 last changed it (`LastModifiedOn`): what the daemon's
+/// freshness poll reads (E12). `modified` is `None` when the record carries no readable date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The record's Cin7 ID.
+    pub id: String,
+    /// Its `LastModifiedOn` (Cin7's clock, UTC).
+    pub modified: Option<DateTime<Utc>>,
+}
+
+/// Drains a record stream into [`Change`]s: the default of the ports' `*_changes` methods.
+/// A malformed record with an ID is a change too (the records run then reports it).
+async fn changes_of<T>(
+    mut stream: RecordStream<T>,
+    key: fn(&T) -> Change,
+) -> Result<Vec<Change>, PortError> {
+    let mut out = Vec::new();
+    while let Some(item) = stream.next().await {
+        match item? {
+            Fetched::Record(r) => out.push(key(&r)),
+            Fetched::Malformed(m) => {
+                if let Some(id) = m.id {
+                    out.push(Change { id, modified: None });
+                }
+            }
+            // A short change list is still every change it saw; the next scheduled full run
+            // reconciles what paging skipped (E8).
+            Fetched::Incomplete(_) => {}
+        }
+    }
+    Ok(out)
+}
+
 /// Reads customers and account facts from the ERP (Cin7 Core `GET /customer`, `/me`, `/ref/priceTier`).
 ///
 /// Contract:
@@ -92,6 +126,21 @@ pub trait CustomerSource: Send + Sync + Debug {
     /// Streams the customers in `scope` (C1–C12 input).
     fn customers(&self, scope: FetchScope) -> RecordStream<SourceCustomer>;
 
+    /// The ID and `LastModifiedOn` of every customer modified at or after `since` (the same
+    /// records as `customers(FetchScope::ModifiedSince(since))`, deprecated ones included),
+    /// for the daemon's freshness poll (E12). Adapters should answer it with as few and as
+    /// light requests as they can (`cin7-client`: one page, no prices, when few changed);
+    /// the default reads the full records and keeps their IDs.
+    async fn customer_changes(&self, since: DateTime<Utc>) -> Result<Vec<Change>, PortError> {
+        changes_of(self.customers(FetchScope::ModifiedSince(since)), |c| {
+            Change {
+                id: c.id.clone(),
+                modified: c.last_modified,
+            }
+        })
+        .await
+    }
+
     /// Requests made so far by this source (reads only: the sync never writes to Cin7).
     fn request_counts(&self) -> RequestCounts {
         RequestCounts::default()
@@ -105,6 +154,18 @@ pub trait CustomerSource: Send + Sync + Debug {
 pub trait PricingSource: Send + Sync + Debug {
     /// Streams the products in `scope` (P1 input).
     fn products(&self, scope: FetchScope) -> RecordStream<SourceProduct>;
+
+    /// The ID and `LastModifiedOn` of every product modified at or after `since`, as
+    /// [`CustomerSource::customer_changes`] (E12).
+    async fn product_changes(&self, since: DateTime<Utc>) -> Result<Vec<Change>, PortError> {
+        changes_of(self.products(FetchScope::ModifiedSince(since)), |p| {
+            Change {
+                id: p.id.clone(),
+                modified: p.last_modified,
+            }
+        })
+        .await
+    }
 
     /// Requests made so far by this source. A client that implements both source traits
     /// reports its counts from [`CustomerSource::request_counts`] only and returns zero here.

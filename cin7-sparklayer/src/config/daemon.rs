@@ -14,7 +14,13 @@ const WEBHOOK_TOKEN_ENV: &str = "CIN7_WEBHOOK_TOKEN";
 /// The shortest `schedule.interval` accepted.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(10);
 
-/// `[schedule]`: the daemon's timing (E4).
+/// The shortest `schedule.poll` accepted.
+pub const MIN_POLL: Duration = Duration::from_secs(5);
+
+/// The default `schedule.poll`: 30 s (E12).
+pub const DEFAULT_POLL: Duration = Duration::from_secs(30);
+
+/// `[schedule]`: the daemon's timing (E4, E12).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleConfig {
@@ -22,13 +28,19 @@ pub struct ScheduleConfig {
     /// least [`MIN_INTERVAL`]).
     #[serde(default = "default_interval", deserialize_with = "duration")]
     pub interval: Duration,
+    /// `poll` (E12): how often the daemon asks Cin7 what changed (`ModifiedSince`) between
+    /// runs, written like `30s` (default [`DEFAULT_POLL`], at least [`MIN_POLL`]); `"off"`
+    /// (`None`) disables it. Each idle poll costs at most 2 Cin7 calls.
+    #[serde(default = "default_poll", deserialize_with = "poll")]
+    pub poll: Option<Duration>,
 }
 
 impl ScheduleConfig {
-    /// Checks the section: `interval` is at least [`MIN_INTERVAL`].
+    /// Checks the section: `interval` is at least [`MIN_INTERVAL`]; `poll`, unless off, is at
+    /// least [`MIN_POLL`].
     ///
     /// # Errors
-    /// [`ConfigError::Invalid`] naming `schedule.interval`.
+    /// [`ConfigError::Invalid`] naming `schedule.interval` or `schedule.poll`.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.interval < MIN_INTERVAL {
             return Err(ConfigError::invalid(
@@ -36,15 +48,22 @@ impl ScheduleConfig {
                 "must be at least 10s",
             ));
         }
-        Ok(())
+        match self.poll {
+            Some(poll) if poll < MIN_POLL => Err(ConfigError::invalid(
+                "schedule.poll",
+                "must be at least 5s, or \"off\"",
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
 impl Default for ScheduleConfig {
-    /// Six hours.
+    /// Six hours; a poll every 30 s.
     fn default() -> Self {
         Self {
             interval: default_interval(),
+            poll: default_poll(),
         }
     }
 }
@@ -110,6 +129,10 @@ fn default_interval() -> Duration {
     Duration::from_secs(6 * 3600)
 }
 
+fn default_poll() -> Option<Duration> {
+    Some(DEFAULT_POLL)
+}
+
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
 }
@@ -119,6 +142,18 @@ fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::E
     let text = String::deserialize(deserializer)?;
     humantime::parse_duration(text.trim())
         .map_err(|e| serde::de::Error::custom(format!("{e} (use e.g. \"15m\", \"1h\", \"6h\")")))
+}
+
+/// `"off"` (no poll) or a duration such as `30s`.
+fn poll<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    humantime::parse_duration(text).map(Some).map_err(|e| {
+        serde::de::Error::custom(format!("{e} (use e.g. \"30s\", \"1m\", or \"off\")"))
+    })
 }
 
 /// An address and port such as `127.0.0.1:8080`.

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 
+use super::poll::{BUDGET_WARNING, Poller, budget_share};
 use super::schedule::Schedule;
 use super::worker::{SyncRunner, Worker};
 use super::{Daemon, DaemonError};
@@ -27,6 +28,7 @@ impl<R: SyncRunner> Daemon<R> {
         listener: Option<TcpListener>,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), DaemonError> {
+        self.log_poll_budget();
         let (tx, rx) = watch::channel(false);
         let mut worker = tokio::spawn(self.worker().await.run(rx.clone()));
         let _registration = AbortOnDrop(self.spawn_registration(&rx));
@@ -83,6 +85,36 @@ impl<R: SyncRunner> Daemon<R> {
             records_hold: None,
             records_failures: 0,
             last_was_records: false,
+            poll_every: self.settings.poll,
+            next_poll: now + self.settings.poll.unwrap_or_default(),
+            poller: Poller::new(Utc::now()),
+            poll_handover: self.settings.poll_handover.max(1),
+        }
+    }
+
+    /// Logs the share of Cin7's budget (`cin7.calls_per_minute`) idle polls take (E7, E12).
+    fn log_poll_budget(&self) {
+        let Some(poll) = self.settings.poll else {
+            tracing::info!(
+                "Cin7 poll off (schedule.poll = \"off\"): changes wait for webhooks or schedule.interval"
+            );
+            return;
+        };
+        let cpm = self.settings.cin7_calls_per_minute;
+        let percent = budget_share(poll, cpm) * 100.0;
+        let seconds = poll.as_secs_f64();
+        if percent > BUDGET_WARNING * 100.0 {
+            tracing::warn!(
+                poll_seconds = seconds,
+                calls_per_minute = cpm,
+                "Cin7 poll every {seconds} s takes {percent:.0} % of Cin7's budget when idle (2 calls per poll); runs and webhooks share the rest: consider a longer schedule.poll"
+            );
+        } else {
+            tracing::info!(
+                poll_seconds = seconds,
+                calls_per_minute = cpm,
+                "Cin7 poll every {seconds} s takes {percent:.1} % of Cin7's budget when idle (2 calls per poll)"
+            );
         }
     }
 

@@ -22,6 +22,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Metric, Registry};
 
 use super::status::{LastRun, Outcome};
@@ -143,7 +144,14 @@ pub(crate) struct Metrics {
     last_run: UnsetGauge<f64>,
     run_in_progress: Gauge,
     queue_length: Family<KindLabels, Gauge>,
+    polls: Counters<ResultLabels>,
+    poll_records_found: Histogram,
+    last_poll: UnsetGauge<f64>,
+    last_change_freshness: UnsetGauge<f64>,
 }
+
+/// Buckets of `poll_records_found`: records found by one poll.
+const FOUND_BUCKETS: [f64; 9] = [0.0, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0];
 
 /// Creates a metric, registers it under `name` and returns its handle.
 fn add<M: Metric + Clone + Default>(registry: &mut Registry, name: &str, help: &str) -> M {
@@ -186,7 +194,7 @@ impl Metrics {
             requests: add(
                 r,
                 "requests",
-                "HTTP requests made by sync runs, per API and kind",
+                "HTTP requests made by sync runs and Cin7 polls, per API and kind",
             ),
             throttled_requests: add(
                 r,
@@ -221,6 +229,30 @@ impl Metrics {
             ),
             run_in_progress: add(r, "run_in_progress", "1 while a run is going"),
             queue_length: add(r, "queue_length", "IDs waiting for a webhook run"),
+            polls: add(
+                r,
+                "polls",
+                "Cin7 freshness polls (schedule.poll), by result",
+            ),
+            poll_records_found: {
+                let h = Histogram::new(FOUND_BUCKETS);
+                r.register(
+                    "poll_records_found",
+                    "Records (customers and products) each Cin7 poll found new or changed",
+                    h.clone(),
+                );
+                h
+            },
+            last_poll: add(
+                r,
+                "last_poll_timestamp_seconds",
+                "When the last Cin7 poll finished (Unix time)",
+            ),
+            last_change_freshness: add(
+                r,
+                "last_change_freshness_seconds",
+                "From the LastModifiedOn of the last change a poll found to the end of the run that wrote it",
+            ),
             registry,
         };
         // Shown from the start, at 0.
@@ -298,6 +330,28 @@ impl Metrics {
         self.retried_requests
             .get_or_create(&labels)
             .inc_by(c.retried);
+    }
+
+    /// A Cin7 poll finished: `found` records (`None`: it failed), with its Cin7 requests
+    /// (counted in `requests_total` like the runs').
+    pub(crate) fn poll_finished(
+        &self,
+        at: DateTime<Utc>,
+        found: Option<usize>,
+        requests: RequestCounts,
+    ) {
+        let result = if found.is_some() { "ok" } else { "failed" };
+        self.polls.get_or_create(&ResultLabels { result }).inc();
+        if let Some(n) = found {
+            self.poll_records_found.observe(n as f64);
+        }
+        self.last_poll.set(unix_seconds(at));
+        self.add_requests("cin7", &requests);
+    }
+
+    /// A run applied a polled change `seconds` after its `LastModifiedOn`.
+    pub(crate) fn change_applied(&self, seconds: f64) {
+        self.last_change_freshness.set(seconds);
     }
 
     /// A webhook delivery: its event (`unknown` when refused before it was read) and result.

@@ -13,8 +13,16 @@
 //!   then runs [`ModeRequest::Records`](crate::ModeRequest::Records) for at most `max_records_per_run` IDs, between
 //!   scheduled runs. Malformed bodies (400), unknown events (422) and bodies over `body_limit`
 //!   (413) are refused with a log line; they never reach the queue.
-//! - **Health**: `GET /healthz` is 200 with the last run's time and outcome ([`Health`]), 503
-//!   when the last run could not start. `GET /metrics` is OpenMetrics text
+//! - **Freshness poll** (E12, [`POLL_OVERLAP`]): every `schedule.poll` (default 30 s) and
+//!   between runs (never during one: a poll waits for the run going), the worker asks Cin7 for
+//!   the customers and products modified since its cursor ([`SyncRunner::changes`]: 2 requests
+//!   when nothing changed, on the engine's own Cin7 client and rate limiter), queues what is new
+//!   with the webhook IDs (so each is synced once) and syncs it at once; records runs reuse the
+//!   account facts the scheduled runs read. At start the daemon logs the share of Cin7's budget
+//!   idle polls take (a warning above 25 %).
+//! - **Health**: `GET /healthz` is 200 with the last run's time and outcome ([`Health`]), the
+//!   last poll and the freshness of the last change it applied, 503 when the last run could
+//!   not start. `GET /metrics` is OpenMetrics text
 //!   (`prometheus-client`; Prometheus scrapes it as is).
 //! - **Shutdown**: when the future given to [`Daemon::serve`] completes ([`shutdown_signal`]:
 //!   Ctrl-C or SIGTERM), the listener stops taking connections, the run in flight is told to
@@ -52,6 +60,7 @@
 mod http;
 mod lifecycle;
 mod metrics;
+mod poll;
 mod queue;
 mod registration;
 mod schedule;
@@ -69,10 +78,11 @@ use cin7_sparklayer_core::engine::SyncEngine;
 use cin7_sparklayer_core::{ConfigError, Secret};
 use tokio::net::TcpListener;
 
+pub use poll::{POLL_OVERLAP, PollChanges};
 pub use registration::WebhookRegistration;
 pub use schedule::{RETRY_AFTER_ERROR, RunOutcome, Schedule, ScheduledRun};
 pub use signal::shutdown_signal;
-pub use status::{Health, LastRun, Outcome, RunningRun, Status};
+pub use status::{AppliedChange, Health, LastPoll, LastRun, Outcome, RunningRun, Status};
 pub use worker::SyncRunner;
 
 use crate::{Config, SetupError};
@@ -142,6 +152,14 @@ pub struct DaemonSettings {
     /// under the usual 30 s a supervisor waits before SIGKILL). Past it the run is abandoned,
     /// which is safe (E5): state is written per record and the next run completes the rest.
     pub shutdown_grace: Duration,
+    /// How often Cin7 is asked what changed between runs (`schedule.poll`, default 30 s;
+    /// `None`: off), E12.
+    pub poll: Option<Duration>,
+    /// More records than this found by one poll are synced by an incremental run (a page of
+    /// 100 per request) instead of a records run (a request per record). Default 100.
+    pub poll_handover: usize,
+    /// `cin7.calls_per_minute`, for the budget the poll takes (logged at start, E7).
+    pub cin7_calls_per_minute: u32,
 }
 
 impl DaemonSettings {
@@ -174,6 +192,9 @@ impl DaemonSettings {
             body_limit: 1024 * 1024,
             last_full_run: None,
             shutdown_grace: Duration::from_secs(25),
+            poll: config.schedule.poll,
+            poll_handover: 100,
+            cin7_calls_per_minute: config.cin7.calls_per_minute,
         })
     }
 }

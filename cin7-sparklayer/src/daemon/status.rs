@@ -3,8 +3,9 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
-use cin7_sparklayer_core::RunError;
+use cin7_sparklayer_core::ports::RequestCounts;
 use cin7_sparklayer_core::report::RunReport;
+use cin7_sparklayer_core::{PortError, RunError};
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -110,6 +111,28 @@ pub struct RunningRun {
     pub started_at: DateTime<Utc>,
 }
 
+/// The last freshness poll (E12), as `/healthz` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastPoll {
+    /// When it finished (UTC).
+    pub at: DateTime<Utc>,
+    /// Records it found new or changed (customers and products).
+    pub found: usize,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// The last change a poll found and a run applied (E12), as `/healthz` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedChange {
+    /// Its `LastModifiedOn` in Cin7.
+    pub modified_at: DateTime<Utc>,
+    /// When the run that wrote it ended.
+    pub written_at: DateTime<Utc>,
+    /// From one to the other, in milliseconds: how fresh Shopify and SparkLayer are.
+    pub freshness_ms: i64,
+}
+
 /// The body of `GET /healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Health {
@@ -129,6 +152,10 @@ pub struct Health {
     /// Whether the last Cin7 webhook registration succeeded (`None` when the daemon does not
     /// register them: no `daemon.public_url`, or not tried yet).
     pub webhooks_registered: Option<bool>,
+    /// The last Cin7 poll (`None`: polling is off or none finished yet), E12.
+    pub last_poll: Option<LastPoll>,
+    /// The last change a poll found that a run applied, with its freshness (E12).
+    pub last_change: Option<AppliedChange>,
 }
 
 impl Health {
@@ -146,6 +173,8 @@ struct Inner {
     running: Option<RunningRun>,
     /// Outcome of the last webhook registration, if any.
     webhooks_registered: Option<bool>,
+    last_poll: Option<LastPoll>,
+    last_change: Option<AppliedChange>,
 }
 
 /// Shared status of a running daemon: read by `/healthz` and `/metrics`, and by hosts and
@@ -213,6 +242,45 @@ impl Status {
         self.metrics.webhooks_registered(ok);
     }
 
+    /// Records a freshness poll that found `found` new or changed records with `requests`.
+    pub(crate) fn poll_finished(&self, found: usize, requests: RequestCounts) {
+        let at = Utc::now();
+        self.lock().last_poll = Some(LastPoll {
+            at,
+            found,
+            error: None,
+        });
+        self.metrics.poll_finished(at, Some(found), requests);
+    }
+
+    /// Records a freshness poll that failed.
+    pub(crate) fn poll_failed(&self, error: &PortError) {
+        let at = Utc::now();
+        self.lock().last_poll = Some(LastPoll {
+            at,
+            found: 0,
+            error: Some(error.to_string()),
+        });
+        self.metrics
+            .poll_finished(at, None, RequestCounts::default());
+    }
+
+    /// Records the newest polled change a run applied: its `LastModifiedOn`, the run's end.
+    pub(crate) fn change_applied(
+        &self,
+        modified_at: DateTime<Utc>,
+        written_at: DateTime<Utc>,
+        took: chrono::Duration,
+    ) {
+        self.lock().last_change = Some(AppliedChange {
+            modified_at,
+            written_at,
+            freshness_ms: took.num_milliseconds(),
+        });
+        self.metrics
+            .change_applied(took.num_milliseconds() as f64 / 1000.0);
+    }
+
     /// The report of the last run that produced one (a run that could not start has none, so
     /// this is then the report of the run before it).
     pub fn last_report(&self) -> Option<RunReport> {
@@ -241,6 +309,8 @@ impl Status {
             queued_customers: queued.0,
             queued_products: queued.1,
             webhooks_registered: s.webhooks_registered,
+            last_poll: s.last_poll.clone(),
+            last_change: s.last_change.clone(),
         }
     }
 

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use cin7_sparklayer_core::RunError;
 use cin7_sparklayer_core::engine::NoProgress;
 use cin7_sparklayer_core::report::{RunMode, RunReport};
+use cin7_sparklayer_core::{PortError, RunError};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 
-use super::queue::WorkQueue;
+use super::poll::{PollChanges, Poller};
+use super::queue::{Batch, IdKind, WorkQueue};
 use super::schedule::{RunOutcome, Schedule, ScheduledRun};
 use super::status::{Outcome, Status};
 use crate::{ModeRequest, RunOptions, SyncEngine};
@@ -26,6 +27,18 @@ pub trait SyncRunner: Send + Sync + 'static {
     /// does not force an extra full reconcile). The default says "unknown".
     fn last_full_run(&self) -> impl Future<Output = Option<DateTime<Utc>>> + Send {
         std::future::ready(None)
+    }
+
+    /// What changed in Cin7 since these instants (customers, products), for the freshness
+    /// poll (E12): IDs and `LastModifiedOn`, at most one request per kind when little changed.
+    /// The default finds nothing (a runner that cannot tell relies on its scheduled runs).
+    fn changes(
+        &self,
+        customers_since: DateTime<Utc>,
+        products_since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<PollChanges, PortError>> + Send {
+        let _ = (customers_since, products_since);
+        std::future::ready(Ok(PollChanges::default()))
     }
 }
 
@@ -46,6 +59,38 @@ impl SyncRunner for SyncEngine {
             }
         }
     }
+
+    /// [`CustomerSource::customer_changes`](cin7_sparklayer_core::ports::CustomerSource::customer_changes)
+    /// and, when pricing is on, `product_changes`, over the engine's own Cin7 client (one
+    /// rate limiter for runs, webhooks and polls, E7).
+    fn changes(
+        &self,
+        customers_since: DateTime<Utc>,
+        products_since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<PollChanges, PortError>> + Send {
+        let ports = self.ports().clone();
+        let pricing = self.settings().pricing.enabled;
+        async move {
+            let counts = || {
+                ports
+                    .customers
+                    .request_counts()
+                    .plus(ports.products.request_counts())
+            };
+            let before = counts();
+            let customers = ports.customers.customer_changes(customers_since).await?;
+            let products = if pricing {
+                ports.products.product_changes(products_since).await?
+            } else {
+                Vec::new()
+            };
+            Ok(PollChanges {
+                customers,
+                products,
+                requests: counts().since(before),
+            })
+        }
+    }
 }
 
 pub(crate) struct Worker<R> {
@@ -62,6 +107,12 @@ pub(crate) struct Worker<R> {
     pub(crate) records_failures: u32,
     /// Whether the last run was a records run: when both are due, the other kind goes first.
     pub(crate) last_was_records: bool,
+    /// The freshness poll (E12): its period (`None`: off), when it is next due, its cursors.
+    pub(crate) poll_every: Option<Duration>,
+    pub(crate) next_poll: Instant,
+    pub(crate) poller: Poller,
+    /// More records than this found by one poll go to an incremental run instead of the queue.
+    pub(crate) poll_handover: usize,
 }
 
 fn mode_name(mode: &ModeRequest) -> &'static str {
@@ -97,7 +148,7 @@ impl<R: SyncRunner> Worker<R> {
             // Neither kind starves the other: when both are due, the one that did not run last goes.
             if records_due && (!scheduled_due || !self.last_was_records) {
                 self.last_was_records = true;
-                self.records().await;
+                self.records("webhook").await;
                 continue;
             }
             if scheduled_due {
@@ -105,7 +156,16 @@ impl<R: SyncRunner> Worker<R> {
                 self.scheduled(what, what.name()).await;
                 continue;
             }
-            let wake = records_at.map_or(scheduled_at, |r| r.min(scheduled_at));
+            // Polls come after runs: one never overlaps a run, and waits while one is going.
+            let poll_at = self.poll_every.map(|_| self.next_poll);
+            if poll_at.is_some_and(|at| at <= now) {
+                self.poll().await;
+                continue;
+            }
+            let wake = [records_at, poll_at]
+                .into_iter()
+                .flatten()
+                .fold(scheduled_at, Instant::min);
             tokio::select! {
                 () = sleep_until(wake) => {}
                 () = self.queue.notified() => {}
@@ -140,7 +200,7 @@ impl<R: SyncRunner> Worker<R> {
         self.schedule.record(started, outcome);
     }
 
-    async fn records(&mut self) {
+    async fn records(&mut self, trigger: &'static str) {
         let batch = self.queue.take(self.max_records);
         if batch.is_empty() {
             return;
@@ -149,7 +209,7 @@ impl<R: SyncRunner> Worker<R> {
             customer_ids: batch.customers.clone(),
             product_ids: batch.products.clone(),
         };
-        let result = self.execute(mode, "webhook").await;
+        let result = self.execute(mode, trigger).await;
         match &result {
             Err(_) => {
                 self.records_failures = self.records_failures.saturating_add(1);
@@ -158,11 +218,66 @@ impl<R: SyncRunner> Worker<R> {
                 self.queue.put_back(batch);
             }
             Ok(r) if r.interrupted => self.queue.put_back(batch),
-            Ok(_) => {
+            Ok(r) => {
                 self.records_failures = 0;
                 self.records_hold = None;
+                self.applied(Some(&batch), r);
             }
         }
+    }
+
+    /// Records the freshness of the newest polled change a run applied.
+    fn applied(&mut self, batch: Option<&Batch>, report: &RunReport) {
+        if let Some((modified, took)) = self.poller.applied(batch, report) {
+            self.status
+                .change_applied(modified, report.finished_at, took);
+        }
+    }
+
+    /// One freshness poll (E12): read what changed, queue what is new and sync it at once (a
+    /// burst over `poll_handover` becomes an incremental run).
+    async fn poll(&mut self) {
+        let Some(every) = self.poll_every else {
+            return;
+        };
+        self.next_poll = Instant::now() + every;
+        let (customers, products) = self.poller.since();
+        let read = match self.runner.changes(customers, products).await {
+            Ok(read) => read,
+            Err(e) => {
+                tracing::warn!(error = %e, "Cin7 poll failed; the next poll or run catches up");
+                self.status.poll_failed(&e);
+                return;
+            }
+        };
+        let requests = read.requests;
+        let found = self.poller.absorb(read);
+        self.status.poll_finished(found.len(), requests);
+        if found.is_empty() {
+            return;
+        }
+        tracing::info!(
+            customers = found.customers.len(),
+            products = found.products.len(),
+            "Cin7 poll found changes"
+        );
+        if found.len() > self.poll_handover {
+            let result = self.execute(ModeRequest::Auto, "poll").await;
+            match &result {
+                Ok(r) if !r.interrupted => self.applied(None, r),
+                // Not applied: the records go through the queue instead.
+                _ => self.queue_found(found),
+            }
+            return;
+        }
+        self.queue_found(found);
+        self.last_was_records = true;
+        self.records("poll").await;
+    }
+
+    fn queue_found(&self, found: super::poll::Found) {
+        self.queue.push(IdKind::Customer, found.customers);
+        self.queue.push(IdKind::Product, found.products);
     }
 
     async fn execute(
