@@ -120,29 +120,7 @@ async fn customer_set(
 ) -> Vec<usize> {
     let mut retry = Vec::new();
     for chunk in which.chunks(per_doc.max(1)) {
-        let mut b = DocBuilder::new(OpKind::Mutation, "CustomersSet");
-        for &i in chunk {
-            let w = &writes[i];
-            let Some(fields) = &w.fields else { continue };
-            let (identifier, tags) = match &w.target {
-                WriteTarget::Existing { shopify_id } => (json!({ "id": shopify_id }), None),
-                WriteTarget::New => (
-                    json!({ "email": fields.email.trim() }),
-                    Some(w.tags_add.as_slice()),
-                ),
-            };
-            let input = CustomerSetInput::new(fields, tags, slots[i].leave);
-            let k = b.var(format!("k{i}"), "CustomerSetIdentifiers", identifier);
-            let v = b.var(
-                format!("in{i}"),
-                "CustomerSetInput!",
-                serde_json::to_value(&input).unwrap_or(Value::Null),
-            );
-            b.field(
-                format!("s{i}: customerSet(identifier: {k}, input: {v}) {{ {SET_PAYLOAD} }}"),
-                MUTATION_COST,
-            );
-        }
+        let b = set_document(writes, slots, chunk);
         if b.is_empty() {
             continue;
         }
@@ -157,47 +135,82 @@ async fn customer_set(
             }
         };
         for &i in chunk {
-            let alias = format!("s{i}");
-            let payload = match decode::<Option<SetPayload>>(&answer, &alias) {
-                Ok(Some(p)) => p,
-                Ok(None) => {
-                    slots[i].error = Some(alias_error(&answer, &alias));
-                    continue;
-                }
-                Err(e) => {
-                    slots[i].error = Some(e.into());
-                    continue;
-                }
-            };
-            let errors: Vec<UserError> = payload.user_errors.into_iter().map(Into::into).collect();
-            if errors.is_empty() {
-                match payload.customer {
-                    Some(customer) => {
-                        slots[i].id = Some(customer.id);
-                        slots[i].state = customer.state.into();
-                        let dropped = std::mem::take(&mut slots[i].dropped);
-                        slots[i].warnings.extend(dropped);
-                    }
-                    None => slots[i].error = Some(alias_error(&answer, &alias)),
-                }
-                continue;
-            }
-            let fields = writes[i].fields.as_ref();
-            // Sent again at most once: a second refusal is the record's failure.
-            if let Some(fields) = fields
-                && slots[i].leave == Leave::default()
-                && let Some((leave, dropped)) = refusals(&errors, fields)
-            {
-                slots[i].leave = leave;
-                slots[i].dropped = dropped;
+            if settle_set(&answer, &writes[i], &mut slots[i], i) {
                 retry.push(i);
-                continue;
             }
-            let email = fields.map(|f| f.email.trim()).unwrap_or_default();
-            slots[i].error = Some(classify(&errors, &writes[i].target, email));
         }
     }
     retry
+}
+
+/// One document with a `customerSet` alias `s{i}` per write of `chunk` that has fields.
+fn set_document(writes: &[CustomerWrite], slots: &[Slot], chunk: &[usize]) -> DocBuilder {
+    let mut b = DocBuilder::new(OpKind::Mutation, "CustomersSet");
+    for &i in chunk {
+        let w = &writes[i];
+        let Some(fields) = &w.fields else { continue };
+        let (identifier, tags) = match &w.target {
+            WriteTarget::Existing { shopify_id } => (json!({ "id": shopify_id }), None),
+            WriteTarget::New => (
+                json!({ "email": fields.email.trim() }),
+                Some(w.tags_add.as_slice()),
+            ),
+        };
+        let input = CustomerSetInput::new(fields, tags, slots[i].leave);
+        let k = b.var(format!("k{i}"), "CustomerSetIdentifiers", identifier);
+        let v = b.var(
+            format!("in{i}"),
+            "CustomerSetInput!",
+            serde_json::to_value(&input).unwrap_or(Value::Null),
+        );
+        b.field(
+            format!("s{i}: customerSet(identifier: {k}, input: {v}) {{ {SET_PAYLOAD} }}"),
+            MUTATION_COST,
+        );
+    }
+    b
+}
+
+/// Reads write `i`'s `customerSet` payload into its slot; `true` when it is to be sent again
+/// without a refused phone or province (at most once: a second refusal is its failure).
+fn settle_set(answer: &Answer, write: &CustomerWrite, slot: &mut Slot, i: usize) -> bool {
+    let alias = format!("s{i}");
+    let payload = match decode::<Option<SetPayload>>(answer, &alias) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            slot.error = Some(alias_error(answer, &alias));
+            return false;
+        }
+        Err(e) => {
+            slot.error = Some(e.into());
+            return false;
+        }
+    };
+    let errors: Vec<UserError> = payload.user_errors.into_iter().map(Into::into).collect();
+    if errors.is_empty() {
+        match payload.customer {
+            Some(customer) => {
+                slot.id = Some(customer.id);
+                slot.state = customer.state.into();
+                let dropped = std::mem::take(&mut slot.dropped);
+                slot.warnings.extend(dropped);
+            }
+            None => slot.error = Some(alias_error(answer, &alias)),
+        }
+        return false;
+    }
+    let fields = write.fields.as_ref();
+    if let Some(fields) = fields
+        && slot.leave == Leave::default()
+        && let Some((leave, dropped)) = refusals(&errors, fields)
+    {
+        slot.leave = leave;
+        slot.dropped = dropped;
+        return true;
+    }
+    let email = fields.map(|f| f.email.trim()).unwrap_or_default();
+    slot.error = Some(classify(&errors, &write.target, email));
+    false
 }
 
 /// When every error is about a phone or a province the write carried, what to leave out on
