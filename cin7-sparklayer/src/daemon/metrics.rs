@@ -144,10 +144,46 @@ pub(crate) struct Metrics {
     last_run: UnsetGauge<f64>,
     run_in_progress: Gauge,
     queue_length: Family<KindLabels, Gauge>,
+    poll: PollMetrics,
+}
+
+/// The freshness poll's metrics (E12), registered after the others.
+#[derive(Debug)]
+struct PollMetrics {
     polls: Counters<ResultLabels>,
-    poll_records_found: Histogram,
+    records_found: Histogram,
     last_poll: UnsetGauge<f64>,
     last_change_freshness: UnsetGauge<f64>,
+}
+
+impl PollMetrics {
+    fn register(r: &mut Registry) -> Self {
+        let records_found = Histogram::new(FOUND_BUCKETS);
+        let polls = add(
+            r,
+            "polls",
+            "Cin7 freshness polls (schedule.poll), by result",
+        );
+        r.register(
+            "poll_records_found",
+            "Records (customers and products) each Cin7 poll found new or changed",
+            records_found.clone(),
+        );
+        Self {
+            polls,
+            records_found,
+            last_poll: add(
+                r,
+                "last_poll_timestamp_seconds",
+                "When the last Cin7 poll finished (Unix time)",
+            ),
+            last_change_freshness: add(
+                r,
+                "last_change_freshness_seconds",
+                "From the LastModifiedOn of the last change a poll found to the end of the run that wrote it",
+            ),
+        }
+    }
 }
 
 /// Buckets of `poll_records_found`: records found by one poll.
@@ -229,30 +265,7 @@ impl Metrics {
             ),
             run_in_progress: add(r, "run_in_progress", "1 while a run is going"),
             queue_length: add(r, "queue_length", "IDs waiting for a webhook run"),
-            polls: add(
-                r,
-                "polls",
-                "Cin7 freshness polls (schedule.poll), by result",
-            ),
-            poll_records_found: {
-                let h = Histogram::new(FOUND_BUCKETS);
-                r.register(
-                    "poll_records_found",
-                    "Records (customers and products) each Cin7 poll found new or changed",
-                    h.clone(),
-                );
-                h
-            },
-            last_poll: add(
-                r,
-                "last_poll_timestamp_seconds",
-                "When the last Cin7 poll finished (Unix time)",
-            ),
-            last_change_freshness: add(
-                r,
-                "last_change_freshness_seconds",
-                "From the LastModifiedOn of the last change a poll found to the end of the run that wrote it",
-            ),
+            poll: PollMetrics::register(r),
             registry,
         };
         // Shown from the start, at 0.
@@ -341,17 +354,20 @@ impl Metrics {
         requests: RequestCounts,
     ) {
         let result = if found.is_some() { "ok" } else { "failed" };
-        self.polls.get_or_create(&ResultLabels { result }).inc();
+        self.poll
+            .polls
+            .get_or_create(&ResultLabels { result })
+            .inc();
         if let Some(n) = found {
-            self.poll_records_found.observe(n as f64);
+            self.poll.records_found.observe(n as f64);
         }
-        self.last_poll.set(unix_seconds(at));
+        self.poll.last_poll.set(unix_seconds(at));
         self.add_requests("cin7", &requests);
     }
 
     /// A run applied a polled change `seconds` after its `LastModifiedOn`.
     pub(crate) fn change_applied(&self, seconds: f64) {
-        self.last_change_freshness.set(seconds);
+        self.poll.last_change_freshness.set(seconds);
     }
 
     /// A webhook delivery: its event (`unknown` when refused before it was read) and result.
