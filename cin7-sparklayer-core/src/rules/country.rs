@@ -5,7 +5,9 @@
 //! spellings ERP users type that it lacks ("UK", "England", "Holland", …). Subdivision codes
 //! come from `rust_iso3166` (ISO 3166-2).
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use celes::Country;
 
@@ -94,10 +96,7 @@ pub fn province_code(country_alpha2: &str, state: &str) -> Option<String> {
     let country = rust_iso3166::from_alpha2(&country_alpha2.trim().to_ascii_uppercase())?;
     let subdivisions = country.subdivisions()?;
     let state = state.trim();
-    let bare = state
-        .get(..3)
-        .filter(|p| p.eq_ignore_ascii_case(&format!("{}-", country.alpha2)))
-        .map_or(state, |_| &state[3..]);
+    let bare = strip_country_prefix(state, country.alpha2);
     if let Some(s) = subdivisions
         .iter()
         .find(|s| s.region_code.eq_ignore_ascii_case(bare))
@@ -108,17 +107,48 @@ pub fn province_code(country_alpha2: &str, state: &str) -> Option<String> {
     if key.is_empty() {
         return None;
     }
-    subdivisions
-        .iter()
-        .find(|s| fold(s.name) == key)
-        .map(|s| s.region_code.to_owned())
+    SUBDIVISION_NAMES
+        .get(country.alpha2)?
+        .get(&key)
+        .map(|code| (*code).to_owned())
 }
 
+/// `"AU-NSW"` → `"NSW"` when the prefix is `country_alpha2` (any case); otherwise `state`.
+fn strip_country_prefix<'a>(state: &'a str, country_alpha2: &str) -> &'a str {
+    match (state.get(..2), state.get(2..3), state.get(3..)) {
+        (Some(prefix), Some("-"), Some(rest)) if prefix.eq_ignore_ascii_case(country_alpha2) => {
+            rest
+        }
+        _ => state,
+    }
+}
+
+/// Every country's subdivision names, [`fold`]ed once, to their region codes (the first
+/// subdivision wins where two fold alike, as a scan in ISO order would pick). Built on first use
+/// so a lookup folds only its own input, not the country's hundreds of names (the UK has 200+).
+static SUBDIVISION_NAMES: LazyLock<HashMap<&'static str, HashMap<String, &'static str>>> =
+    LazyLock::new(|| {
+        let mut names: HashMap<&'static str, HashMap<String, &'static str>> = HashMap::new();
+        for country in rust_iso3166::ALL {
+            let Some(subdivisions) = country.subdivisions() else {
+                continue;
+            };
+            let by_name = names.entry(country.alpha2).or_default();
+            for s in subdivisions {
+                by_name.entry(fold(s.name)).or_insert(s.region_code);
+            }
+        }
+        names
+    });
+
 /// A name reduced for comparison: accents removed (NFD without combining marks), then
-/// [`squash`]ed ("Baden-Württemberg" → "badenwurttemberg").
+/// [`squash`]ed ("Baden-Württemberg" → "badenwurttemberg"). ASCII skips the decomposition.
 fn fold(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
+    if name.is_ascii() {
+        return squash(name);
+    }
     let plain: String = name.nfd().filter(|c| !is_combining_mark(*c)).collect();
     squash(&plain)
 }
@@ -143,5 +173,33 @@ mod tests {
         assert_eq!(p("CA", "New South Wales"), None);
         assert_eq!(p("AU", "Narnia"), None);
         assert_eq!(p("AU", "  "), None);
+    }
+
+    /// The precomputed name index answers as a scan of the country's subdivisions would: every
+    /// subdivision's own name and code give a code of that country, whose name folds alike.
+    #[test]
+    fn every_subdivision_name_and_code_resolves_within_its_country() {
+        let mut checked = 0;
+        for country in rust_iso3166::ALL {
+            let Some(subdivisions) = country.subdivisions() else {
+                continue;
+            };
+            for s in subdivisions {
+                let by_code = province_code(country.alpha2, s.region_code);
+                assert_eq!(by_code.as_deref(), Some(s.region_code), "{}", s.code);
+                let by_name = province_code(country.alpha2, s.name).expect(s.code);
+                let found = subdivisions.iter().find(|t| t.region_code == by_name);
+                let found = found.expect("a code of the same country");
+                assert!(
+                    found.region_code == s.region_code
+                        || super::fold(found.name) == super::fold(s.name),
+                    "{} resolved to {}",
+                    s.code,
+                    by_name
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 3_000, "only {checked} subdivisions checked");
     }
 }
