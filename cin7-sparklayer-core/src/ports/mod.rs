@@ -5,12 +5,14 @@
 //! `shopify-client`, `sparklayer-client`, the state crate); in-memory ones ship in
 //! [`crate::memory`] behind the `testing` feature.
 
+mod coordination;
 mod sink;
 mod source;
 mod state;
 
 use serde::{Deserialize, Serialize};
 
+pub use coordination::{Lease, LeaseStore, QueuedDelivery, WebhookInbox};
 pub use sink::{
     AccountState, CustomerGroupDirectory, CustomerSink, CustomerWrite, InviteSupport, PatchOutcome,
     PriceListSink, RejectedRow, RemoteCustomer, RemoteFields, RemotePriceList, SinkWarning,
