@@ -6,7 +6,7 @@ use cin7_sparklayer_core::model::{
     DesiredMetafield, MetafieldDefinition, MetafieldKey, MetafieldType,
 };
 use cin7_sparklayer_core::rules::metafields::{
-    MetafieldInputs, WRITTEN, customer_metafields, written_types,
+    MetafieldInputs, WRITTEN, customer_metafields, with_contact_id, written_types,
 };
 use cin7_sparklayer_core::rules::{
     NotConvertible, ShopTypes, UnwritableDefinition, convert_value, convertible,
@@ -197,7 +197,7 @@ fn definitions_of_the_same_type_or_other_keys_change_nothing() {
 #[test]
 fn every_metafield_the_sync_writes_is_listed_with_its_type() {
     let lists = vec!["cin7-tier-1".to_owned()];
-    let written = customer_metafields(&MetafieldInputs {
+    let mut written = customer_metafields(&MetafieldInputs {
         cin7_id: "c-1",
         company_name: Some("Acme"),
         group_slug: Some("gold"),
@@ -205,6 +205,7 @@ fn every_metafield_the_sync_writes_is_listed_with_its_type() {
         credit_limit: Decimal::new(125, 1),
         on_credit_hold: false,
     });
+    with_contact_id(&mut written, Some("k-1"));
     assert_eq!(written.len(), WRITTEN.len());
     for m in written {
         assert!(

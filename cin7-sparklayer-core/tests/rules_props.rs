@@ -85,6 +85,7 @@ fn contact() -> impl Strategy<Value = SourceContact> {
     )
         .prop_map(
             |(name, phone, mobile_phone, email, default)| SourceContact {
+                id: None,
                 name,
                 phone,
                 mobile_phone,

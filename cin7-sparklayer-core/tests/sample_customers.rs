@@ -40,6 +40,7 @@ fn human_test() -> SourceCustomer {
             default_for_type: true,
         }],
         contacts: vec![SourceContact {
+            id: None,
             name: Some("Nick Wakefield".into()),
             phone: Some("03 3014556".into()),
             mobile_phone: None,

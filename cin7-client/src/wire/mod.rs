@@ -95,6 +95,9 @@ pub struct WireCustomer {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct WireContact {
+    /// `ID` (C16).
+    #[serde(default, rename = "ID", deserialize_with = "lenient::string")]
+    pub id: Option<String>,
     /// `Name`.
     #[serde(default, deserialize_with = "lenient::string")]
     pub name: Option<String>,
@@ -244,6 +247,7 @@ impl WireCustomer {
                 .contacts
                 .into_iter()
                 .map(|c| SourceContact {
+                    id: non_empty(c.id.as_deref()),
                     name: non_empty(c.name.as_deref()),
                     phone: non_empty(c.phone.as_deref()),
                     mobile_phone: non_empty(c.mobile_phone.as_deref()),

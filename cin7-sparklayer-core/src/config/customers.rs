@@ -26,6 +26,17 @@ pub enum CurrencyMode {
     All,
 }
 
+/// Which contacts of a customer become Shopify customers (C16).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactsMode {
+    /// One Shopify customer per Cin7 customer, for its key contact (C2), as the reference does.
+    #[default]
+    Default,
+    /// Every other qualifying contact of a synced customer becomes its own Shopify customer.
+    All,
+}
+
 /// `[customers]`: the customers pass (C1–C14).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +62,9 @@ pub struct CustomersConfig {
     /// `currency`, default `base_only` (C12).
     #[serde(default)]
     pub currency: CurrencyMode,
+    /// `contacts`, default `default` (C16).
+    #[serde(default)]
+    pub contacts: ContactsMode,
 }
 
 impl CustomersConfig {
@@ -85,6 +99,7 @@ impl Default for CustomersConfig {
             on_leave: OnLeave::Keep,
             email_fallback: false,
             currency: CurrencyMode::BaseOnly,
+            contacts: ContactsMode::Default,
         }
     }
 }

@@ -9,7 +9,7 @@ mod customers;
 mod pricing;
 pub mod values;
 
-pub use customers::{CurrencyMode, CustomersConfig, OnLeave};
+pub use customers::{ContactsMode, CurrencyMode, CustomersConfig, OnLeave};
 pub use pricing::{PricingConfig, TierSelection, ZeroPrice};
 
 /// A configuration problem a user can fix: one line that says what to do.

@@ -97,6 +97,7 @@ fn customer(i: usize) -> SourceCustomer {
 
 fn contacts(i: usize) -> Vec<SourceContact> {
     let main = SourceContact {
+        id: Some(format!("k-{i}-0")),
         name: Some(format!("Jane Buyer-{i}")),
         phone: Some(format!("+64 9 555 {i:04}")),
         mobile_phone: i.is_multiple_of(3).then(|| format!("021 555 {i:04}")),
@@ -106,6 +107,7 @@ fn contacts(i: usize) -> Vec<SourceContact> {
     let mut out = vec![main];
     if i % 2 == 1 {
         out.push(SourceContact {
+            id: Some(format!("k-{i}-1")),
             name: Some("Zoë Accounts".into()),
             phone: None,
             mobile_phone: None,

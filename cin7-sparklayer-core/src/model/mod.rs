@@ -1,8 +1,10 @@
 //! The domain model: source records read from Cin7 and the desired Shopify / SparkLayer state.
 
+mod contact;
 mod desired;
 mod source;
 
+pub use contact::{CONTACT_KEY_SEPARATOR, contact_key, customer_of_key, is_contact_key};
 pub use desired::{
     DesiredAddress, DesiredCustomer, DesiredMetafield, DesiredPriceList, MetafieldDefinition,
     MetafieldKey, MetafieldType, PriceBreak, PriceListHeader, PriceListOrigin, PriceRow,

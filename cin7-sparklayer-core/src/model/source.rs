@@ -94,6 +94,8 @@ pub struct SourceAddress {
 /// One contact of a customer (`Contacts[]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceContact {
+    /// `ID`: links a contact synced as its own Shopify customer (C16); `None` when absent.
+    pub id: Option<String>,
     /// `Name`: full name, split into first and last by C4.
     pub name: Option<String>,
     /// `Phone`.

@@ -175,6 +175,10 @@ pub struct RunReport {
     pub modified_since: Option<DateTime<Utc>>,
     /// Customers per action: `create`, `update`, `unchanged`, `skip`, `revoke`, `failed`.
     pub customers: BTreeMap<String, u64>,
+    /// Contacts synced as Shopify customers of their own (C16) per action, as `customers`
+    /// counts customers (key contacts); empty without `customers.contacts = "all"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub contacts: BTreeMap<String, u64>,
     /// Skips per reason code.
     pub skip_reasons: BTreeMap<SkipReason, u64>,
     /// Warnings per reason code.
@@ -217,6 +221,7 @@ impl RunReport {
             finished_at: started_at,
             modified_since: None,
             customers: BTreeMap::new(),
+            contacts: BTreeMap::new(),
             skip_reasons: BTreeMap::new(),
             warnings: BTreeMap::new(),
             invites: BTreeMap::new(),
@@ -238,6 +243,16 @@ impl RunReport {
         *self.customers.entry(action.to_owned()).or_default() += 1;
     }
 
+    /// Adds one to the action count of record `id`: a contact's (C16, `{customer}/{contact}`)
+    /// in `contacts`, a customer's in `customers`.
+    pub fn count_record(&mut self, id: &str, action: &str) {
+        if crate::model::is_contact_key(id) {
+            *self.contacts.entry(action.to_owned()).or_default() += 1;
+        } else {
+            self.count_customer(action);
+        }
+    }
+
     /// Records a skip with its reason.
     pub fn skip(
         &mut self,
@@ -247,7 +262,7 @@ impl RunReport {
         detail: Option<String>,
     ) {
         if kind == RecordKind::Customer {
-            self.count_customer("skip");
+            self.count_record(id.unwrap_or_default(), "skip");
         }
         *self.skip_reasons.entry(reason).or_default() += 1;
         if self.skipped.len() < Self::MAX_LISTED {

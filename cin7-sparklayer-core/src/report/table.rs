@@ -27,6 +27,7 @@ pub fn render_table(report: &RunReport) -> String {
     let mut out = String::new();
     heading(&mut out, report);
     counts(&mut out, "customers", &report.customers);
+    counts(&mut out, "contacts (C16)", &report.contacts);
     counts(&mut out, "skipped (by reason)", &report.skip_reasons);
     counts(&mut out, "warnings (by reason)", &report.warnings);
     counts(&mut out, "invites", &report.invites);

@@ -1,6 +1,6 @@
 //! The customer mapper: C1, C2, C4–C12 applied to one Cin7 customer.
 
-use crate::config::{CustomersConfig, ZeroPrice};
+use crate::config::{ContactsMode, CustomersConfig, ZeroPrice};
 use crate::model::{
     AccountInfo, CustomerGroup, DesiredAddress, DesiredCustomer, DesiredPriceList, SourceCustomer,
 };
@@ -10,7 +10,7 @@ use super::address::{AddressPerson, AddressWarning, map_address, pick_address};
 use super::currency::{currency_allowed, customer_currency};
 use super::group::pick_group;
 use super::identity::{IdentityError, identity_contact, pick_email};
-use super::metafields::{MetafieldInputs, customer_metafields};
+use super::metafields::{MetafieldInputs, customer_metafields, with_contact_id};
 use super::names::split_name;
 use super::phone::{PhonePick, pick_phone};
 use super::pricing::{PriceIssue, assigned_lists, customer_price_list};
@@ -111,7 +111,7 @@ pub fn map_customer(
         tier,
         ctx.prefix,
     );
-    let metafields = customer_metafields(&MetafieldInputs {
+    let mut metafields = customer_metafields(&MetafieldInputs {
         cin7_id: &customer.id,
         company_name: person.company.as_deref(),
         group_slug: group,
@@ -119,6 +119,11 @@ pub fn map_customer(
         credit_limit: customer.credit_limit,
         on_credit_hold: customer.on_credit_hold,
     });
+    if cfg.contacts == ContactsMode::All {
+        // C16: every customer the sync writes names its contact.
+        let contact = identity_contact(customer, cfg.email_fallback);
+        with_contact_id(&mut metafields, contact.and_then(|c| c.id.as_deref()));
+    }
     let desired = DesiredCustomer {
         cin7_id: customer.id.clone(),
         email,

@@ -20,10 +20,12 @@ pub const CUSTOMER_ID: (&str, &str) = ("cin7", "customer_id");
 pub const CREDIT_LIMIT: (&str, &str) = ("cin7", "credit_limit");
 /// `cin7.on_credit_hold` (C9).
 pub const ON_CREDIT_HOLD: (&str, &str) = ("cin7", "on_credit_hold");
+/// `cin7.contact_id` (C16, with `customers.contacts = "all"`).
+pub const CONTACT_ID: (&str, &str) = ("cin7", "contact_id");
 
 /// Every metafield key the sync writes (C7–C10), defined once: sinks read these back for
 /// drift (C15) from here, and [`customer_metafields`] writes no other.
-pub const MANAGED_KEYS: [(&str, &str); 7] = [
+pub const MANAGED_KEYS: [(&str, &str); 8] = [
     GROUP,
     PRICE_LISTS,
     PAYMENT_ON_ACCOUNT,
@@ -31,6 +33,7 @@ pub const MANAGED_KEYS: [(&str, &str); 7] = [
     CUSTOMER_ID,
     CREDIT_LIMIT,
     ON_CREDIT_HOLD,
+    CONTACT_ID,
 ];
 
 /// Namespaces the sync owns: on revoke every metafield it set in them is deleted (C14); the
@@ -39,7 +42,7 @@ pub const MANAGED_NAMESPACES: [&str; 2] = ["sparklayer", "cin7"];
 
 /// Every metafield [`customer_metafields`] writes, with its type (C7–C10): the keys checked
 /// against the shop's definitions (E10).
-pub const WRITTEN: [((&str, &str), MetafieldType); 7] = [
+pub const WRITTEN: [((&str, &str), MetafieldType); 8] = [
     (GROUP, MetafieldType::SingleLineTextField),
     (PRICE_LISTS, MetafieldType::Json),
     (PAYMENT_ON_ACCOUNT, MetafieldType::Json),
@@ -47,6 +50,7 @@ pub const WRITTEN: [((&str, &str), MetafieldType); 7] = [
     (CUSTOMER_ID, MetafieldType::SingleLineTextField),
     (CREDIT_LIMIT, MetafieldType::NumberDecimal),
     (ON_CREDIT_HOLD, MetafieldType::Boolean),
+    (CONTACT_ID, MetafieldType::SingleLineTextField),
 ];
 
 /// [`WRITTEN`] as keys and types.
@@ -149,6 +153,21 @@ pub fn customer_metafields(input: &MetafieldInputs<'_>) -> Vec<DesiredMetafield>
     out
 }
 
+/// C16: adds `cin7.contact_id` = `contact_id` to `metafields` (sorted by key), as every customer
+/// the sync writes with `customers.contacts = "all"` carries it; a contact without an ID adds none.
+pub fn with_contact_id(metafields: &mut Vec<DesiredMetafield>, contact_id: Option<&str>) {
+    let Some(id) = contact_id else {
+        return;
+    };
+    metafields.retain(|m| m.key != MetafieldKey::known(CONTACT_ID.0, CONTACT_ID.1));
+    metafields.push(metafield(
+        CONTACT_ID,
+        MetafieldType::SingleLineTextField,
+        id.to_owned(),
+    ));
+    metafields.sort_by(|a, b| a.key.cmp(&b.key));
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -160,7 +179,7 @@ mod tests {
     #[test]
     fn managed_keys_are_exactly_the_keys_written() {
         let lists = vec!["cin7-tier-1".to_owned()];
-        let all = customer_metafields(&MetafieldInputs {
+        let mut all = customer_metafields(&MetafieldInputs {
             cin7_id: "c-1",
             company_name: Some("Acme"),
             group_slug: Some("vip"),
@@ -168,6 +187,7 @@ mod tests {
             credit_limit: Decimal::ONE,
             on_credit_hold: false,
         });
+        with_contact_id(&mut all, Some("k-1"));
         let written: BTreeSet<(String, String)> = all
             .iter()
             .map(|m| (m.key.namespace.to_string(), m.key.key.to_string()))

@@ -4,6 +4,8 @@
 //! (leaving scope) need the whole run and live in [`crate::plan`].
 
 mod address;
+mod contact_duplicates;
+mod contacts;
 mod country;
 mod currency;
 mod definitions;
@@ -20,6 +22,8 @@ mod slug;
 mod tax;
 
 pub use address::{AddressPerson, AddressWarning, MappedAddress, map_address, pick_address};
+pub use contact_duplicates::resolve_duplicates_with_contacts;
+pub use contacts::{MappedContact, map_contacts};
 pub use country::{country_code, province_code};
 pub use currency::{currency_allowed, customer_currency};
 pub use definitions::{

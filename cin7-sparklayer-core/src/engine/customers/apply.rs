@@ -61,7 +61,7 @@ impl CustomersPass<'_> {
             Ok(out) => out,
             Err(e) => {
                 let e = fatal("writing Shopify customers", e)?;
-                report.count_customer("failed");
+                report.count_record(&id, "failed");
                 report.fail(RecordKind::Customer, &id, p.action(), &e);
                 return Ok(None);
             }
@@ -80,7 +80,7 @@ impl CustomersPass<'_> {
             },
         };
         self.save_link(&new_link).await?;
-        report.count_customer(p.action());
+        report.count_record(&id, p.action());
         let mut invite = None;
         if p.desired().is_some() {
             let state = if p.created && out.account_state == AccountState::Unknown {

@@ -58,7 +58,7 @@ impl Decisions {
     /// Queues a write, or in a dry run only counts it (E1: the plan writes nothing).
     fn queue(&mut self, report: &mut RunReport, dry_run: bool, write: PendingWrite) {
         if dry_run {
-            report.count_customer(write.action());
+            report.count_record(&write.write.cin7_id, write.action());
         } else {
             self.pending.push(write);
         }
@@ -98,7 +98,7 @@ impl Decisions {
                 // Counted when applied, as done or failed (E3).
                 Some(write) => self.pending.push(*write),
                 // Unchanged, or planned in a dry run (E1).
-                None => report.count_customer(p.action.name()),
+                None => report.count_record(&p.id, p.action.name()),
             }
             self.entries
                 .push(entry(&p.id, Some(p.email), p.action, None));

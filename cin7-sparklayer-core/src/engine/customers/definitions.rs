@@ -29,7 +29,7 @@ impl CustomersPass<'_> {
             match self.types.apply(&mut m.desired.metafields) {
                 Ok(()) => fitting.push(m),
                 Err(e) => {
-                    report.count_customer("failed");
+                    report.count_record(&m.desired.cin7_id, "failed");
                     report.failures.push(Failure {
                         kind: RecordKind::Customer,
                         id: m.desired.cin7_id.clone(),

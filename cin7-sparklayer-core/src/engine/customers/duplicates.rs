@@ -1,21 +1,25 @@
-//! C3 in the customers pass: customers sharing an email, linked customers not read in this run
-//! counting as participants.
+//! C3 in the customers pass: customers (and with C16 contacts) sharing an email, linked records
+//! of customers not read in this run counting as participants.
 
 use std::collections::{HashMap, HashSet};
 
+use crate::config::ContactsMode;
+use crate::model::{customer_of_key, is_contact_key};
 use crate::ports::CustomerLink;
 use crate::report::{RunReport, SkipReason};
-use crate::rules::{DuplicateVerdict, resolve_duplicates};
+use crate::rules::{DuplicateVerdict, resolve_duplicates, resolve_duplicates_with_contacts};
 
 use super::Mapped;
 use super::decisions::Decisions;
 
 /// C3: keeps the customers whose email is theirs; skips every other one (`duplicate_email`,
-/// naming the other Cin7 IDs).
+/// naming the other Cin7 IDs). With C16's contacts, its tie-break decides, and a contact whose
+/// customer is skipped is skipped with it.
 pub(super) fn drop_duplicates(
     mapped: Vec<Mapped>,
     links: &HashMap<String, CustomerLink>,
     seen: &foldhash::HashSet<String>,
+    contacts: ContactsMode,
     report: &mut RunReport,
     decided: &mut Decisions,
 ) -> Vec<Mapped> {
@@ -26,7 +30,7 @@ pub(super) fn drop_duplicates(
     pairs.extend(
         links
             .values()
-            .filter(|l| !l.revoked && !seen.contains(&l.cin7_id))
+            .filter(|l| !l.revoked && !seen.contains(customer_of_key(&l.cin7_id)))
             .map(|l| (l.cin7_id.clone(), l.email.clone())),
     );
     let linked: HashSet<(String, String)> = links
@@ -34,7 +38,10 @@ pub(super) fn drop_duplicates(
         .filter(|l| !l.revoked)
         .map(|l| (l.cin7_id.clone(), l.email.clone()))
         .collect();
-    let verdicts = resolve_duplicates(&pairs, &linked);
+    let verdicts = match contacts {
+        ContactsMode::Default => resolve_duplicates(&pairs, &linked),
+        ContactsMode::All => resolve_duplicates_with_contacts(&pairs, &linked),
+    };
     let mut kept = Vec::with_capacity(mapped.len());
     for (m, verdict) in mapped.into_iter().zip(verdicts) {
         match verdict {
@@ -52,6 +59,30 @@ pub(super) fn drop_duplicates(
                 );
             }
         }
+    }
+    match contacts {
+        ContactsMode::Default => kept,
+        ContactsMode::All => drop_orphans(kept, report, decided),
+    }
+}
+
+/// C16: contacts of a customer skipped for its email sync neither (`duplicate_email`).
+fn drop_orphans(kept: Vec<Mapped>, report: &mut RunReport, decided: &mut Decisions) -> Vec<Mapped> {
+    let customers: foldhash::HashSet<String> = kept
+        .iter()
+        .map(|m| m.desired.cin7_id.as_str())
+        .filter(|id| !is_contact_key(id))
+        .map(str::to_owned)
+        .collect();
+    let (kept, orphans): (Vec<Mapped>, Vec<Mapped>) = kept
+        .into_iter()
+        .partition(|m| customers.contains(customer_of_key(&m.desired.cin7_id)));
+    for m in orphans {
+        let d = &m.desired;
+        let customer = customer_of_key(&d.cin7_id);
+        let detail = format!("its customer {customer} is skipped for a shared email");
+        let email = Some(d.email.clone());
+        decided.skip(report, &d.cin7_id, email, SkipReason::DuplicateEmail, Some(detail));
     }
     kept
 }

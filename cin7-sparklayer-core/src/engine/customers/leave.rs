@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::config::OnLeave;
+use crate::model::customer_of_key;
 use crate::plan::plan_revoke;
 use crate::ports::CustomerLink;
 use crate::report::{RunMode, RunReport};
@@ -28,6 +29,7 @@ impl CustomersPass<'_> {
             let skip = match c.result {
                 Ok(m) => {
                     mapped.push(m);
+                    self.take_contacts(c.contacts, &mut mapped, report, decided);
                     continue;
                 }
                 Err(skip) => skip,
@@ -47,8 +49,8 @@ impl CustomersPass<'_> {
         mapped
     }
 
-    /// Linked customers that vanished from a full read have left scope too (C14): revoked, in
-    /// Cin7 ID order.
+    /// Linked customers that vanished from a full read have left scope too (C14), with their
+    /// contacts (C16): revoked, in Cin7 ID order.
     pub(super) fn revoke_gone(
         &self,
         links: &HashMap<String, CustomerLink>,
@@ -62,7 +64,7 @@ impl CustomersPass<'_> {
         }
         let mut gone: Vec<&CustomerLink> = links
             .values()
-            .filter(|l| !seen.contains(&l.cin7_id))
+            .filter(|l| !seen.contains(customer_of_key(&l.cin7_id)))
             .collect();
         gone.sort_by(|a, b| a.cin7_id.cmp(&b.cin7_id));
         for link in gone {

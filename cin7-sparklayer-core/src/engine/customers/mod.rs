@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use futures::StreamExt;
 
 mod apply;
+mod contacts;
 mod decisions;
 mod definitions;
 mod duplicates;
@@ -12,6 +13,7 @@ mod leave;
 mod lookup;
 mod plan;
 
+use contacts::{FetchedContact, map_with_contacts};
 use decisions::Decisions;
 use duplicates::drop_duplicates;
 use plan::{PlanContext, plan_one};
@@ -20,7 +22,7 @@ use crate::error::RunError;
 use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
 use crate::ports::{CustomerLink, CustomerWrite, Fetched, IncompleteRead};
 use crate::report::{RecordKind, RunReport, WarningReason};
-use crate::rules::{MappedCustomer, MappingContext, ShopTypes, map_customer};
+use crate::rules::{MappedCustomer, MappingContext, ShopTypes};
 
 use super::parallel::{par_map, par_map_owned};
 use super::{ResolvedMode, RunOptions, SyncEngine};
@@ -58,6 +60,8 @@ struct FetchedCustomer {
     id: String,
     modified: Option<chrono::DateTime<chrono::Utc>>,
     result: Result<Mapped, crate::rules::Skip>,
+    /// Its other contacts (C16), empty unless `customers.contacts = "all"` and it maps.
+    contacts: Vec<FetchedContact>,
 }
 
 /// A planned write with what to record after it.
@@ -134,12 +138,13 @@ impl<'a> CustomersPass<'a> {
         let mut chunk: Vec<SourceCustomer> = Vec::with_capacity(MAP_CHUNK);
         let mut incomplete: Option<IncompleteRead> = None;
         let mut flush = |chunk: &mut Vec<SourceCustomer>, out: &mut Vec<FetchedCustomer>| {
-            let results = par_map(chunk, |c| map_customer(c, ctx).map(Box::new));
-            for (c, result) in chunk.drain(..).zip(results) {
+            let results = par_map(chunk, |c| map_with_contacts(c, ctx));
+            for (c, (result, contacts)) in chunk.drain(..).zip(results) {
                 let item = FetchedCustomer {
                     id: c.id,
                     modified: c.last_modified,
                     result,
+                    contacts,
                 };
                 match index.get(&item.id) {
                     Some(&i) if item.modified >= out[i].modified => out[i] = item,
@@ -201,11 +206,13 @@ impl<'a> CustomersPass<'a> {
         };
         let mut decided = Decisions::default();
         let mapped = self.sort_out_skips(customers, &links, report, &mut decided);
+        self.contacts_left(&links, &mapped, &seen, report, &mut decided);
         // Not on a short read (E8): a linked customer may only have been skipped by the paging.
         if !outcome.incomplete {
             self.revoke_gone(&links, &seen, report, &mut decided);
         }
-        let kept = drop_duplicates(mapped, &links, &seen, report, &mut decided);
+        let contacts = self.engine.settings.customers.contacts;
+        let kept = drop_duplicates(mapped, &links, &seen, contacts, report, &mut decided);
         let kept = self.fit_definitions(kept, report, &mut outcome);
         let lookups = self.look_up(&kept, &links).await?;
 

@@ -1,0 +1,95 @@
+//! C16 in the customers pass: the other contacts of each synced customer as records of their
+//! own, and the contacts that left scope (C14).
+
+use std::collections::HashMap;
+
+use crate::config::{ContactsMode, OnLeave};
+use crate::model::{SourceCustomer, customer_of_key, is_contact_key};
+use crate::plan::plan_revoke;
+use crate::ports::CustomerLink;
+use crate::report::RunReport;
+use crate::rules::{MappingContext, Skip, map_contacts, map_customer};
+
+use super::decisions::Decisions;
+use super::{CustomersPass, Mapped};
+
+/// One other contact of a fetched customer, mapped (C16).
+pub(super) struct FetchedContact {
+    /// `{customer ID}/{contact ID}`, or the customer's ID for a contact without `ID`.
+    pub(super) id: String,
+    /// The contact as a Shopify customer, or why it is not synced.
+    pub(super) result: Result<Mapped, Skip>,
+}
+
+/// Maps one customer (C1–C12) and, with `customers.contacts = "all"` and when it syncs, its
+/// other qualifying contacts (C16).
+pub(super) fn map_with_contacts(
+    customer: &SourceCustomer,
+    ctx: &MappingContext<'_>,
+) -> (Result<Mapped, Skip>, Vec<FetchedContact>) {
+    let result = map_customer(customer, ctx).map(Box::new);
+    let contacts = match &result {
+        Ok(key) if ctx.customers.contacts == ContactsMode::All => {
+            map_contacts(customer, key, ctx.customers.email_fallback)
+                .into_iter()
+                .map(|c| FetchedContact {
+                    id: c.id,
+                    result: c.result.map(Box::new),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    (result, contacts)
+}
+
+impl CustomersPass<'_> {
+    /// C16: a synced customer's contacts join the mapped records; a contact that cannot be
+    /// linked is skipped (`no_contact_id`).
+    pub(super) fn take_contacts(
+        &self,
+        contacts: Vec<FetchedContact>,
+        mapped: &mut Vec<Mapped>,
+        report: &mut RunReport,
+        decided: &mut Decisions,
+    ) {
+        for c in contacts {
+            match c.result {
+                Ok(m) => mapped.push(m),
+                Err(skip) => decided.skip(report, &c.id, None, skip.reason, skip.detail),
+            }
+        }
+    }
+
+    /// C16, C14: a linked contact of a customer read in this run that is not among its synced
+    /// contacts (removed in Cin7, email removed, its customer out of scope or skipped) has left
+    /// scope: revoked with `on_leave = "revoke"`, in key order. Contacts of customers not read
+    /// (an incremental run) are left alone; those of customers gone are [`Self::revoke_gone`]'s.
+    pub(super) fn contacts_left(
+        &self,
+        links: &HashMap<String, CustomerLink>,
+        mapped: &[Mapped],
+        seen: &foldhash::HashSet<String>,
+        report: &mut RunReport,
+        decided: &mut Decisions,
+    ) {
+        if self.engine.settings.customers.on_leave != OnLeave::Revoke {
+            return;
+        }
+        let synced: foldhash::HashSet<&str> =
+            mapped.iter().map(|m| m.desired.cin7_id.as_str()).collect();
+        let mut left: Vec<&CustomerLink> = links
+            .values()
+            .filter(|l| is_contact_key(&l.cin7_id) && seen.contains(customer_of_key(&l.cin7_id)))
+            .filter(|l| !synced.contains(l.cin7_id.as_str()))
+            .collect();
+        left.sort_by(|a, b| a.cin7_id.cmp(&b.cin7_id));
+        for link in left {
+            if let Some(write) = plan_revoke(link) {
+                let who = (link.cin7_id.as_str(), Some(link.email.clone()));
+                let why = "contact left scope".to_owned();
+                decided.revoke(report, self.options.dry_run, who, why, write);
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! C16 Contacts: every other qualifying contact of a synced customer as a Shopify customer of
+//! its own (`customers.contacts = "all"`).
+
+use crate::model::{SourceContact, SourceCustomer, contact_key};
+use crate::report::{SkipReason, WarningReason};
+
+use super::identity::{identity_contact, is_valid_email};
+use super::map::{MappedCustomer, RuleWarning, Skip};
+use super::metafields::with_contact_id;
+use super::names::split_name;
+use super::phone::{PhonePick, pick_phone};
+
+/// One other contact of a mapped customer (C16): its record ID and what the rules made of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedContact {
+    /// `{customer ID}/{contact ID}`, the contact's state key; the customer's ID when the
+    /// contact has no `ID` (it is then skipped, `no_contact_id`).
+    pub id: String,
+    /// The contact as a Shopify customer, or why it is not synced.
+    pub result: Result<MappedCustomer, Skip>,
+}
+
+/// C16: the contacts of `customer` other than its key contact (C2) whose `Email` passes C2's
+/// check, each mapped from `key` (the customer's own mapping): names and phone from the contact
+/// (C4), the customer's address (C5) carrying them, everything else from the customer (C6–C11),
+/// and `cin7.contact_id`. A contact with no `ID` is skipped, `no_contact_id`. Duplicate emails
+/// (C3) are left to the planner, which sees the whole run.
+pub fn map_contacts(
+    customer: &SourceCustomer,
+    key: &MappedCustomer,
+    email_fallback: bool,
+) -> Vec<MappedContact> {
+    let identity = identity_contact(customer, email_fallback);
+    customer
+        .contacts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !identity.is_some_and(|i| std::ptr::eq(i, *c)))
+        .filter_map(|(n, c)| qualifying_email(c).map(|email| (n, c, email)))
+        .map(|(n, c, email)| match c.id.as_deref() {
+            Some(contact_id) => MappedContact {
+                id: contact_key(&customer.id, contact_id),
+                result: Ok(map_contact(c, contact_id, email, &customer.id, key)),
+            },
+            None => MappedContact {
+                id: customer.id.clone(),
+                result: Err(Skip {
+                    reason: SkipReason::NoContactId,
+                    detail: Some(format!("contact {} of the customer has no ID", n + 1)),
+                    out_of_scope: false,
+                }),
+            },
+        })
+        .collect()
+}
+
+/// C2's check on a contact's `Email`: trimmed, `local@domain.tld` without spaces.
+fn qualifying_email(contact: &SourceContact) -> Option<String> {
+    let email = contact.email.as_deref()?.trim();
+    is_valid_email(email).then(|| email.to_owned())
+}
+
+/// C16: one contact as a Shopify customer: `key`'s desired state with the contact's email,
+/// names and phone (also on the address), its own record ID and `cin7.contact_id`.
+fn map_contact(
+    contact: &SourceContact,
+    contact_id: &str,
+    email: String,
+    customer_id: &str,
+    key: &MappedCustomer,
+) -> MappedCustomer {
+    let mut warnings = Vec::new();
+    let (first_name, last_name) = split_name(contact.name.as_deref());
+    let country = key.desired.address.as_ref().map(|a| a.country_code.as_str());
+    let phones = [contact.phone.as_deref(), contact.mobile_phone.as_deref()];
+    let phone = match pick_phone(&phones, country) {
+        PhonePick::Valid(p) => Some(p),
+        PhonePick::Absent => None,
+        PhonePick::Invalid => {
+            warnings.push(RuleWarning {
+                reason: WarningReason::InvalidPhone,
+                detail: Some("neither Phone nor MobilePhone is a valid number".into()),
+            });
+            None
+        }
+    };
+    let mut desired = key.desired.clone();
+    desired.cin7_id = contact_key(customer_id, contact_id);
+    desired.email = email;
+    if let Some(a) = desired.address.as_mut() {
+        a.first_name.clone_from(&first_name);
+        a.last_name.clone_from(&last_name);
+        a.phone.clone_from(&phone);
+    }
+    desired.first_name = first_name;
+    desired.last_name = last_name;
+    desired.phone = phone;
+    with_contact_id(&mut desired.metafields, Some(contact_id));
+    MappedCustomer {
+        desired,
+        tier: key.tier,
+        own_list: None,
+        warnings,
+    }
+}
