@@ -18,8 +18,11 @@
 //! unique email and an Australian phone, a default Shipping address in Australia, a known tier
 //! name, a credit limit, and for about 1 in 8 some customer-specific prices (`ProductPrices`).
 //!
+//! Valid customers also have other contacts (C16), added by the `contacts` module after the rest.
+//!
 //! [`Dataset::case_counts`] tells how many of each case a data set holds.
 
+mod contacts;
 mod customer_cases;
 mod customers;
 mod products;
@@ -35,6 +38,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use contacts::SHARED_CONTACT_EMAIL;
 pub use customers::CustomerCase;
 pub use products::ProductCase;
 
@@ -88,7 +92,8 @@ impl Dataset {
             .filter(|(case, _)| case.is_publishable())
             .filter_map(|(_, v)| v.get("SKU").and_then(Value::as_str).map(str::to_owned))
             .collect();
-        let customer_rows = customers::generate(&mut rng, &mut ids, customers, &skus);
+        let mut customer_rows = customers::generate(&mut rng, &mut ids, customers, &skus);
+        contacts::add_contacts(seed, &mut customer_rows);
         let (customer_cases, customers) = customer_rows.into_iter().unzip();
         let (product_cases, products) = product_rows.into_iter().unzip();
         Self {
