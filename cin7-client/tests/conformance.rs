@@ -35,7 +35,7 @@ fn customer_json(c: &SourceCustomer) -> Value {
         .contacts
         .iter()
         .map(|k| {
-            json!({ "Name": k.name, "Phone": k.phone, "MobilePhone": k.mobile_phone,
+            json!({ "ID": k.id, "Name": k.name, "Phone": k.phone, "MobilePhone": k.mobile_phone,
                     "Email": k.email, "Default": k.default })
         })
         .collect();

@@ -13,8 +13,9 @@ use super::phone::{PhonePick, pick_phone};
 /// One other contact of a mapped customer (C16): its record ID and what the rules made of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappedContact {
-    /// `{customer ID}/{contact ID}`, the contact's state key; the customer's ID when the
-    /// contact has no `ID` (it is then skipped, `no_contact_id`).
+    /// `{customer ID}/{contact ID}`, the contact's state key; `{customer ID}/#{n}` (its place
+    /// in `Contacts[]`, from 1) when the contact has no `ID` (it is then skipped,
+    /// `no_contact_id`, and never linked).
     pub id: String,
     /// The contact as a Shopify customer, or why it is not synced.
     pub result: Result<MappedCustomer, Skip>,
@@ -43,7 +44,7 @@ pub fn map_contacts(
                 result: Ok(map_contact(c, contact_id, email, &customer.id, key)),
             },
             None => MappedContact {
-                id: customer.id.clone(),
+                id: contact_key(&customer.id, &format!("#{}", n + 1)),
                 result: Err(Skip {
                     reason: SkipReason::NoContactId,
                     detail: Some(format!("contact {} of the customer has no ID", n + 1)),

@@ -15,7 +15,7 @@ use super::{CustomersPass, Mapped};
 
 /// One other contact of a fetched customer, mapped (C16).
 pub(super) struct FetchedContact {
-    /// `{customer ID}/{contact ID}`, or the customer's ID for a contact without `ID`.
+    /// `{customer ID}/{contact ID}`, or `{customer ID}/#{n}` for a contact without `ID`.
     pub(super) id: String,
     /// The contact as a Shopify customer, or why it is not synced.
     pub(super) result: Result<Mapped, Skip>,
