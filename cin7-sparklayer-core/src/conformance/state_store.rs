@@ -43,6 +43,7 @@ suite!(StateStoreHarness =>
     fresh_store_reads_empty,
     customer_links_round_trip,
     saving_a_link_again_replaces_it,
+    contact_links_live_beside_their_customer,
     saves_are_visible_at_once,
     saves_survive_a_reopen,
     price_lists_round_trip,
@@ -228,6 +229,45 @@ async fn saving_a_link_again_replaces_it<H: StateStoreHarness + ?Sized>(h: &H) -
     expected[0] = changed;
     ensure_eq(
         "customer_links after saving conf-link-a again",
+        &read_links(&store).await?,
+        &expected,
+    )
+}
+
+/// C16: contacts are linked by `{customer ID}/{contact ID}` beside their customer's own link:
+/// each is its own row, and a contact's email change (E6) replaces only its row.
+async fn contact_links_live_beside_their_customer<H: StateStoreHarness + ?Sized>(h: &H) -> Check {
+    let store = h.fresh().await;
+    let customer = links().swap_remove(0);
+    let contact = |id: &str, email: &str, shopify: &str| CustomerLink {
+        cin7_id: crate::model::contact_key(&customer.cin7_id, id),
+        shopify_id: shopify.into(),
+        email: email.into(),
+        metafields: vec![MetafieldKey::new("cin7", "contact_id")],
+        ..customer.clone()
+    };
+    let lookalike = CustomerLink {
+        cin7_id: format!("{}2", customer.cin7_id),
+        ..contact("x", "lookalike@conformance.example", "gid://shopify/Customer/7103")
+    };
+    let mut expected = vec![
+        customer.clone(),
+        contact("k-1", "accounts@conformance.example", "gid://shopify/Customer/7101"),
+        contact("k-2", "warehouse@conformance.example", "gid://shopify/Customer/7102"),
+        lookalike,
+    ];
+    for link in &expected {
+        store.save_customer_link(link).await.or_fail("save_customer_link")?;
+    }
+    ensure_eq("customer_links with contacts", &read_links(&store).await?, &expected)?;
+    let renamed = contact("k-1", "new.accounts@conformance.example", "gid://shopify/Customer/7101");
+    store
+        .save_customer_link(&renamed)
+        .await
+        .or_fail("save_customer_link (contact again)")?;
+    expected[1] = renamed;
+    ensure_eq(
+        "customer_links after a contact's email change",
         &read_links(&store).await?,
         &expected,
     )
