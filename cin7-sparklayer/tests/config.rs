@@ -3,7 +3,7 @@
 
 use cin7_sparklayer::Config;
 use cin7_sparklayer::ConfigError;
-use cin7_sparklayer::core::config::{CurrencyMode, OnLeave, TierSelection, ZeroPrice};
+use cin7_sparklayer::core::config::{ContactsMode, CurrencyMode, OnLeave, TierSelection, ZeroPrice};
 
 const MINIMAL: &str = r#"
 [cin7]
@@ -418,4 +418,19 @@ fn the_engine_settings_come_from_the_rules_sections() {
     let s = cin7_sparklayer::EngineSettings::from_config(&c);
     assert_eq!(s.customers.on_leave, OnLeave::Revoke);
     assert_eq!(s.pricing.batch_size, 7);
+}
+
+#[test]
+fn customers_contacts_is_default_or_all_and_a_bad_value_names_the_key() {
+    let c = Config::from_toml_str(MINIMAL, no_env).unwrap();
+    assert_eq!(c.customers.contacts, ContactsMode::Default, "C16 default");
+    let all = format!("{MINIMAL}\n[customers]\ncontacts = \"all\"\n");
+    let c = Config::from_toml_str(&all, no_env).unwrap();
+    let s = cin7_sparklayer::EngineSettings::from_config(&c);
+    assert_eq!(s.customers.contacts, ContactsMode::All);
+    let bad = format!("{MINIMAL}\n[customers]\ncontacts = \"everyone\"\n");
+    let err = Config::from_toml_str(&bad, no_env).unwrap_err().to_string();
+    assert!(err.contains("customers.contacts"), "{err}");
+    assert!(err.contains("everyone"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }
