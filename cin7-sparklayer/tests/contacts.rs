@@ -1,14 +1,16 @@
 //! C16 contacts end to end against the sandbox fakes (real HTTP, real clients, SQLite state):
 //! `customers.contacts = "all"` full run and no-change rerun, then incremental runs with a
 //! contact's email changed, a contact removed (revoke and keep) and a contact added, each
-//! predicted by a dry run; and a run killed part-way through creating contacts, rerun.
+//! predicted by a dry run; a run killed part-way through creating contacts, rerun; and the
+//! daemon's webhook path: `Customer/Updated` resyncs the customer and all its contacts.
 
 mod common;
 
 use common::{init_logs, state_path};
 use std::path::Path;
 
-use cin7_sparklayer::core::report::RunReport;
+use cin7_sparklayer::core::report::{RunMode, RunReport};
+use cin7_sparklayer::daemon::{Daemon, DaemonHandle};
 use cin7_sparklayer::{Config, ModeRequest, RunOptions, SyncEngine, engine_from_config};
 use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
 use cin7_sparklayer_sandbox::data::{CustomerCase, SHARED_CONTACT_EMAIL};
@@ -203,4 +205,88 @@ async fn a_run_killed_while_creating_contacts_rerun_equals_an_uninterrupted_run(
             assert_eq!(got.customers.get(email), Some(c), "kill after {kill_after}: {email}");
         }
     }
+}
+
+const TOKEN: &str = "contacts-webhook-token";
+
+async fn runs_finished(handle: &DaemonHandle, n: u64) {
+    let mut rx = handle.status().runs_finished();
+    tokio::time::timeout(std::time::Duration::from_secs(120), rx.wait_for(|k| *k >= n))
+        .await
+        .expect("hang guard: the run finishes")
+        .expect("status alive");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_updated_webhook_resyncs_the_customer_and_all_its_contacts() {
+    let sb = sandbox(24).await;
+    let state = state_path("contacts-daemon");
+    let extra = format!("{REVOKE}[daemon]\nwebhook_token = \"{TOKEN}\"\n");
+    let config = Config::from_toml_str(&sb.config_toml(&state, &extra), |_| None).expect("config");
+    let daemon = Daemon::from_config(&config).expect("daemon");
+    let handle = daemon.handle();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(daemon.serve_on(listener, async move {
+        let _ = rx.await;
+    }));
+    runs_finished(&handle, 1).await;
+    let startup = handle.status().last_report().expect("start-up report");
+    assert!(contacts(&startup, "create") > 0, "{:?}", startup.contacts);
+
+    let id = customer_with_two_contacts(&sb);
+    let accounts = contact_field(&sb, &id, 1, "Email");
+    let warehouse = contact_field(&sb, &id, 2, "Email");
+    sb.cin7.update_customer(&id, |c| {
+        c["Name"] = json!("Webhook Renamed Pty Ltd");
+        if let Some(list) = c["Contacts"].as_array_mut() {
+            list.truncate(2);
+        }
+    });
+    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let resp = http
+        .post(format!("{base}/webhooks/cin7"))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "CustomerDetailsList": [ { "ID": id, "Name": "x" } ] }))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(resp.status().as_u16(), 200);
+    runs_finished(&handle, 2).await;
+    let r = handle.status().last_report().expect("records report");
+    assert_eq!(r.mode, RunMode::Records);
+    assert_eq!(r.failures, vec![]);
+    assert_eq!(r.customers.get("update"), Some(&1), "{:?}", r.customers);
+    assert_eq!(contacts(&r, "update"), 1, "{:?}", r.contacts);
+    assert_eq!(contacts(&r, "revoke"), 1, "{:?}", r.contacts);
+    let company = |c: &FakeCustomer| {
+        c.metafields
+            .iter()
+            .find(|m| m.key == "company_name")
+            .map(|m| m.value.clone())
+    };
+    let kept = sb.shopify.customer_by_email(&accounts).expect("contact");
+    assert_eq!(company(&kept).as_deref(), Some("Webhook Renamed Pty Ltd"));
+    let gone = sb.shopify.customer_by_email(&warehouse).expect("never deleted");
+    assert!(!gone.tags.iter().any(|t| t == "b2b"));
+    let (_, _, metrics) = get(&http, &format!("{base}/metrics")).await;
+    assert!(
+        metrics.lines().any(|l| l.starts_with("cin7_sparklayer_contacts_total{action=\"revoke\"} ")),
+        "{metrics}"
+    );
+    let _ = stop.send(());
+    let _ = task.await;
+}
+
+async fn get(http: &reqwest::Client, url: &str) -> (u16, String, String) {
+    let resp = http.get(url).send().await.expect("response");
+    let status = resp.status().as_u16();
+    let kind = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, kind, resp.text().await.expect("body"))
 }

@@ -130,6 +130,8 @@ pub(crate) struct Metrics {
     registry: Registry,
     runs: Counters<RunLabels>,
     customers: Counters<ActionLabels>,
+    /// C16: contacts synced as Shopify customers of their own, per action.
+    contacts: Counters<ActionLabels>,
     skips: Counters<ReasonLabels>,
     price_lists: Counters<ActionLabels>,
     price_rows: Counters<ChangeLabels>,
@@ -214,6 +216,11 @@ impl Metrics {
                 r,
                 "customers",
                 "Customers per action (create, update, unchanged, skip, revoke, failed)",
+            ),
+            contacts: add(
+                r,
+                "contacts",
+                "Contacts synced as Shopify customers of their own (C16) per action",
             ),
             skips: add(r, "skips", "Skipped records per reason"),
             price_lists: add(
@@ -300,11 +307,11 @@ impl Metrics {
 
     /// Adds a report's counts to the totals.
     fn add_report(&self, r: &RunReport) {
-        for (action, n) in &r.customers {
-            let action = action.to_string();
-            self.customers
-                .get_or_create(&ActionLabels { action })
-                .inc_by(*n);
+        for (counters, counts) in [(&self.customers, &r.customers), (&self.contacts, &r.contacts)] {
+            for (action, n) in counts {
+                let action = action.to_string();
+                counters.get_or_create(&ActionLabels { action }).inc_by(*n);
+            }
         }
         for (reason, n) in &r.skip_reasons {
             let reason = reason.to_string();
@@ -433,6 +440,7 @@ mod tests {
     fn report() -> RunReport {
         let mut r = RunReport::new(RunMode::Full, false, Utc::now());
         r.count_customer("create");
+        r.count_record("c-1/k-2", "create");
         r.count_list("patch");
         let bad = MalformedRecord {
             id: Some("c-9".into()),
@@ -482,6 +490,7 @@ mod tests {
             r#"cin7_sparklayer_runs_total{mode="full",outcome="failed_records"} 1"#,
             r#"cin7_sparklayer_customers_total{action="create"} 1"#,
             r#"cin7_sparklayer_customers_total{action="skip"} 1"#,
+            r#"cin7_sparklayer_contacts_total{action="create"} 1"#,
             r#"cin7_sparklayer_skips_total{reason="malformed"} 1"#,
             r#"cin7_sparklayer_price_lists_total{action="patch"} 1"#,
             r#"cin7_sparklayer_price_rows_total{change="written"} 5"#,
