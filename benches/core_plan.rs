@@ -6,6 +6,9 @@
 //! Peak memory (VmHWM) of the whole process is printed at the end: the input (one copy, held
 //! by the in-memory source) plus everything the engine allocates.
 //!
+//! A second input turns on C16 (`customers.contacts = "all"`) over the same customers with
+//! ≈ 2.5 contacts each (every customer one or two more), measured against its own clone baseline.
+//!
 //! `cargo bench -p cin7-sparklayer --bench core_plan`
 
 /// mimalloc: mapping 100,000 customers allocates many small strings; glibc's allocator under
@@ -16,6 +19,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cin7_sparklayer_core::config::ContactsMode;
 use cin7_sparklayer_core::engine::{EngineSettings, Ports, RunOptions, SyncEngine};
 use cin7_sparklayer_core::memory::{MemoryPriceLists, MemoryShopify, MemorySource, MemoryState};
 use cin7_sparklayer_core::model::{
@@ -108,7 +112,25 @@ fn products() -> Vec<SourceProduct> {
         .collect()
 }
 
-fn engine(source: Arc<MemorySource>) -> SyncEngine {
+/// C16: one or two more contacts per customer (≈ 2.5 in all), each with an ID and an email.
+fn with_contacts(mut customers: Vec<SourceCustomer>) -> (Vec<SourceCustomer>, u64) {
+    let mut more = 0;
+    for (i, c) in customers.iter_mut().enumerate() {
+        for k in 1..=(1 + i % 2) {
+            c.contacts.push(SourceContact {
+                id: Some(format!("{i:08x}-{k}")),
+                name: Some(format!("Sam Contact{k} {i}")),
+                email: Some(format!("contact{k}.{i}@example.com")),
+                mobile_phone: Some(format!("04{:02} {:03} {:03}", k * 10, i % 1000, k)),
+                ..SourceContact::default()
+            });
+            more += 1;
+        }
+    }
+    (customers, more)
+}
+
+fn engine(source: Arc<MemorySource>, contacts: ContactsMode) -> SyncEngine {
     let lists = Arc::new(MemoryPriceLists::new(vec![
         CustomerGroup {
             name: "Gold".into(),
@@ -128,9 +150,13 @@ fn engine(source: Arc<MemorySource>) -> SyncEngine {
             groups: lists,
             state: Arc::new(MemoryState::new()),
         },
-        EngineSettings {
-            lookup_batch: 250,
-            ..EngineSettings::default()
+        {
+            let mut settings = EngineSettings {
+                lookup_batch: 250,
+                ..EngineSettings::default()
+            };
+            settings.customers.contacts = contacts;
+            settings
         },
     )
 }
@@ -154,7 +180,7 @@ fn bench(c: &mut Criterion) {
     let after_input = peak_rss_mb();
     group.bench_function("map_and_plan_100k_customers_50k_products", |b| {
         b.iter(|| {
-            let e = engine(source.clone());
+            let e = engine(source.clone(), ContactsMode::Default);
             let report =
                 futures::executor::block_on(e.run(RunOptions::full().dry_run())).expect("dry run");
             assert_eq!(
@@ -173,12 +199,49 @@ fn bench(c: &mut Criterion) {
             std::hint::black_box((cs, ps))
         })
     });
+    bench_contacts(&mut group, &source);
     group.finish();
     if let (Some(input), Some(engine)) = (after_input, after_engine) {
         println!(
             "peak memory (VmHWM): {input:.0} MB after generating the input, {engine:.0} MB for the whole process after the map-and-plan runs (the engine added {:.0} MB)",
             engine - input
         );
+    }
+}
+
+/// C16: the same run with `customers.contacts = "all"` over ≈ 250,000 contacts, and cloning
+/// that input once as its baseline.
+fn bench_contacts(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    plain: &MemorySource,
+) {
+    let Some(customers) = plain.customers.lock().ok().map(|c| c.clone()) else {
+        return;
+    };
+    let (customers, more) = with_contacts(customers);
+    let source = Arc::new(MemorySource::new("AUD"));
+    source.set_customers(customers);
+    if let Ok(p) = plain.products.lock() {
+        source.set_products(p.clone());
+    }
+    group.bench_function("map_and_plan_100k_customers_contacts_all", |b| {
+        b.iter(|| {
+            let e = engine(source.clone(), ContactsMode::All);
+            let report =
+                futures::executor::block_on(e.run(RunOptions::full().dry_run())).expect("dry run");
+            assert_eq!(report.contacts.get("create").copied(), Some(more));
+            std::hint::black_box(report)
+        })
+    });
+    group.bench_function("baseline_clone_inputs_contacts_all", |b| {
+        b.iter(|| {
+            let cs = source.customers.lock().map(|c| c.clone()).ok();
+            let ps = source.products.lock().map(|p| p.clone()).ok();
+            std::hint::black_box((cs, ps))
+        })
+    });
+    if let Some(peak) = peak_rss_mb() {
+        println!("peak memory (VmHWM) after the contacts = \"all\" runs: {peak:.0} MB");
     }
 }
 
