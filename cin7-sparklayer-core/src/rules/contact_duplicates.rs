@@ -1,6 +1,8 @@
 //! C3 across contacts (C16): one email, one Shopify customer, with C16's tie-break.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::collections::hash_map::Entry;
 
 use crate::model::{customer_of_key, is_contact_key};
 
@@ -19,25 +21,42 @@ pub fn resolve_duplicates_with_contacts(
     records: &[(String, String)],
     linked: &HashSet<(String, String)>,
 ) -> Vec<DuplicateVerdict> {
-    let keys: Vec<String> = records.iter().map(|(_, e)| e.to_lowercase()).collect();
-    // Email → distinct record IDs in input order.
-    let mut groups: foldhash::HashMap<&str, Vec<&str>> = foldhash::HashMap::default();
+    let keys: Vec<Cow<'_, str>> = records.iter().map(|(_, e)| email_key(e)).collect();
+    // Email → the distinct record IDs using it, in input order: the first inline, the rest
+    // (rare) in a vector that allocates only when used.
+    let mut groups: foldhash::HashMap<&str, (&str, Vec<&str>)> =
+        foldhash::HashMap::with_capacity_and_hasher(records.len(), Default::default());
     for ((id, _), key) in records.iter().zip(&keys) {
-        let ids = groups.entry(key.as_str()).or_default();
-        if !ids.contains(&id.as_str()) {
-            ids.push(id);
+        match groups.entry(key.as_ref()) {
+            Entry::Vacant(v) => {
+                v.insert((id.as_str(), Vec::new()));
+            }
+            Entry::Occupied(mut o) => {
+                let (first, more) = o.get_mut();
+                if *first != id.as_str() && !more.contains(&id.as_str()) {
+                    more.push(id);
+                }
+            }
         }
     }
-    let winners: foldhash::HashMap<&str, Option<&str>> = groups
+    // Only shared emails need a decision: each once, however large its group.
+    let shared: foldhash::HashMap<&str, (Vec<&str>, Option<&str>)> = groups
         .iter()
-        .map(|(email, ids)| (*email, winner(email, ids, linked)))
+        .filter(|(_, (_, more))| !more.is_empty())
+        .map(|(email, (first, more))| {
+            let ids: Vec<&str> = std::iter::once(*first).chain(more.iter().copied()).collect();
+            let won = winner(email, &ids, linked);
+            (*email, (ids, won))
+        })
         .collect();
     records
         .iter()
         .zip(&keys)
         .map(|((id, _), key)| {
-            let ids = &groups[key.as_str()];
-            if ids.len() == 1 || winners[key.as_str()] == Some(id.as_str()) {
+            let Some((ids, won)) = shared.get(key.as_ref()) else {
+                return DuplicateVerdict::Keep;
+            };
+            if *won == Some(id.as_str()) {
                 return DuplicateVerdict::Keep;
             }
             let mut others: Vec<String> = ids
@@ -51,15 +70,21 @@ pub fn resolve_duplicates_with_contacts(
         .collect()
 }
 
+/// The email lowercased, borrowed when it already is (most are).
+fn email_key(email: &str) -> Cow<'_, str> {
+    if email.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(email)
+    } else {
+        Cow::Owned(email.to_lowercase())
+    }
+}
+
 /// The record of a group sharing `email` that syncs, if any (C3, C16).
 fn winner<'a>(
     email: &str,
     ids: &[&'a str],
     linked: &HashSet<(String, String)>,
 ) -> Option<&'a str> {
-    if let [only] = ids {
-        return Some(only);
-    }
     if let Some(owner) = ids
         .iter()
         .find(|id| linked.contains(&((**id).to_owned(), email.to_owned())))

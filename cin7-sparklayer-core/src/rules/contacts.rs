@@ -1,7 +1,7 @@
 //! C16 Contacts: every other qualifying contact of a synced customer as a Shopify customer of
 //! its own (`customers.contacts = "all"`).
 
-use crate::model::{SourceContact, SourceCustomer, contact_key};
+use crate::model::{DesiredAddress, DesiredCustomer, SourceContact, SourceCustomer, contact_key};
 use crate::report::{SkipReason, WarningReason};
 
 use super::identity::{identity_contact, is_valid_email};
@@ -85,18 +85,28 @@ fn map_contact(
             None
         }
     };
-    let mut desired = key.desired.clone();
-    desired.cin7_id = contact_key(customer_id, contact_id);
-    desired.email = email;
-    if let Some(a) = desired.address.as_mut() {
-        a.first_name.clone_from(&first_name);
-        a.last_name.clone_from(&last_name);
-        a.phone.clone_from(&phone);
-    }
-    desired.first_name = first_name;
-    desired.last_name = last_name;
-    desired.phone = phone;
-    with_contact_id(&mut desired.metafields, Some(contact_id));
+    let from = &key.desired;
+    let address = from.address.as_ref().map(|a| DesiredAddress {
+        first_name: first_name.clone(),
+        last_name: last_name.clone(),
+        phone: phone.clone(),
+        ..a.clone()
+    });
+    // Room for `cin7.contact_id`, so adding it does not grow the vector again.
+    let mut metafields = Vec::with_capacity(from.metafields.len() + 1);
+    metafields.extend(from.metafields.iter().cloned());
+    with_contact_id(&mut metafields, Some(contact_id));
+    let desired = DesiredCustomer {
+        cin7_id: contact_key(customer_id, contact_id),
+        email,
+        first_name,
+        last_name,
+        phone,
+        address,
+        tax_exempt: from.tax_exempt,
+        managed_tags: from.managed_tags.clone(),
+        metafields,
+    };
     MappedCustomer {
         desired,
         tier: key.tier,

@@ -153,19 +153,20 @@ pub fn customer_metafields(input: &MetafieldInputs<'_>) -> Vec<DesiredMetafield>
     out
 }
 
-/// C16: adds `cin7.contact_id` = `contact_id` to `metafields` (sorted by key), as every customer
-/// the sync writes with `customers.contacts = "all"` carries it; a contact without an ID adds none.
+/// C16: adds (or replaces) `cin7.contact_id` = `contact_id` in `metafields`, which are and stay
+/// sorted by key, as every customer the sync writes with `customers.contacts = "all"` carries it;
+/// a contact without an ID adds none.
 pub fn with_contact_id(metafields: &mut Vec<DesiredMetafield>, contact_id: Option<&str>) {
     let Some(id) = contact_id else {
         return;
     };
-    metafields.retain(|m| m.key != MetafieldKey::known(CONTACT_ID.0, CONTACT_ID.1));
-    metafields.push(metafield(
-        CONTACT_ID,
-        MetafieldType::SingleLineTextField,
-        id.to_owned(),
-    ));
-    metafields.sort_by(|a, b| a.key.cmp(&b.key));
+    let key = MetafieldKey::known(CONTACT_ID.0, CONTACT_ID.1);
+    let value = metafield(CONTACT_ID, MetafieldType::SingleLineTextField, id.to_owned());
+    // Sorted by key: replace it, or insert it in its place.
+    match metafields.binary_search_by(|m| m.key.cmp(&key)) {
+        Ok(at) => metafields[at] = value,
+        Err(at) => metafields.insert(at, value),
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use crate::config::{ContactsMode, OnLeave};
-use crate::model::{SourceCustomer, customer_of_key, is_contact_key};
+use crate::model::{CONTACT_KEY_SEPARATOR, SourceCustomer, customer_of_key, is_contact_key};
 use crate::plan::plan_revoke;
 use crate::ports::CustomerLink;
-use crate::report::RunReport;
+use crate::report::{RunReport, SkipReason};
 use crate::rules::{MappingContext, Skip, map_contacts, map_customer};
 
 use super::decisions::Decisions;
@@ -22,14 +22,24 @@ pub(super) struct FetchedContact {
 }
 
 /// Maps one customer (C1–C12) and, with `customers.contacts = "all"` and when it syncs, its
-/// other qualifying contacts (C16).
+/// other qualifying contacts (C16). With contacts, a customer ID holding the key separator could
+/// pass for a contact's key: such a customer is skipped, `invalid_id`.
 pub(super) fn map_with_contacts(
     customer: &SourceCustomer,
     ctx: &MappingContext<'_>,
 ) -> (Result<Mapped, Skip>, Vec<FetchedContact>) {
+    let all = ctx.customers.contacts == ContactsMode::All;
+    if all && is_contact_key(&customer.id) {
+        let skip = Skip {
+            reason: SkipReason::InvalidId,
+            detail: Some(format!("a Cin7 ID with {CONTACT_KEY_SEPARATOR:?} cannot key contacts")),
+            out_of_scope: false,
+        };
+        return (Err(skip), Vec::new());
+    }
     let result = map_customer(customer, ctx).map(Box::new);
     let contacts = match &result {
-        Ok(key) if ctx.customers.contacts == ContactsMode::All => {
+        Ok(key) if all => {
             map_contacts(customer, key, ctx.customers.email_fallback)
                 .into_iter()
                 .map(|c| FetchedContact {
