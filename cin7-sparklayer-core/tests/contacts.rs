@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use cin7_sparklayer_core::config::{ContactsMode, OnLeave};
 use cin7_sparklayer_core::engine::{EngineSettings, ModeRequest, Ports, RunOptions, SyncEngine};
-use cin7_sparklayer_core::memory::{MemoryPriceLists, MemoryShopify, MemorySource, MemoryState};
 use cin7_sparklayer_core::memory::ShopifyRecord;
+use cin7_sparklayer_core::memory::{MemoryPriceLists, MemoryShopify, MemorySource, MemoryState};
 use cin7_sparklayer_core::model::{
     AddressKind, SourceAddress, SourceContact, SourceCustomer, contact_key,
 };
@@ -39,9 +39,24 @@ fn contact(id: Option<&str>, name: &str, email: Option<&str>, default: bool) -> 
 /// (warehouse); `cust-1` also has a contact without an email and one without an ID.
 fn customer(i: usize) -> SourceCustomer {
     let mut contacts = vec![
-        contact(Some(&format!("k-{i}-0")), &format!("Pat Buyer{i}"), Some(&format!("buyer{i}@example.com")), true),
-        contact(Some(&format!("k-{i}-1")), "Alex Accounts", Some(&format!("accounts{i}@example.com")), false),
-        contact(Some(&format!("k-{i}-2")), "Sam Warehouse Lee", Some(&format!("warehouse{i}@example.com")), false),
+        contact(
+            Some(&format!("k-{i}-0")),
+            &format!("Pat Buyer{i}"),
+            Some(&format!("buyer{i}@example.com")),
+            true,
+        ),
+        contact(
+            Some(&format!("k-{i}-1")),
+            "Alex Accounts",
+            Some(&format!("accounts{i}@example.com")),
+            false,
+        ),
+        contact(
+            Some(&format!("k-{i}-2")),
+            "Sam Warehouse Lee",
+            Some(&format!("warehouse{i}@example.com")),
+            false,
+        ),
     ];
     if i == 1 {
         contacts.push(contact(Some("k-1-3"), "Robin Noemail", None, false));
@@ -100,7 +115,10 @@ impl World {
     }
 
     fn by_email(&self, email: &str) -> Option<ShopifyRecord> {
-        self.shopify.customers().into_iter().find(|c| c.email == email)
+        self.shopify
+            .customers()
+            .into_iter()
+            .find(|c| c.email == email)
     }
 
     fn shopify_id_of(&self, key: &str) -> Option<String> {
@@ -146,7 +164,11 @@ fn a_full_run_syncs_every_qualifying_contact_once_and_a_rerun_writes_nothing() {
     assert_eq!(first.skip_reasons.get("no_contact_id"), Some(&1));
     assert!(w.by_email("noid1@example.com").is_none());
     assert_eq!(w.shopify.customers().len(), 9);
-    assert_eq!(first.invites.get("sent"), Some(&9), "C13: one invite per login");
+    assert_eq!(
+        first.invites.get("sent"),
+        Some(&9),
+        "C13: one invite per login"
+    );
 
     let key = w.by_email("buyer2@example.com").unwrap();
     let other = w.by_email("warehouse2@example.com").unwrap();
@@ -155,15 +177,27 @@ fn a_full_run_syncs_every_qualifying_contact_once_and_a_rerun_writes_nothing() {
     assert_eq!(metafield(&other, "customer_id").as_deref(), Some("cust-2"));
     assert_eq!(other.fields.first_name.as_deref(), Some("Sam"));
     assert_eq!(other.fields.last_name.as_deref(), Some("Warehouse Lee"));
-    assert_eq!(other.fields.phone, None, "the contact's phone, not the key's");
+    assert_eq!(
+        other.fields.phone, None,
+        "the contact's phone, not the key's"
+    );
     assert!(other.fields.tax_exempt, "C6 from the customer");
     assert!(other.tags.contains("b2b"));
     let address = other.fields.address.clone().unwrap();
     assert_eq!(address.first_name.as_deref(), Some("Sam"));
     assert_eq!(address.company.as_deref(), Some("Company 2"));
     assert_eq!(address.address1.as_deref(), Some("2 George St"));
-    for k in ["price_lists", "payment_on_account", "company_name", "credit_limit"] {
-        assert_eq!(metafield(&other, k), metafield(&key, k), "{k} from the customer");
+    for k in [
+        "price_lists",
+        "payment_on_account",
+        "company_name",
+        "credit_limit",
+    ] {
+        assert_eq!(
+            metafield(&other, k),
+            metafield(&key, k),
+            "{k} from the customer"
+        );
     }
     assert_eq!(
         w.shopify_id_of(&contact_key("cust-2", "k-2-2")),
@@ -186,7 +220,9 @@ fn a_contact_email_change_updates_the_same_shopify_customer() {
     w.run(RunOptions::full());
     let key = contact_key("cust-0", "k-0-1");
     let before = w.shopify_id_of(&key).unwrap();
-    w.edit("cust-0", |c| c.contacts[1].email = Some("new.accounts0@example.com".into()));
+    w.edit("cust-0", |c| {
+        c.contacts[1].email = Some("new.accounts0@example.com".into())
+    });
     let r = w.run(RunOptions::default());
     assert_eq!(r.mode.to_string(), "incremental");
     assert_eq!(contacts(&r, "update"), 1, "{:?}", r.contacts);
@@ -202,7 +238,9 @@ fn a_removed_contact_is_revoked_under_revoke_and_kept_under_keep() {
     for on_leave in [OnLeave::Revoke, OnLeave::Keep] {
         let w = World::new(2, on_leave);
         w.run(RunOptions::full());
-        w.edit("cust-1", |c| c.contacts.retain(|k| k.id.as_deref() != Some("k-1-2")));
+        w.edit("cust-1", |c| {
+            c.contacts.retain(|k| k.id.as_deref() != Some("k-1-2"))
+        });
         let dry = w.run(RunOptions::default().dry_run());
         let r = w.run(RunOptions::default());
         assert_eq!(r.mode.to_string(), "incremental");
@@ -210,13 +248,22 @@ fn a_removed_contact_is_revoked_under_revoke_and_kept_under_keep() {
         if on_leave == OnLeave::Revoke {
             assert_eq!(contacts(&r, "revoke"), 1, "{:?}", r.contacts);
             assert!(!gone.tags.contains("b2b"));
-            assert!(gone.fields.metafields.is_empty(), "{:?}", gone.fields.metafields);
+            assert!(
+                gone.fields.metafields.is_empty(),
+                "{:?}",
+                gone.fields.metafields
+            );
         } else {
             assert_eq!(contacts(&r, "revoke"), 0);
             assert!(gone.tags.contains("b2b"));
         }
         assert_eq!(dry.contacts.get("revoke"), r.contacts.get("revoke"), "E1");
-        assert!(w.by_email("accounts1@example.com").unwrap().tags.contains("b2b"));
+        assert!(
+            w.by_email("accounts1@example.com")
+                .unwrap()
+                .tags
+                .contains("b2b")
+        );
         assert_eq!(customers(&r, "revoke"), 0);
     }
 }
@@ -229,11 +276,19 @@ fn a_customer_leaving_scope_takes_its_contacts_with_it() {
     let r = w.run(RunOptions::default());
     assert_eq!(customers(&r, "revoke"), 1);
     assert_eq!(contacts(&r, "revoke"), 2, "{:?}", r.contacts);
-    for email in ["buyer0@example.com", "accounts0@example.com", "warehouse0@example.com"] {
+    for email in [
+        "buyer0@example.com",
+        "accounts0@example.com",
+        "warehouse0@example.com",
+    ] {
         assert!(!w.by_email(email).unwrap().tags.contains("b2b"), "{email}");
     }
     // Gone from a full read (hard delete): the same.
-    w.source.customers.lock().unwrap().retain(|c| c.id != "cust-1");
+    w.source
+        .customers
+        .lock()
+        .unwrap()
+        .retain(|c| c.id != "cust-1");
     let r = w.run(RunOptions::full());
     assert_eq!(customers(&r, "revoke"), 1);
     assert_eq!(contacts(&r, "revoke"), 2);
@@ -244,13 +299,21 @@ fn an_added_contact_is_created_on_an_incremental_run_and_a_dry_run_predicts_it()
     let w = World::new(2, OnLeave::Keep);
     w.run(RunOptions::full());
     w.edit("cust-0", |c| {
-        c.contacts.push(contact(Some("k-0-9"), "Jo New", Some("jo@example.com"), false));
+        c.contacts.push(contact(
+            Some("k-0-9"),
+            "Jo New",
+            Some("jo@example.com"),
+            false,
+        ));
     });
     let dry = w.run(RunOptions::default().dry_run());
     assert_eq!(dry.sink_writes(), 0);
     let r = w.run(RunOptions::default());
     assert_eq!(contacts(&r, "create"), 1);
-    assert_eq!(dry.contacts, r.contacts, "E1: the dry run predicts the real run");
+    assert_eq!(
+        dry.contacts, r.contacts,
+        "E1: the dry run predicts the real run"
+    );
     assert_eq!(dry.customers, r.customers);
     let jo = w.by_email("jo@example.com").unwrap();
     assert_eq!(jo.fields.first_name.as_deref(), Some("Jo"));
@@ -278,7 +341,10 @@ fn a_records_run_resyncs_the_customer_and_all_its_contacts() {
     assert_eq!(contacts(&r, "update"), 1, "{:?}", r.contacts);
     assert_eq!(contacts(&r, "revoke"), 1);
     let w2 = w.by_email("warehouse1@example.com").unwrap();
-    assert_eq!(metafield(&w2, "company_name").as_deref(), Some("Renamed Ltd"));
+    assert_eq!(
+        metafield(&w2, "company_name").as_deref(),
+        Some("Renamed Ltd")
+    );
 }
 
 #[test]
@@ -295,13 +361,31 @@ fn c3_covers_contacts_with_the_c16_tie_break() {
     });
     let r = w.run(RunOptions::full());
     assert_eq!(r.failures, vec![]);
-    assert_eq!(r.skip_reasons.get("duplicate_email"), Some(&3), "{:?}", r.skipped);
+    assert_eq!(
+        r.skip_reasons.get("duplicate_email"),
+        Some(&3),
+        "{:?}",
+        r.skipped
+    );
     let buyer0 = w.by_email("buyer0@example.com").unwrap();
-    assert_eq!(metafield(&buyer0, "contact_id").as_deref(), Some("k-0-0"), "key wins");
+    assert_eq!(
+        metafield(&buyer0, "contact_id").as_deref(),
+        Some("k-0-0"),
+        "key wins"
+    );
     let accounts1 = w.by_email("accounts1@example.com").unwrap();
-    assert_eq!(metafield(&accounts1, "contact_id").as_deref(), Some("k-1-1"), "smaller ID, then list order");
+    assert_eq!(
+        metafield(&accounts1, "contact_id").as_deref(),
+        Some("k-1-1"),
+        "smaller ID, then list order"
+    );
     // Each email once: no Shopify customer shares one.
-    let mut emails: Vec<String> = w.shopify.customers().into_iter().map(|c| c.email.to_lowercase()).collect();
+    let mut emails: Vec<String> = w
+        .shopify
+        .customers()
+        .into_iter()
+        .map(|c| c.email.to_lowercase())
+        .collect();
     let n = emails.len();
     emails.sort();
     emails.dedup();
@@ -319,7 +403,11 @@ fn a_contact_failing_fails_alone_and_the_rerun_rewrites_nothing_else() {
     assert_eq!(first.exit_code(), 2);
     assert_eq!(w.shopify.customers().len(), 7);
     let r = w.run(RunOptions::full());
-    assert_eq!(contacts(&r, "create"), 0, "only the failed ones are tried again");
+    assert_eq!(
+        contacts(&r, "create"),
+        0,
+        "only the failed ones are tried again"
+    );
     assert_eq!(contacts(&r, "failed"), 2);
     assert_eq!(w.shopify.customers().len(), 7);
     let invites: u32 = w.shopify.customers().iter().map(|c| c.invites).sum();
@@ -341,7 +429,11 @@ fn links_lost_after_the_writes_are_found_again_by_email_without_duplicates_or_se
     };
     let r = rerun.run(RunOptions::full());
     assert_eq!(r.failures, vec![]);
-    assert_eq!(contacts(&r, "create") + customers(&r, "create"), 0, "E5: no duplicate");
+    assert_eq!(
+        contacts(&r, "create") + customers(&r, "create"),
+        0,
+        "E5: no duplicate"
+    );
     let after: Vec<String> = w.shopify.customers().into_iter().map(|c| c.id).collect();
     assert_eq!(after, ids);
     let invites: u32 = w.shopify.customers().iter().map(|c| c.invites).sum();

@@ -43,7 +43,11 @@ fn contact() -> impl Strategy<Value = SourceContact> {
     (
         prop::option::of(0u8..20),
         prop::option::of("[A-Za-zé]{1,8}( [A-Za-z]{1,8}){0,2}"),
-        prop::option::of(prop_oneof![Just("0412 345 678"), Just("02 9999 0000"), Just("nope")]),
+        prop::option::of(prop_oneof![
+            Just("0412 345 678"),
+            Just("02 9999 0000"),
+            Just("nope")
+        ]),
         email(),
         prop::bool::weighted(0.3),
     )
@@ -58,8 +62,13 @@ fn contact() -> impl Strategy<Value = SourceContact> {
 }
 
 fn customer() -> impl Strategy<Value = SourceCustomer> {
-    (0u8..50, prop::collection::vec(contact(), 1..6), prop::bool::ANY, 0u32..5000).prop_map(
-        |(id, contacts, exempt, credit)| SourceCustomer {
+    (
+        0u8..50,
+        prop::collection::vec(contact(), 1..6),
+        prop::bool::ANY,
+        0u32..5000,
+    )
+        .prop_map(|(id, contacts, exempt, credit)| SourceCustomer {
             name: Some(format!("Company {id}")),
             currency: Some("AUD".into()),
             price_tier: Some("Wholesale".into()),
@@ -78,8 +87,7 @@ fn customer() -> impl Strategy<Value = SourceCustomer> {
                 ..SourceAddress::default()
             }],
             ..SourceCustomer::new(format!("cust-{id:02}"))
-        },
-    )
+        })
 }
 
 fn all_contacts() -> CustomersConfig {

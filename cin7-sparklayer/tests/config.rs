@@ -3,7 +3,9 @@
 
 use cin7_sparklayer::Config;
 use cin7_sparklayer::ConfigError;
-use cin7_sparklayer::core::config::{ContactsMode, CurrencyMode, OnLeave, TierSelection, ZeroPrice};
+use cin7_sparklayer::core::config::{
+    ContactsMode, CurrencyMode, OnLeave, TierSelection, ZeroPrice,
+};
 
 const MINIMAL: &str = r#"
 [cin7]

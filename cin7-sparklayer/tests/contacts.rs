@@ -66,7 +66,10 @@ fn customer_with_two_contacts(sb: &Sandbox) -> String {
 
 fn contact_field(sb: &Sandbox, id: &str, n: usize, field: &str) -> String {
     let c = sb.cin7.customer(id).expect("customer");
-    c["Contacts"][n][field].as_str().unwrap_or_default().to_owned()
+    c["Contacts"][n][field]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// A dry run, then the real run: the dry run predicts the counts (E1) and writes nothing.
@@ -88,10 +91,17 @@ async fn contacts_all_full_run_then_incremental_changes() {
     let first = predicted_run(&e).await;
     assert!(contacts(&first, "create") > 40, "{:?}", first.contacts);
     assert!(first.skip_reasons.contains_key("no_contact_id"));
-    assert!(contacts(&first, "skip") > 0, "duplicate and ID-less contacts");
+    assert!(
+        contacts(&first, "skip") > 0,
+        "duplicate and ID-less contacts"
+    );
     let created = first.customers["create"] + contacts(&first, "create");
     assert_eq!(sb.shopify.customers().len() as u64, created);
-    assert_eq!(u64::from(sb.shopify.total_invites()), created, "C13 per login");
+    assert_eq!(
+        u64::from(sb.shopify.total_invites()),
+        created,
+        "C13 per login"
+    );
     assert!(
         sb.shopify
             .customers()
@@ -107,7 +117,10 @@ async fn contacts_all_full_run_then_incremental_changes() {
     // E6: a contact's email changes: the same Shopify customer gets it.
     let old = contact_field(&sb, &id, 1, "Email");
     let before = sb.shopify.customer_by_email(&old).expect("synced contact");
-    assert_eq!(metafield(&before, "customer_id").as_deref(), Some(id.as_str()));
+    assert_eq!(
+        metafield(&before, "customer_id").as_deref(),
+        Some(id.as_str())
+    );
     sb.cin7.update_customer(&id, |c| {
         c["Contacts"][1]["Email"] = json!("renamed.contact@contacts.example")
     });
@@ -115,7 +128,9 @@ async fn contacts_all_full_run_then_incremental_changes() {
     assert_eq!(r.mode.to_string(), "incremental");
     assert_eq!(contacts(&r, "update"), 1, "{:?}", r.contacts);
     assert_eq!(contacts(&r, "create"), 0);
-    let after = sb.shopify.customer_by_email("renamed.contact@contacts.example");
+    let after = sb
+        .shopify
+        .customer_by_email("renamed.contact@contacts.example");
     assert_eq!(after.map(|c| c.id), Some(before.id));
 
     // A contact removed in Cin7 leaves scope: revoked.
@@ -127,7 +142,10 @@ async fn contacts_all_full_run_then_incremental_changes() {
     });
     let r = predicted_run(&e).await;
     assert_eq!(contacts(&r, "revoke"), 1, "{:?}", r.contacts);
-    let gone = sb.shopify.customer_by_email(&warehouse).expect("never deleted");
+    let gone = sb
+        .shopify
+        .customer_by_email(&warehouse)
+        .expect("never deleted");
     assert!(!gone.tags.iter().any(|t| t == "b2b"));
     assert!(gone.metafields.is_empty(), "{:?}", gone.metafields);
 
@@ -139,7 +157,10 @@ async fn contacts_all_full_run_then_incremental_changes() {
     });
     let r = predicted_run(&e).await;
     assert_eq!(contacts(&r, "create"), 1, "{:?}", r.contacts);
-    let nova = sb.shopify.customer_by_email("nova@contacts.example").expect("created");
+    let nova = sb
+        .shopify
+        .customer_by_email("nova@contacts.example")
+        .expect("created");
     assert_eq!(nova.first_name.as_deref(), Some("Nova"));
     assert_eq!(sb.shopify.invites_sent(&nova.id), 1);
     let full = e
@@ -149,7 +170,12 @@ async fn contacts_all_full_run_then_incremental_changes() {
         })
         .await
         .unwrap();
-    assert_eq!(full.sink_writes(), 0, "E2 after the changes: {:?}", full.requests);
+    assert_eq!(
+        full.sink_writes(),
+        0,
+        "E2 after the changes: {:?}",
+        full.requests
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,7 +228,11 @@ async fn a_run_killed_while_creating_contacts_rerun_equals_an_uninterrupted_run(
         assert_eq!(got.customers.len(), want.customers.len(), "no duplicate");
         for (email, c) in &want.customers {
             // The snapshot carries each customer's invite count: each sent once.
-            assert_eq!(got.customers.get(email), Some(c), "kill after {kill_after}: {email}");
+            assert_eq!(
+                got.customers.get(email),
+                Some(c),
+                "kill after {kill_after}: {email}"
+            );
         }
     }
 }
@@ -211,10 +241,13 @@ const TOKEN: &str = "contacts-webhook-token";
 
 async fn runs_finished(handle: &DaemonHandle, n: u64) {
     let mut rx = handle.status().runs_finished();
-    tokio::time::timeout(std::time::Duration::from_secs(120), rx.wait_for(|k| *k >= n))
-        .await
-        .expect("hang guard: the run finishes")
-        .expect("status alive");
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        rx.wait_for(|k| *k >= n),
+    )
+    .await
+    .expect("hang guard: the run finishes")
+    .expect("status alive");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,7 +258,9 @@ async fn a_customer_updated_webhook_resyncs_the_customer_and_all_its_contacts() 
     let config = Config::from_toml_str(&sb.config_toml(&state, &extra), |_| None).expect("config");
     let daemon = Daemon::from_config(&config).expect("daemon");
     let handle = daemon.handle();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(daemon.serve_on(listener, async move {
@@ -244,7 +279,10 @@ async fn a_customer_updated_webhook_resyncs_the_customer_and_all_its_contacts() 
             list.truncate(2);
         }
     });
-    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
     let resp = http
         .post(format!("{base}/webhooks/cin7"))
         .bearer_auth(TOKEN)
@@ -268,11 +306,16 @@ async fn a_customer_updated_webhook_resyncs_the_customer_and_all_its_contacts() 
     };
     let kept = sb.shopify.customer_by_email(&accounts).expect("contact");
     assert_eq!(company(&kept).as_deref(), Some("Webhook Renamed Pty Ltd"));
-    let gone = sb.shopify.customer_by_email(&warehouse).expect("never deleted");
+    let gone = sb
+        .shopify
+        .customer_by_email(&warehouse)
+        .expect("never deleted");
     assert!(!gone.tags.iter().any(|t| t == "b2b"));
     let (_, _, metrics) = get(&http, &format!("{base}/metrics")).await;
     assert!(
-        metrics.lines().any(|l| l.starts_with("cin7_sparklayer_contacts_total{action=\"revoke\"} ")),
+        metrics
+            .lines()
+            .any(|l| l.starts_with("cin7_sparklayer_contacts_total{action=\"revoke\"} ")),
         "{metrics}"
     );
     let _ = stop.send(());

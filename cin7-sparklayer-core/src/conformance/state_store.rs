@@ -248,19 +248,42 @@ async fn contact_links_live_beside_their_customer<H: StateStoreHarness + ?Sized>
     };
     let lookalike = CustomerLink {
         cin7_id: format!("{}2", customer.cin7_id),
-        ..contact("x", "lookalike@conformance.example", "gid://shopify/Customer/7103")
+        ..contact(
+            "x",
+            "lookalike@conformance.example",
+            "gid://shopify/Customer/7103",
+        )
     };
     let mut expected = vec![
         customer.clone(),
-        contact("k-1", "accounts@conformance.example", "gid://shopify/Customer/7101"),
-        contact("k-2", "warehouse@conformance.example", "gid://shopify/Customer/7102"),
+        contact(
+            "k-1",
+            "accounts@conformance.example",
+            "gid://shopify/Customer/7101",
+        ),
+        contact(
+            "k-2",
+            "warehouse@conformance.example",
+            "gid://shopify/Customer/7102",
+        ),
         lookalike,
     ];
     for link in &expected {
-        store.save_customer_link(link).await.or_fail("save_customer_link")?;
+        store
+            .save_customer_link(link)
+            .await
+            .or_fail("save_customer_link")?;
     }
-    ensure_eq("customer_links with contacts", &read_links(&store).await?, &expected)?;
-    let renamed = contact("k-1", "new.accounts@conformance.example", "gid://shopify/Customer/7101");
+    ensure_eq(
+        "customer_links with contacts",
+        &read_links(&store).await?,
+        &expected,
+    )?;
+    let renamed = contact(
+        "k-1",
+        "new.accounts@conformance.example",
+        "gid://shopify/Customer/7101",
+    );
     store
         .save_customer_link(&renamed)
         .await

@@ -20,7 +20,8 @@ pub fn is_contact_key(key: &str) -> bool {
 /// C16: the Cin7 customer ID a key belongs to: the key itself for a customer, the part before
 /// the separator for a contact.
 pub fn customer_of_key(key: &str) -> &str {
-    key.split_once(CONTACT_KEY_SEPARATOR).map_or(key, |(c, _)| c)
+    key.split_once(CONTACT_KEY_SEPARATOR)
+        .map_or(key, |(c, _)| c)
 }
 
 #[cfg(test)]

@@ -44,7 +44,9 @@ pub fn resolve_duplicates_with_contacts(
         .iter()
         .filter(|(_, (_, more))| !more.is_empty())
         .map(|(email, (first, more))| {
-            let ids: Vec<&str> = std::iter::once(*first).chain(more.iter().copied()).collect();
+            let ids: Vec<&str> = std::iter::once(*first)
+                .chain(more.iter().copied())
+                .collect();
             let won = winner(email, &ids, linked);
             (*email, (ids, won))
         })
@@ -72,7 +74,10 @@ pub fn resolve_duplicates_with_contacts(
 
 /// The email lowercased, borrowed when it already is (most are).
 fn email_key(email: &str) -> Cow<'_, str> {
-    if email.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if email
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
         Cow::Borrowed(email)
     } else {
         Cow::Owned(email.to_lowercase())
@@ -80,11 +85,7 @@ fn email_key(email: &str) -> Cow<'_, str> {
 }
 
 /// The record of a group sharing `email` that syncs, if any (C3, C16).
-fn winner<'a>(
-    email: &str,
-    ids: &[&'a str],
-    linked: &HashSet<(String, String)>,
-) -> Option<&'a str> {
+fn winner<'a>(email: &str, ids: &[&'a str], linked: &HashSet<(String, String)>) -> Option<&'a str> {
     if let Some(owner) = ids
         .iter()
         .find(|id| linked.contains(&((**id).to_owned(), email.to_owned())))

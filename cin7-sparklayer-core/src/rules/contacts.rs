@@ -72,7 +72,11 @@ fn map_contact(
 ) -> MappedCustomer {
     let mut warnings = Vec::new();
     let (first_name, last_name) = split_name(contact.name.as_deref());
-    let country = key.desired.address.as_ref().map(|a| a.country_code.as_str());
+    let country = key
+        .desired
+        .address
+        .as_ref()
+        .map(|a| a.country_code.as_str());
     let phones = [contact.phone.as_deref(), contact.mobile_phone.as_deref()];
     let phone = match pick_phone(&phones, country) {
         PhonePick::Valid(p) => Some(p),

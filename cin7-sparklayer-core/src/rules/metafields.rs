@@ -161,7 +161,11 @@ pub fn with_contact_id(metafields: &mut Vec<DesiredMetafield>, contact_id: Optio
         return;
     };
     let key = MetafieldKey::known(CONTACT_ID.0, CONTACT_ID.1);
-    let value = metafield(CONTACT_ID, MetafieldType::SingleLineTextField, id.to_owned());
+    let value = metafield(
+        CONTACT_ID,
+        MetafieldType::SingleLineTextField,
+        id.to_owned(),
+    );
     // Sorted by key: replace it, or insert it in its place.
     match metafields.binary_search_by(|m| m.key.cmp(&key)) {
         Ok(at) => metafields[at] = value,

@@ -50,7 +50,12 @@ pub(super) fn add_contacts(seed: u64, customers: &mut [(CustomerCase, Value)]) {
             2 => vec![
                 contact(&mut ids, "Alex Accounts", Some(accounts), i),
                 contact(&mut ids, "Robin Noemail", None, i),
-                without_id(contact(&mut ids, "Kim Noid", Some(format!("noid.{i}@customer{i}.example.com")), i)),
+                without_id(contact(
+                    &mut ids,
+                    "Kim Noid",
+                    Some(format!("noid.{i}@customer{i}.example.com")),
+                    i,
+                )),
             ],
             _ => Vec::new(),
         };

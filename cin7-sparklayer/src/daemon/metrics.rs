@@ -307,7 +307,10 @@ impl Metrics {
 
     /// Adds a report's counts to the totals.
     fn add_report(&self, r: &RunReport) {
-        for (counters, counts) in [(&self.customers, &r.customers), (&self.contacts, &r.contacts)] {
+        for (counters, counts) in [
+            (&self.customers, &r.customers),
+            (&self.contacts, &r.contacts),
+        ] {
             for (action, n) in counts {
                 let action = action.to_string();
                 counters.get_or_create(&ActionLabels { action }).inc_by(*n);

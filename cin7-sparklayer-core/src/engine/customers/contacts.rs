@@ -32,22 +32,22 @@ pub(super) fn map_with_contacts(
     if all && is_contact_key(&customer.id) {
         let skip = Skip {
             reason: SkipReason::InvalidId,
-            detail: Some(format!("a Cin7 ID with {CONTACT_KEY_SEPARATOR:?} cannot key contacts")),
+            detail: Some(format!(
+                "a Cin7 ID with {CONTACT_KEY_SEPARATOR:?} cannot key contacts"
+            )),
             out_of_scope: false,
         };
         return (Err(skip), Vec::new());
     }
     let result = map_customer(customer, ctx).map(Box::new);
     let contacts = match &result {
-        Ok(key) if all => {
-            map_contacts(customer, key, ctx.customers.email_fallback)
-                .into_iter()
-                .map(|c| FetchedContact {
-                    id: c.id,
-                    result: c.result.map(Box::new),
-                })
-                .collect()
-        }
+        Ok(key) if all => map_contacts(customer, key, ctx.customers.email_fallback)
+            .into_iter()
+            .map(|c| FetchedContact {
+                id: c.id,
+                result: c.result.map(Box::new),
+            })
+            .collect(),
         _ => Vec::new(),
     };
     (result, contacts)

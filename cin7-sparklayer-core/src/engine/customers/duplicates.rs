@@ -82,7 +82,13 @@ fn drop_orphans(kept: Vec<Mapped>, report: &mut RunReport, decided: &mut Decisio
         let customer = customer_of_key(&d.cin7_id);
         let detail = format!("its customer {customer} is skipped for a shared email");
         let email = Some(d.email.clone());
-        decided.skip(report, &d.cin7_id, email, SkipReason::DuplicateEmail, Some(detail));
+        decided.skip(
+            report,
+            &d.cin7_id,
+            email,
+            SkipReason::DuplicateEmail,
+            Some(detail),
+        );
     }
     kept
 }
