@@ -13,7 +13,7 @@ use cin7_sparklayer_core::model::{
     AddressKind, SourceAddress, SourceContact, SourceCustomer, contact_key,
 };
 use cin7_sparklayer_core::ports::StateStore;
-use cin7_sparklayer_core::report::RunReport;
+use cin7_sparklayer_core::report::{RunReport, render_table};
 use futures::executor::block_on;
 
 struct World {
@@ -204,6 +204,11 @@ fn a_full_run_syncs_every_qualifying_contact_once_and_a_rerun_writes_nothing() {
         Some(other.id.clone()),
         "linked by {{customer}}/{{contact}}"
     );
+
+    let table = render_table(&first);
+    assert!(table.contains("contacts (C16)"), "{table}");
+    let json = serde_json::to_value(&first).unwrap();
+    assert_eq!(json["contacts"]["create"], 6, "E9: serialised");
 
     let again = w.run(RunOptions::default());
     assert_eq!(again.sink_writes(), 0, "E2: {:?}", again.requests);
