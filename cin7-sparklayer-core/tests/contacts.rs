@@ -445,3 +445,33 @@ fn links_lost_after_the_writes_are_found_again_by_email_without_duplicates_or_se
     assert_eq!(invites, 9, "C13: each invite once");
     assert!(rerun.shopify_id_of("cust-0/k-0-1").is_some(), "relinked");
 }
+
+#[test]
+fn a_customer_skipped_for_a_shared_email_takes_its_contacts_out_of_scope() {
+    let w = World::new(2, OnLeave::Revoke);
+    w.run(RunOptions::full());
+    // cust-1's key now has cust-0's (linked) email: cust-1 is skipped (C3), its contacts leave.
+    w.edit("cust-1", |c| {
+        c.contacts[0].email = Some("buyer0@example.com".into())
+    });
+    let dry = w.run(RunOptions::default().dry_run());
+    let r = w.run(RunOptions::default());
+    assert_eq!(r.failures, vec![]);
+    assert_eq!(
+        r.skip_reasons.get("duplicate_email"),
+        Some(&1),
+        "{:?}",
+        r.skipped
+    );
+    assert_eq!(contacts(&r, "revoke"), 2, "{:?}", r.contacts);
+    assert_eq!(dry.contacts, r.contacts, "E1");
+    for email in ["accounts1@example.com", "warehouse1@example.com"] {
+        assert!(!w.by_email(email).unwrap().tags.contains("b2b"), "{email}");
+    }
+    assert!(
+        w.by_email("accounts0@example.com")
+            .unwrap()
+            .tags
+            .contains("b2b")
+    );
+}

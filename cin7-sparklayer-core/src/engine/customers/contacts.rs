@@ -102,4 +102,43 @@ impl CustomersPass<'_> {
             }
         }
     }
+
+    /// C16, C3, C14: the contacts of a customer skipped for its email (C3) sync neither: they
+    /// have left scope, so a linked one is revoked with `on_leave = "revoke"`, and every other
+    /// is skipped (`duplicate_email`, naming its customer).
+    pub(super) fn drop_orphans(
+        &self,
+        kept: Vec<Mapped>,
+        links: &HashMap<String, CustomerLink>,
+        report: &mut RunReport,
+        decided: &mut Decisions,
+    ) -> Vec<Mapped> {
+        if self.engine.settings.customers.contacts != ContactsMode::All {
+            return kept;
+        }
+        let customers: foldhash::HashSet<String> = kept
+            .iter()
+            .map(|m| m.desired.cin7_id.as_str())
+            .filter(|id| !is_contact_key(id))
+            .map(str::to_owned)
+            .collect();
+        let (kept, orphans): (Vec<Mapped>, Vec<Mapped>) = kept
+            .into_iter()
+            .partition(|m| customers.contains(customer_of_key(&m.desired.cin7_id)));
+        let revoking = self.engine.settings.customers.on_leave == OnLeave::Revoke;
+        for m in orphans {
+            let d = &m.desired;
+            let customer = customer_of_key(&d.cin7_id);
+            let why = format!("its customer {customer} is skipped for a shared email");
+            let link = links.get(&d.cin7_id);
+            if let Some(write) = link.filter(|_| revoking).and_then(plan_revoke) {
+                let who = (d.cin7_id.as_str(), Some(d.email.clone()));
+                decided.revoke(report, self.options.dry_run, who, why, write);
+                continue;
+            }
+            let (reason, email) = (SkipReason::DuplicateEmail, Some(d.email.clone()));
+            decided.skip(report, &d.cin7_id, email, reason, Some(why));
+        }
+        kept
+    }
 }

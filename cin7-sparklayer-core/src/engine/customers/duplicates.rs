@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::config::ContactsMode;
-use crate::model::{customer_of_key, is_contact_key};
+use crate::model::customer_of_key;
 use crate::ports::CustomerLink;
 use crate::report::{RunReport, SkipReason};
 use crate::rules::{DuplicateVerdict, resolve_duplicates, resolve_duplicates_with_contacts};
@@ -13,8 +13,7 @@ use super::Mapped;
 use super::decisions::Decisions;
 
 /// C3: keeps the customers whose email is theirs; skips every other one (`duplicate_email`,
-/// naming the other Cin7 IDs). With C16's contacts, its tie-break decides, and a contact whose
-/// customer is skipped is skipped with it.
+/// naming the other Cin7 IDs). With C16's contacts, its tie-break decides.
 pub(super) fn drop_duplicates(
     mapped: Vec<Mapped>,
     links: &HashMap<String, CustomerLink>,
@@ -59,36 +58,6 @@ pub(super) fn drop_duplicates(
                 );
             }
         }
-    }
-    match contacts {
-        ContactsMode::Default => kept,
-        ContactsMode::All => drop_orphans(kept, report, decided),
-    }
-}
-
-/// C16: contacts of a customer skipped for its email sync neither (`duplicate_email`).
-fn drop_orphans(kept: Vec<Mapped>, report: &mut RunReport, decided: &mut Decisions) -> Vec<Mapped> {
-    let customers: foldhash::HashSet<String> = kept
-        .iter()
-        .map(|m| m.desired.cin7_id.as_str())
-        .filter(|id| !is_contact_key(id))
-        .map(str::to_owned)
-        .collect();
-    let (kept, orphans): (Vec<Mapped>, Vec<Mapped>) = kept
-        .into_iter()
-        .partition(|m| customers.contains(customer_of_key(&m.desired.cin7_id)));
-    for m in orphans {
-        let d = &m.desired;
-        let customer = customer_of_key(&d.cin7_id);
-        let detail = format!("its customer {customer} is skipped for a shared email");
-        let email = Some(d.email.clone());
-        decided.skip(
-            report,
-            &d.cin7_id,
-            email,
-            SkipReason::DuplicateEmail,
-            Some(detail),
-        );
     }
     kept
 }

@@ -213,6 +213,7 @@ impl<'a> CustomersPass<'a> {
         }
         let contacts = self.engine.settings.customers.contacts;
         let kept = drop_duplicates(mapped, &links, &seen, contacts, report, &mut decided);
+        let kept = self.drop_orphans(kept, &links, report, &mut decided);
         let kept = self.fit_definitions(kept, report, &mut outcome);
         let lookups = self.look_up(&kept, &links).await?;
 
