@@ -5,10 +5,12 @@
 //! `[sparklayer]` in `sparklayer-client`, `[state]` in `cin7-sparklayer-state`) and the facade
 //! `cin7-sparklayer` composes the file; the core reads no file and parses no TOML.
 
+mod currencies;
 mod customers;
 mod pricing;
 pub mod values;
 
+pub use currencies::{Currencies, ExchangeRate};
 pub use customers::{CurrencyMode, CustomersConfig, OnLeave};
 pub use pricing::{PricingConfig, TierSelection, ZeroPrice};
 

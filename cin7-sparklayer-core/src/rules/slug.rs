@@ -33,7 +33,7 @@ pub fn validate_prefix(prefix: &str) -> Result<(), String> {
 
 /// P1: the slug of tier list `code`: `{prefix}-tier-{code}`.
 pub fn tier_slug(prefix: &str, code: u8) -> String {
-    format!("{prefix}-tier-{code}")
+    crate::model::TierListKey::tier(code).slug(prefix)
 }
 
 /// P2: the slug of a customer's own list: `{prefix}-c-{12 lowercase hex of SHA-256(cin7_id)}`.
