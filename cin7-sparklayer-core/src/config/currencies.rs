@@ -29,7 +29,19 @@ pub struct Currencies {
     rates: BTreeMap<String, ExchangeRate>,
 }
 
+/// No tier in another currency and no rate: the default of P5.
+static NONE: Currencies = Currencies {
+    tier_currency: BTreeMap::new(),
+    rates: BTreeMap::new(),
+};
+
 impl Currencies {
+    /// P5's default, for hosts and tests that configure no currency: every tier in the base
+    /// currency, no converted list.
+    pub fn none() -> &'static Self {
+        &NONE
+    }
+
     /// P5: checks both tables.
     ///
     /// # Errors
