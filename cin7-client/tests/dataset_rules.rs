@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use cin7_client::wire::WireCustomer;
-use cin7_sparklayer_core::config::{CustomersConfig, ZeroPrice};
-use cin7_sparklayer_core::model::{AccountInfo, SourceCustomer};
+use cin7_sparklayer_core::config::{Currencies, CustomersConfig, ZeroPrice};
+use cin7_sparklayer_core::model::{AccountInfo, SourceCustomer, TierListKey};
 use cin7_sparklayer_core::rules::{MappedCustomer, MappingContext, Skip, map_customer};
 use cin7_sparklayer_sandbox::data::{CustomerCase, Dataset};
 
@@ -28,6 +28,7 @@ fn every_customer_case_maps_as_documented() {
         pricing_enabled: true,
         account: &account,
         groups: &data.customer_groups,
+        currencies: Currencies::none(),
     };
     let mut seen: HashMap<CustomerCase, usize> = HashMap::new();
     let mut valid_warnings: Vec<String> = Vec::new();
@@ -114,7 +115,7 @@ fn every_customer_case_maps_as_documented() {
                     C::UnknownTier => {
                         assert!(w.contains(&"unknown_price_tier") && m.tier.is_none())
                     }
-                    C::TierNameCase => assert_eq!(m.tier, Some(2)),
+                    C::TierNameCase => assert_eq!(m.tier, Some(TierListKey::tier(2))),
                     C::MultipleGroups => assert!(w.contains(&"multiple_groups"), "{w:?}"),
                     C::CustomPrices => assert!(m.own_list.is_some()),
                     _ => {}
