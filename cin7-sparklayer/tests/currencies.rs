@@ -187,6 +187,50 @@ async fn all_currencies_full_run_publishes_converted_lists() {
         let got = c.metafield("sparklayer", "discount_percentage");
         assert_eq!(got.map(|m| m.value.as_str()), want, "{case:?}");
     }
+    let kind = sb
+        .shopify
+        .customers()
+        .into_iter()
+        .find_map(|c| c.metafield("sparklayer", "discount_percentage").map(|m| m.kind.clone()));
+    assert_eq!(kind.as_deref(), Some("number_decimal"));
+}
+
+/// C17: a discount that drops to 0, or goes out of range, is removed from the Shopify customer
+/// on the next (incremental) run; one set later is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discount_dropped_to_zero_is_removed() {
+    let sb = sandbox(23).await;
+    let state = state_path("discount");
+    let e = engine(&sb, &state, SAMPLE_CURRENCY_CONFIG);
+    e.run(RunOptions::default()).await.expect("first run");
+    let synced = |case| {
+        sb.dataset
+            .customers_of(case)
+            .filter_map(|i| {
+                let raw = &sb.dataset.customers[i];
+                let email = raw["Contacts"][0]["Email"].as_str()?;
+                sb.shopify.customer_by_email(email)?;
+                Some((raw["ID"].as_str()?.to_owned(), email.to_owned()))
+            })
+            .next()
+            .expect("a synced customer")
+    };
+    let (zeroed, zeroed_email) = synced(CustomerCase::DiscountFractional);
+    let (invalid, invalid_email) = synced(CustomerCase::DiscountFull);
+    let (added, added_email) = synced(CustomerCase::Valid);
+    assert!(sb.cin7.update_customer(&zeroed, |c| c["Discount"] = 0.into()));
+    assert!(sb.cin7.update_customer(&invalid, |c| c["Discount"] = 250.into()));
+    assert!(sb.cin7.update_customer(&added, |c| c["Discount"] = 7.into()));
+    let r = dry_then_real(&sb, &e, RunOptions::default()).await;
+    assert_eq!(r.mode.to_string(), "incremental");
+    assert_eq!(r.customers.get("update"), Some(&3), "{:?}", r.customers);
+    let discount = |email: &str| {
+        let c = sb.shopify.customer_by_email(email).expect("synced");
+        c.metafield("sparklayer", "discount_percentage").map(|m| m.value.clone())
+    };
+    assert_eq!(discount(&zeroed_email), None);
+    assert_eq!(discount(&invalid_email), None);
+    assert_eq!(discount(&added_email).as_deref(), Some("7"));
 }
 
 /// P5 + P3: a rate change rewrites only the converted lists' SKUs whose rounded price changed,
