@@ -61,7 +61,7 @@ pub struct EngineSettings {
     /// Customers per `write_customers` call (several customers share one GraphQL document).
     pub write_batch: usize,
     /// Customers per lookup call (`find_by_emails`, `get_customers`). Large: the sink packs a
-    /// call into as few documents as its cost limits allow (C15 read-back: 76 a document).
+    /// call into as few documents as its cost limits allow (C15 read-back: 71 a document).
     pub lookup_batch: usize,
 }
 
