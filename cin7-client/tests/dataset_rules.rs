@@ -230,10 +230,16 @@ fn currency_and_discount_cases_map_as_documented() {
         use CustomerCase as C;
         match case {
             C::ForeignCurrency => {
-                assert!(FOREIGN_CURRENCIES.contains(&currency.as_str()), "{currency}");
+                assert!(
+                    FOREIGN_CURRENCIES.contains(&currency.as_str()),
+                    "{currency}"
+                );
                 let poa = value("payment_on_account").unwrap_or_default();
                 let code = currency.to_ascii_lowercase();
-                assert!(poa.contains(&format!("\"currency_code\":\"{code}\"")), "{poa}");
+                assert!(
+                    poa.contains(&format!("\"currency_code\":\"{code}\"")),
+                    "{poa}"
+                );
                 // A tier in the base currency is converted; tier 5 is kept in USD (P5).
                 let tier = m.tier.as_ref();
                 let listed_currency = tier.map(|k| {
@@ -249,7 +255,10 @@ fn currency_and_discount_cases_map_as_documented() {
             C::CurrencyWithoutRate => {
                 assert_eq!(currency, CURRENCY_WITHOUT_RATE);
                 let tier_usd = m.tier.is_none() && !w.contains(&"unknown_price_tier");
-                assert!(tier_usd && w.contains(&"tier_not_in_customer_currency"), "{w:?}");
+                assert!(
+                    tier_usd && w.contains(&"tier_not_in_customer_currency"),
+                    "{w:?}"
+                );
             }
             C::DiscountFractional => {
                 assert_eq!(value("discount_percentage").as_deref(), Some("12.5"));

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cin7_sparklayer_core::config::{Currencies, CurrencyMode, CustomersConfig, ZeroPrice};
 use cin7_sparklayer_core::model::{
-    AccountInfo, DesiredPriceList, MetafieldType, PriceListHeader, PriceListOrigin, PriceRow, PriceTier,
-    SourceContact, SourceCustomer, TierListKey,
+    AccountInfo, DesiredPriceList, MetafieldType, PriceListHeader, PriceListOrigin, PriceRow,
+    PriceTier, SourceContact, SourceCustomer, TierListKey,
 };
 use cin7_sparklayer_core::report::WarningReason;
 use cin7_sparklayer_core::rules::{

@@ -439,7 +439,10 @@ fn currency_tables_are_read_exactly() {
     assert_eq!(usd.minor_units, 2);
     assert_eq!(currencies.rate("JPY").map(|r| r.minor_units), Some(0));
     let bhd = currencies.rate("BHD").expect("BHD rate");
-    assert_eq!((bhd.rate.to_string().as_str(), bhd.minor_units), ("0.245", 3));
+    assert_eq!(
+        (bhd.rate.to_string().as_str(), bhd.minor_units),
+        ("0.245", 3)
+    );
     let s = cin7_sparklayer::EngineSettings::from_config(&c);
     assert_eq!(s.pricing.exchange_rates.len(), 4);
 }
@@ -475,12 +478,19 @@ fn currency_errors_name_the_key() {
         ),
     ] {
         let text = format!("{MINIMAL}\n[pricing]\n{extra}\n");
-        let err = Config::from_toml_str(&text, no_env).unwrap_err().to_string();
+        let err = Config::from_toml_str(&text, no_env)
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, line, "{extra}");
         assert_eq!(err.lines().count(), 1);
     }
     // A rate that is no number is refused while reading, named the same way.
     let text = format!("{MINIMAL}\n[pricing]\nexchange_rates = {{ USD = true }}\n");
-    let err = Config::from_toml_str(&text, no_env).unwrap_err().to_string();
-    assert!(err.starts_with("invalid pricing.exchange_rates.USD:"), "{err}");
+    let err = Config::from_toml_str(&text, no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invalid pricing.exchange_rates.USD:"),
+        "{err}"
+    );
 }

@@ -84,7 +84,9 @@ fn tier_price(sb: &Sandbox, sku: &str, code: u8) -> Decimal {
         .min_by_key(|p| p["ID"].as_str().unwrap_or_default().to_owned())
         .expect("product");
     let price = &product[format!("PriceTier{code}")];
-    let text = price.as_str().map_or_else(|| price.to_string(), str::to_owned);
+    let text = price
+        .as_str()
+        .map_or_else(|| price.to_string(), str::to_owned);
     text.parse()
         .or_else(|_| Decimal::from_scientific(&text))
         .expect("a number")
@@ -117,7 +119,11 @@ async fn all_currencies_full_run_publishes_converted_lists() {
     let state = state_path("currencies");
     let e = engine(&sb, &state, SAMPLE_CURRENCY_CONFIG);
     let r = dry_then_real(&sb, &e, RunOptions::default()).await;
-    assert!(r.warnings.contains_key("invalid_discount"), "{:?}", r.warnings);
+    assert!(
+        r.warnings.contains_key("invalid_discount"),
+        "{:?}",
+        r.warnings
+    );
     assert!(r.warnings.contains_key("tier_not_in_customer_currency"));
 
     let lists = sb.sparklayer.price_lists();
@@ -160,15 +166,24 @@ async fn all_currencies_full_run_publishes_converted_lists() {
             continue;
         };
         checked += 1;
-        let poa = &c.metafield("sparklayer", "payment_on_account").expect("poa").value;
+        let poa = &c
+            .metafield("sparklayer", "payment_on_account")
+            .expect("poa")
+            .value;
         let code = currency.to_ascii_lowercase();
-        assert!(poa.contains(&format!("\"currency_code\":\"{code}\"")), "{poa}");
+        assert!(
+            poa.contains(&format!("\"currency_code\":\"{code}\"")),
+            "{poa}"
+        );
         let slugs: Vec<String> = c
             .metafield("sparklayer", "price_lists")
             .map(|m| serde_json::from_str(&m.value).expect("json array"))
             .unwrap_or_default();
         for slug in slugs {
-            assert_eq!(lists[&slug].currency_code, currency, "{slug} for {currency}");
+            assert_eq!(
+                lists[&slug].currency_code, currency,
+                "{slug} for {currency}"
+            );
         }
     }
     assert!(checked >= 3, "foreign customers synced: {checked}");
@@ -187,11 +202,10 @@ async fn all_currencies_full_run_publishes_converted_lists() {
         let got = c.metafield("sparklayer", "discount_percentage");
         assert_eq!(got.map(|m| m.value.as_str()), want, "{case:?}");
     }
-    let kind = sb
-        .shopify
-        .customers()
-        .into_iter()
-        .find_map(|c| c.metafield("sparklayer", "discount_percentage").map(|m| m.kind.clone()));
+    let kind = sb.shopify.customers().into_iter().find_map(|c| {
+        c.metafield("sparklayer", "discount_percentage")
+            .map(|m| m.kind.clone())
+    });
     assert_eq!(kind.as_deref(), Some("number_decimal"));
 }
 
@@ -218,15 +232,25 @@ async fn a_discount_dropped_to_zero_is_removed() {
     let (zeroed, zeroed_email) = synced(CustomerCase::DiscountFractional);
     let (invalid, invalid_email) = synced(CustomerCase::DiscountFull);
     let (added, added_email) = synced(CustomerCase::Valid);
-    assert!(sb.cin7.update_customer(&zeroed, |c| c["Discount"] = 0.into()));
-    assert!(sb.cin7.update_customer(&invalid, |c| c["Discount"] = 250.into()));
-    assert!(sb.cin7.update_customer(&added, |c| c["Discount"] = 7.into()));
+    assert!(
+        sb.cin7
+            .update_customer(&zeroed, |c| c["Discount"] = 0.into())
+    );
+    assert!(
+        sb.cin7
+            .update_customer(&invalid, |c| c["Discount"] = 250.into())
+    );
+    assert!(
+        sb.cin7
+            .update_customer(&added, |c| c["Discount"] = 7.into())
+    );
     let r = dry_then_real(&sb, &e, RunOptions::default()).await;
     assert_eq!(r.mode.to_string(), "incremental");
     assert_eq!(r.customers.get("update"), Some(&3), "{:?}", r.customers);
     let discount = |email: &str| {
         let c = sb.shopify.customer_by_email(email).expect("synced");
-        c.metafield("sparklayer", "discount_percentage").map(|m| m.value.clone())
+        c.metafield("sparklayer", "discount_percentage")
+            .map(|m| m.value.clone())
     };
     assert_eq!(discount(&zeroed_email), None);
     assert_eq!(discount(&invalid_email), None);
@@ -254,17 +278,30 @@ async fn a_rate_change_rewrites_only_changed_converted_skus() {
     let mut changed = 0u64;
     for (slug, list) in &after {
         let old = &before[slug];
-        let differs = list.prices.iter().filter(|(sku, p)| old.prices.get(*sku) != Some(*p));
+        let differs = list
+            .prices
+            .iter()
+            .filter(|(sku, p)| old.prices.get(*sku) != Some(*p));
         let n = differs.count() as u64;
         if !slug.ends_with("-nzd") {
             assert_eq!(n, 0, "{slug} is not an NZD list");
         }
-        assert_eq!(list.prices.len(), old.prices.len(), "{slug}: no SKU added or removed");
+        assert_eq!(
+            list.prices.len(),
+            old.prices.len(),
+            "{slug}: no SKU added or removed"
+        );
         changed += n;
     }
     assert!(changed > 0, "the new rate changes some rounded prices");
-    let nzd_rows: usize = converted(&after, "NZD").iter().map(|l| l.prices.len()).sum();
-    assert!((changed as usize) < nzd_rows, "only the changed SKUs, not every NZD row");
+    let nzd_rows: usize = converted(&after, "NZD")
+        .iter()
+        .map(|l| l.prices.len())
+        .sum();
+    assert!(
+        (changed as usize) < nzd_rows,
+        "only the changed SKUs, not every NZD row"
+    );
     assert_eq!(patched_rows(&sb), changed, "PATCH rows = changed SKUs");
     assert_eq!(r.price_rows_written, changed);
 
@@ -281,5 +318,9 @@ async fn a_rate_change_rewrites_only_changed_converted_skus() {
     let jpy = converted(&lists, "JPY");
     assert!(!jpy.is_empty());
     assert!(jpy.iter().all(|l| l.prices.is_empty()), "P4: emptied");
-    assert!(converted(&lists, "USD").iter().any(|l| !l.prices.is_empty()));
+    assert!(
+        converted(&lists, "USD")
+            .iter()
+            .any(|l| !l.prices.is_empty())
+    );
 }

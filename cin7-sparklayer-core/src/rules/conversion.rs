@@ -118,12 +118,24 @@ mod tests {
 
     #[test]
     fn rounds_half_away_from_zero_to_the_minor_units() {
-        assert_eq!(convert_price(dec!(10.01), rate(dec!(0.5), 2)), Some(dec!(5.01)));
-        assert_eq!(convert_price(dec!(10.03), rate(dec!(0.5), 2)), Some(dec!(5.02)));
+        assert_eq!(
+            convert_price(dec!(10.01), rate(dec!(0.5), 2)),
+            Some(dec!(5.01))
+        );
+        assert_eq!(
+            convert_price(dec!(10.03), rate(dec!(0.5), 2)),
+            Some(dec!(5.02))
+        );
         assert_eq!(convert_price(dec!(1.5), rate(dec!(1), 0)), Some(dec!(2)));
         assert_eq!(convert_price(dec!(2.5), rate(dec!(1), 0)), Some(dec!(3)));
-        assert_eq!(convert_price(dec!(1.2345), rate(dec!(1), 3)), Some(dec!(1.235)));
+        assert_eq!(
+            convert_price(dec!(1.2345), rate(dec!(1), 3)),
+            Some(dec!(1.235))
+        );
         assert_eq!(convert_price(dec!(0.004), rate(dec!(1), 2)), None);
-        assert_eq!(convert_price(dec!(0.005), rate(dec!(1), 2)), Some(dec!(0.01)));
+        assert_eq!(
+            convert_price(dec!(0.005), rate(dec!(1), 2)),
+            Some(dec!(0.01))
+        );
     }
 }

@@ -118,10 +118,8 @@ pub fn map_customer(
         ctx.prefix,
     );
     let base = &ctx.account.base_currency;
-    let currency_code = payment_currency_code(
-        &customer_currency(customer.currency.as_deref(), base),
-        base,
-    );
+    let currency_code =
+        payment_currency_code(&customer_currency(customer.currency.as_deref(), base), base);
     let metafields = customer_metafields(&MetafieldInputs {
         cin7_id: &customer.id,
         company_name: person.company.as_deref(),

@@ -22,8 +22,8 @@ mod slug;
 mod tax;
 
 pub use address::{AddressPerson, AddressWarning, MappedAddress, map_address, pick_address};
-pub use country::{country_code, province_code};
 pub use conversion::{convert_price, converted_list, publish_tier_lists};
+pub use country::{country_code, province_code};
 pub use currency::{
     currency_allowed, customer_currency, customer_tier_list, payment_currency_code,
 };

@@ -63,7 +63,11 @@ pub(super) fn apply(case: CustomerCase, c: &mut Value, n: usize) {
         C::DiscountFractional => c["Discount"] = money(Decimal::new(125, 1)),
         C::DiscountFull => c["Discount"] = json!(100),
         C::DiscountOutOfRange => {
-            c["Discount"] = if n % 2 == 0 { json!(150) } else { json!(-5) };
+            c["Discount"] = if n.is_multiple_of(2) {
+                json!(150)
+            } else {
+                json!(-5)
+            };
         }
         _ => {}
     }

@@ -41,12 +41,17 @@ impl PricingPass<'_> {
     /// converted into every currency with a rate.
     fn all_tier_lists(&self) -> BTreeSet<TierListKey> {
         let base = self.account.base_currency.trim().to_ascii_uppercase();
-        let mut keys: BTreeSet<TierListKey> = all_tiers().into_iter().map(TierListKey::tier).collect();
+        let mut keys: BTreeSet<TierListKey> =
+            all_tiers().into_iter().map(TierListKey::tier).collect();
         for code in all_tiers() {
             if self.currencies.tier_currency(code, &base) != base {
                 continue;
             }
-            let targets = self.currencies.rates().map(|(c, _)| c).filter(|c| *c != base);
+            let targets = self
+                .currencies
+                .rates()
+                .map(|(c, _)| c)
+                .filter(|c| *c != base);
             keys.extend(targets.map(|c| TierListKey::converted(code, c)));
         }
         keys
@@ -54,7 +59,10 @@ impl PricingPass<'_> {
 
     /// The origin a published tier list has in this run: a converted list carries its rate (P5).
     fn origin_of(&self, key: &TierListKey) -> PriceListOrigin {
-        let rate = key.converted_to.as_deref().and_then(|c| self.currencies.rate(c));
+        let rate = key
+            .converted_to
+            .as_deref()
+            .and_then(|c| self.currencies.rate(c));
         match (&key.converted_to, rate) {
             (Some(currency), Some(rate)) => PriceListOrigin::Converted {
                 code: key.code,
