@@ -63,7 +63,7 @@ impl ConfigError {
 pub trait RulesConfig {
     /// `[customers]` (C1–C14).
     fn customers(&self) -> &CustomersConfig;
-    /// `[pricing]` (P1–P4).
+    /// `[pricing]` (P1–P5).
     fn pricing(&self) -> &PricingConfig;
 }
 
