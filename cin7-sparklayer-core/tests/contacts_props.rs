@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use cin7_sparklayer_core::config::{ContactsMode, CustomersConfig, ZeroPrice};
+use cin7_sparklayer_core::config::{ContactsMode, Currencies, CustomersConfig, ZeroPrice};
 use cin7_sparklayer_core::engine::{EngineSettings, Ports, RunOptions, SyncEngine};
 use cin7_sparklayer_core::memory::{MemoryPriceLists, MemoryShopify, MemorySource, MemoryState};
 use cin7_sparklayer_core::model::{
@@ -144,7 +144,7 @@ proptest! {
     fn c16_names_from_the_contact_everything_else_from_its_customer(c in customer()) {
         let cfg = all_contacts();
         let account = account();
-        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
+        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[], currencies: Currencies::none() };
         let Ok(key) = map_customer(&c, &ctx) else { return Ok(()) };
         let identity = identity_contact(&c, false).map(|k| k as *const SourceContact);
         prop_assert_eq!(value(&key.desired, "contact_id"), identity.and_then(|_| identity_contact(&c, false)).and_then(|k| k.id.clone()));
@@ -173,7 +173,7 @@ proptest! {
             prop_assert_eq!(value(d, "customer_id"), Some(c.id.clone()));
             prop_assert_eq!(customer_part(d), customer_part(&key.desired));
             prop_assert!(m.own_list.is_none(), "no list per contact");
-            prop_assert_eq!(m.tier, key.tier);
+            prop_assert_eq!(&m.tier, &key.tier);
         }
     }
 

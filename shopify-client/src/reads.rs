@@ -45,7 +45,7 @@ fn full_selection() -> Vec<Sel> {
 }
 
 /// `customer(id:)` aliases per read-back document (C15): as many as Shopify's single-query
-/// cost limit allows with the full selection (71 with today's 14 points an alias), never more
+/// cost limit allows with the full selection (66 with today's 15 points an alias), never more
 /// than the bucket holds once known, nor than `cap`.
 pub(crate) fn reads_per_document(bucket_maximum: Option<f64>, cap: usize) -> usize {
     let limit = bucket_maximum.map_or(MAX_QUERY_COST, |b| b.min(MAX_QUERY_COST));
@@ -177,8 +177,8 @@ mod tests {
 
     #[test]
     fn read_back_documents_fill_the_cost_limit() {
-        // customer 1 + email 1 + phone 1 + address 1 + metafields (2 + 1 per managed key:
-        // 8 with C16's `cin7.contact_id`) = 14 points; 1,000 / 14 = 71 aliases.
+        // customer 1 + email 1 + phone 1 + address 1 + metafields (2 + 1 per managed key: 9 with
+        // C16's `cin7.contact_id` and C17's discount) = 15 points; 1,000 / 15 = 66 aliases.
         let cost = 6 + MANAGED_KEYS.len();
         assert_eq!(object_cost(&full_selection()), cost as f64);
         let per = 1000 / cost;

@@ -2,8 +2,9 @@
 //! sandbox fake, which charges Shopify's costs and refuses a document over the single-query
 //! cost limit (1,000 points). Before: 20 `customer(id:)` aliases a document in calls of 25
 //! (the engine's old lookup batch) = 80 requests per 1,000 customers. After: as many aliases
-//! as the cost limit allows with the selection (14 points each since C16's `cin7.contact_id` →
-//! 71 a document) in calls of 1,000 = 15 requests.
+//! as the cost limit allows with the selection (6 points + 1 per managed metafield key each:
+//! 15 with C16's `cin7.contact_id` and C17's discount → 66 a document) in calls of 1,000 = 16
+//! requests.
 
 use cin7_sparklayer_core::ports::CustomerSink;
 use cin7_sparklayer_core::rules::MANAGED_KEYS;
@@ -57,9 +58,9 @@ async fn the_read_back_packs_as_many_customers_as_the_cost_limit_allows() {
     let after = documents(&fake, &client(&fake, BatchLimits::default()), &ids, 1_000).await;
     eprintln!("read-back requests per 1,000 customers: before {before}, after {after}");
     assert_eq!(before, 80);
-    // 14 points an alias (customer 1, email 1, phone 1, address 1, 8 managed metafields 2 + 8;
-    // C16 added `cin7.contact_id`): 71 aliases = 994 points a document, within the 1,000-point
-    // limit the fake enforces.
+    // 6 points an alias + 1 per managed metafield key (15 with C16's `cin7.contact_id` and C17's
+    // discount): 66 aliases = 990 points a document, within the 1,000-point limit the fake
+    // enforces.
     let per = 1_000 / (6 + MANAGED_KEYS.len() as u64);
     assert_eq!(after, 1_000u64.div_ceil(per));
     assert_eq!(fake.stats().throttled, 0);

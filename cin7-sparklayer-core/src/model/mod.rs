@@ -3,6 +3,7 @@
 mod contact;
 mod desired;
 mod source;
+mod tier_list;
 
 pub use contact::{CONTACT_KEY_SEPARATOR, contact_key, customer_of_key, is_contact_key};
 pub use desired::{
@@ -13,3 +14,4 @@ pub use source::{
     AccountInfo, AddressKind, CustomerGroup, CustomerPrice, PriceTier, RecordStatus, SourceAddress,
     SourceContact, SourceCustomer, SourceProduct, TIER_COUNT, non_empty, split_tags,
 };
+pub use tier_list::TierListKey;

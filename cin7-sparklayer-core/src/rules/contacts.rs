@@ -113,7 +113,7 @@ fn map_contact(
     };
     MappedCustomer {
         desired,
-        tier: key.tier,
+        tier: key.tier.clone(),
         own_list: None,
         warnings,
     }

@@ -21,8 +21,13 @@
 //! Valid customers also have other contacts (C16), added by the `contacts` module after the rest.
 //!
 //! [`Dataset::case_counts`] tells how many of each case a data set holds.
+//!
+//! Customers in other currencies and with discounts (C12, P5, C17) are opt-in:
+//! [`Dataset::with_currencies_and_discounts`] turns some valid customers into the cases of
+//! [`CustomerCase::CURRENCIES_AND_DISCOUNTS`], leaving the default data as it was.
 
 mod contacts;
+mod currency_cases;
 mod customer_cases;
 mod customers;
 mod products;
@@ -39,6 +44,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use contacts::SHARED_CONTACT_EMAIL;
+pub use currency_cases::{CURRENCY_WITHOUT_RATE, FOREIGN_CURRENCIES, SAMPLE_CURRENCY_CONFIG};
 pub use customers::CustomerCase;
 pub use products::ProductCase;
 
