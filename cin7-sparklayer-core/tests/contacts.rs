@@ -475,3 +475,29 @@ fn a_customer_skipped_for_a_shared_email_takes_its_contacts_out_of_scope() {
             .contains("b2b")
     );
 }
+
+#[test]
+fn contacts_carry_their_customer_discount() {
+    let w = World::new(1, OnLeave::Keep);
+    w.edit("cust-0", |c| {
+        c.discount = Some(rust_decimal::Decimal::new(125, 1))
+    });
+    let r = w.run(RunOptions::full());
+    assert_eq!(r.failures, vec![]);
+    let discount = |email: &str| {
+        let c = w.by_email(email).unwrap();
+        c.fields
+            .metafields
+            .iter()
+            .find(|m| m.key.key == "discount_percentage")
+            .map(|m| m.value.clone())
+    };
+    assert_eq!(discount("buyer0@example.com").as_deref(), Some("12.5"));
+    for email in ["accounts0@example.com", "warehouse0@example.com"] {
+        assert_eq!(
+            discount(email),
+            discount("buyer0@example.com"),
+            "C17 on {email}"
+        );
+    }
+}
