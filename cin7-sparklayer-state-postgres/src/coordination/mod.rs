@@ -65,6 +65,25 @@ impl PostgresCoordination {
         Ok(Self { store })
     }
 
+    /// Coordination that connects on first use (the URL is checked now; the server and the
+    /// schema by the first call, whose error, if any, is that call's [`PortError::State`]), with
+    /// [`PostgresOptions::default`]. For hosts that wire their ports without an async runtime.
+    ///
+    /// # Errors
+    /// [`PgOpenError::BadUrl`] or [`PgOpenError::Tls`].
+    pub fn connect_lazy(url: &Secret) -> Result<Self, PgOpenError> {
+        Self::connect_lazy_with(url, PostgresOptions::default())
+    }
+
+    /// [`PostgresCoordination::connect_lazy`] with options.
+    ///
+    /// # Errors
+    /// As [`PostgresCoordination::connect_lazy`].
+    pub fn connect_lazy_with(url: &Secret, options: PostgresOptions) -> Result<Self, PgOpenError> {
+        let store = PostgresStateStore::connect_lazy_with(url, DEFAULT_TENANT, options)?;
+        Ok(Self { store })
+    }
+
     /// Coordination on the database of `store`, sharing its connections (one pool per replica
     /// for the tenants' state and the coordination).
     pub fn from_store(store: &PostgresStateStore) -> Self {

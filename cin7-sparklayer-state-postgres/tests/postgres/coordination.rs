@@ -219,6 +219,8 @@ async fn coordination_shares_the_state_stores_pool_and_schema() {
     for table in ["leases", "replicas", "webhook_inbox", "customer_links"] {
         assert!(tables.iter().any(|t| t == table), "{table} in {tables:?}");
     }
+    let lazy = PostgresCoordination::connect_lazy(&db.url_in_schema(&schema)).expect("lazy");
+    assert_eq!(lazy.pending("acme").await.expect("pending"), 1);
     let raw = db.raw_url();
     let err = PostgresCoordination::connect(&cin7_sparklayer_core::Secret::new(
         raw.replace(&db.password().unwrap_or_default(), "wrong-password"),
