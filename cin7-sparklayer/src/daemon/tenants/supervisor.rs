@@ -395,6 +395,16 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
                 tracing::warn!(tenant, error = %e, "cannot release the lease; it lapses after its TTL");
             }
         }
+        // Leaves: alive for no time, so the others count one replica less at once and take
+        // their share of the tenants without waiting for the heartbeat to lapse.
+        let left = self
+            .shared
+            .leases
+            .heartbeat(&self.shared.replica, std::time::Duration::ZERO)
+            .await;
+        if let Err(e) = left {
+            tracing::warn!(error = %e, "cannot leave the replicas; this one lapses after the TTL");
+        }
         self.publish();
     }
 }
