@@ -107,11 +107,20 @@ pub(crate) fn cin7_client(config: &Config) -> Result<Cin7Client, SetupError> {
 /// [`ports_from_config`] around an existing Cin7 client, so a host that also calls Cin7 itself
 /// (the daemon registering webhooks) shares its rate limiter (E7).
 fn ports_with_cin7(config: &Config, cin7: Cin7Client) -> Result<Ports, SetupError> {
+    let state = state_from_config(config)?;
+    ports_with_state(config, cin7, state)
+}
+
+/// The ports around an existing Cin7 client and state store (a tenant's store, issue 16).
+fn ports_with_state(
+    config: &Config,
+    cin7: Cin7Client,
+    state: Arc<dyn StateStore>,
+) -> Result<Ports, SetupError> {
     let shopify = ShopifyClient::from_config(&config.shopify)
         .map_err(|e| SetupError::client(Service::Shopify, e))?;
     let sparklayer = SparkLayerClient::from_config(&config.sparklayer)
         .map_err(|e| SetupError::client(Service::SparkLayer, e))?;
-    let state = state_from_config(config)?;
     let cin7 = Arc::new(cin7);
     let sparklayer = Arc::new(sparklayer);
     Ok(Ports {
@@ -159,6 +168,21 @@ pub(crate) fn engine_with_cin7(
 ) -> Result<SyncEngine, SetupError> {
     Ok(SyncEngine::new(
         ports_with_cin7(config, cin7)?,
+        EngineSettings::from_config(config),
+    ))
+}
+
+/// The engine for a validated configuration over the given state store: a tenant's own
+/// clients (its Cin7 limiter, Shopify bucket and SparkLayer token) and its own state (issue 16).
+///
+/// # Errors
+/// [`SetupError::Client`] naming the setting.
+pub fn engine_with_state(
+    config: &Config,
+    state: Arc<dyn StateStore>,
+) -> Result<SyncEngine, SetupError> {
+    Ok(SyncEngine::new(
+        ports_with_state(config, cin7_client(config)?, state)?,
         EngineSettings::from_config(config),
     ))
 }

@@ -66,6 +66,7 @@ mod registration;
 mod schedule;
 mod signal;
 mod status;
+pub mod tenants;
 mod worker;
 
 use std::future::Future;
@@ -116,6 +117,9 @@ pub enum DaemonError {
     /// The HTTP server failed.
     #[error("the HTTP server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    /// The coordination store (leases, webhook inbox) cannot be set up.
+    #[error("{0}")]
+    Coordination(String),
     /// The sync worker ended abnormally (a bug).
     #[error("the sync worker stopped unexpectedly: {0}")]
     Worker(String),
