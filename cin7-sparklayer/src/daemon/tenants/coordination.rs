@@ -9,7 +9,7 @@ use cin7_sparklayer_core::Secret;
 use cin7_sparklayer_core::memory::{MemoryInbox, MemoryLeases};
 use cin7_sparklayer_core::ports::{LeaseStore, StateStore, WebhookInbox};
 use cin7_sparklayer_state::{SqliteStateStore, StateConfig, StateLocation};
-use cin7_sparklayer_state_postgres::{DEFAULT_TENANT, PostgresStateStore};
+use cin7_sparklayer_state_postgres::{DEFAULT_TENANT, PostgresCoordination, PostgresStateStore};
 
 use crate::SetupError;
 use crate::daemon::DaemonError;
@@ -46,17 +46,20 @@ impl Coordination {
     }
 }
 
-/// COORDINATOR: the one place to wire h16-coord's PostgreSQL `LeaseStore` + `WebhookInbox`
-/// (`cin7_sparklayer_state_postgres::PostgresCoordination`) once it is merged, e.g.
-/// `let c = Arc::new(PostgresCoordination::connect_lazy(url)?); Ok(Coordination { leases: c.clone(), inbox: c })`.
+/// PostgreSQL leases and webhook inbox (`state.url`, issue 16 items 3 and 4):
+/// [`PostgresCoordination`], connected on first use, shared by every replica on the database.
 ///
 /// # Errors
-/// [`DaemonError::Coordination`] until then.
+/// [`DaemonError::Coordination`] when `state.url` is not a usable PostgreSQL URL (one line,
+/// never the password).
 pub fn coordination_for_postgres(url: &Secret) -> Result<Coordination, DaemonError> {
-    let _ = url;
-    Err(DaemonError::Coordination(
-        "state.url: the PostgreSQL leases and webhook inbox are not built into this version yet (use state.path for one replica)".to_owned(),
-    ))
+    let coordination = PostgresCoordination::connect_lazy(url)
+        .map_err(|e| DaemonError::Coordination(e.to_string()))?;
+    let coordination = Arc::new(coordination);
+    Ok(Coordination {
+        leases: coordination.clone(),
+        inbox: coordination,
+    })
 }
 
 /// Every tenant's state store (issue 16 item 3): one PostgreSQL pool shared by all tenants
