@@ -183,7 +183,10 @@ mod tests {
         applied.register(&delivery(1, &["a", "b"]));
         let a = vec!["a".to_owned(), "b".to_owned()];
         applied.mark(&before, Some((&a, &[])), false);
-        assert!(applied.take_done().is_empty(), "the run started before the delivery");
+        assert!(
+            applied.take_done().is_empty(),
+            "the run started before the delivery"
+        );
         let covered = applied.snapshot();
         applied.mark(&covered, Some((&a[..1], &[])), false);
         assert!(applied.take_done().is_empty(), "b is not synced yet");
