@@ -211,7 +211,12 @@ async fn three_replicas_serve_30_tenants_through_a_killed_replica_and_a_lost_web
     let start = Instant::now();
     let mut replicas = Vec::new();
     for id in ["replica-a", "replica-b", "replica-c"] {
-        replicas.push(Replica::start(&dir, id, &url, &tenants, &log, DELAY, LEASE_TTL).await);
+        let proxy = proxy::start(id, world::routes(&tenants), log.clone(), DELAY).await;
+        let files = tenants
+            .iter()
+            .map(|(t, sb)| (t.clone(), world::tenant_toml(sb, t, Some(&proxy))))
+            .collect();
+        replicas.push(Replica::start(&dir, id, &url, &files, LEASE_TTL));
     }
 
     // Mid-run: a replica holds tenants not converged yet, and some writes have been made.
@@ -377,5 +382,11 @@ async fn three_replicas_serve_30_tenants_through_a_killed_replica_and_a_lost_web
     for r in &mut replicas {
         assert_eq!(r.alive(), r.id != victim && r.id != receiver, "{}", r.id);
     }
+    let last = replicas.iter().find(|r| r.id == holder).expect("holder");
+    let peak = last.peak_rss().unwrap_or_default();
+    println!(
+        "{holder} serves all {TENANTS} tenants; its peak RSS {} MB",
+        peak / 1_000_000
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

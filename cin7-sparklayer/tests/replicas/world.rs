@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
 use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
 use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
 
-use crate::proxy::{self, Log, Routes};
+use crate::proxy::Routes;
 
 /// The variable holding the test database's URL (`.ci/postgres.sh start` prints it).
 pub(crate) const TEST_PG_ENV: &str = "CIN7_SPARKLAYER_TEST_PG";
@@ -70,11 +69,14 @@ pub(crate) fn token(tenant: &str) -> String {
     format!("hook-token-{tenant}")
 }
 
-/// A tenant file for `sb` whose three APIs go through the proxy at `proxy`: the sandbox's own
-/// configuration without `[state]`, its URLs rewritten, no poll, a webhook token.
-pub(crate) fn tenant_toml(sb: &Sandbox, tenant: &str, proxy: &str) -> String {
+/// A tenant file for `sb`: the sandbox's own configuration without `[state]`, no poll, a
+/// webhook token; with `proxy`, its three APIs go through that proxy.
+pub(crate) fn tenant_toml(sb: &Sandbox, tenant: &str, proxy: Option<&str>) -> String {
     let own = sb.config_toml(Path::new("unused"), "");
     let own = own.split("[state]").next().expect("config");
+    let Some(proxy) = proxy else {
+        return with_schedule(own, tenant);
+    };
     let via = |service: &str, url: &str| {
         let path = url.splitn(4, '/').nth(3).unwrap_or("");
         format!("{proxy}/{tenant}/{service}/{path}")
@@ -91,6 +93,10 @@ pub(crate) fn tenant_toml(sb: &Sandbox, tenant: &str, proxy: &str) -> String {
             &format!("\"{sparklayer}\""),
             &format!("\"{}\"", via("sparklayer", &sparklayer)),
         );
+    with_schedule(&own, tenant)
+}
+
+fn with_schedule(own: &str, tenant: &str) -> String {
     format!(
         "{own}\n[schedule]\ninterval = \"1h\"\npoll = \"off\"\n\n[webhook]\ntoken = \"{}\"\n",
         token(tenant)
@@ -145,23 +151,20 @@ pub(crate) struct Replica {
 }
 
 impl Replica {
-    /// Writes the replica's files under `dir` and starts it.
-    pub(crate) async fn start(
+    /// Writes the replica's files under `dir/<id>` (its operator file, and `files`: tenant →
+    /// tenant file) and starts `daemon --config … --tenants …`.
+    pub(crate) fn start(
         dir: &Path,
         id: &str,
         url: &str,
-        tenants: &BTreeMap<String, Sandbox>,
-        log: &Arc<Log>,
-        delay: Duration,
+        files: &BTreeMap<String, String>,
         lease_ttl: Duration,
     ) -> Self {
-        let proxy = proxy::start(id, routes(tenants), log.clone(), delay).await;
         let home = dir.join(id);
         let tenants_dir = home.join("tenants");
         std::fs::create_dir_all(&tenants_dir).expect("tenants dir");
-        for (tenant, sb) in tenants {
-            let file = tenants_dir.join(format!("{tenant}.toml"));
-            std::fs::write(file, tenant_toml(sb, tenant, &proxy)).expect("tenant file");
+        for (tenant, text) in files {
+            std::fs::write(tenants_dir.join(format!("{tenant}.toml")), text).expect("tenant file");
         }
         let port = free_port();
         let ops = format!(
@@ -182,12 +185,20 @@ impl Replica {
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
-            .expect("start the daemon example (built by cargo test)");
+            .expect("start the daemon example (cargo builds it with the tests)");
         Self {
             id: id.to_owned(),
             base: format!("http://127.0.0.1:{port}"),
             child,
         }
+    }
+
+    /// The process's peak resident memory so far (`VmHWM`), in bytes; Linux only.
+    pub(crate) fn peak_rss(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
     }
 
     /// SIGKILL: no shutdown, no lease released, nothing flushed.
