@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cin7_sparklayer_core::Secret;
 use cin7_sparklayer_core::memory::{MemoryInbox, MemoryLeases};
 use cin7_sparklayer_core::ports::{LeaseStore, StateStore, WebhookInbox};
 use cin7_sparklayer_state::{SqliteStateStore, StateConfig, StateLocation};
@@ -33,27 +32,31 @@ impl Coordination {
         }
     }
 
-    /// The coordination `[state]` selects: PostgreSQL ([`coordination_for_postgres`]) or in
-    /// memory for the SQLite layout.
+    /// The coordination for the tenants' states: on their PostgreSQL database
+    /// ([`coordination_for_postgres`], sharing its pool) or in memory for the SQLite layout.
     ///
     /// # Errors
     /// As [`coordination_for_postgres`].
-    pub fn from_state(state: &StateConfig) -> Result<Self, DaemonError> {
-        match state.location() {
-            StateLocation::Postgres(url) => coordination_for_postgres(url),
-            StateLocation::Sqlite(_) => Ok(Self::in_memory()),
+    pub fn for_states(states: &TenantStates) -> Result<Self, DaemonError> {
+        match states {
+            TenantStates::Postgres(base) => coordination_for_postgres(base),
+            TenantStates::SqliteDir(_) => Ok(Self::in_memory()),
         }
     }
 }
 
-/// COORDINATOR: the one place to wire h16-coord's PostgreSQL `LeaseStore` + `WebhookInbox`
-/// (`cin7_sparklayer_state_postgres::PostgresCoordination`) once it is merged, e.g.
-/// `let c = Arc::new(PostgresCoordination::connect_lazy(url)?); Ok(Coordination { leases: c.clone(), inbox: c })`.
+/// COORDINATOR (issue 16): the one place to wire h16-coord's PostgreSQL `LeaseStore` +
+/// `WebhookInbox` once `PostgresCoordination` is merged; the body becomes:
+///
+/// ```text
+/// let c = Arc::new(cin7_sparklayer_state_postgres::PostgresCoordination::from_store(base));
+/// Ok(Coordination { leases: c.clone(), inbox: c })
+/// ```
 ///
 /// # Errors
 /// [`DaemonError::Coordination`] until then.
-pub fn coordination_for_postgres(url: &Secret) -> Result<Coordination, DaemonError> {
-    let _ = url;
+pub fn coordination_for_postgres(base: &PostgresStateStore) -> Result<Coordination, DaemonError> {
+    let _ = base;
     Err(DaemonError::Coordination(
         "state.url: the PostgreSQL leases and webhook inbox are not built into this version yet (use state.path for one replica)".to_owned(),
     ))

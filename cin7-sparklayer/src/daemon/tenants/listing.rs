@@ -38,8 +38,8 @@ pub async fn list_tenants(
     let files = directory::scan(dir).map_err(|e| {
         DaemonError::Coordination(format!("cannot read the tenants directory {}: {e}", dir.display()))
     })?;
-    let coordination = Coordination::from_state(&operator.state)?;
     let states = TenantStates::from_state(&operator.state)?;
+    let coordination = Coordination::for_states(&states)?;
     let leases = coordination
         .leases
         .leases()

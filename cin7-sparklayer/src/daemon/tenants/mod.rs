@@ -118,15 +118,17 @@ where
     }
 }
 
-/// The production factory: [`crate::engine_with_state`] over the tenant's own store.
+/// The production factory: [`crate::engine_for_replica`] over the tenant's own store, its
+/// requests naming this replica in their `User-Agent`.
 #[derive(Debug, Clone)]
 pub struct EngineFactory {
     states: TenantStates,
+    replica: String,
 }
 
 impl TenantFactory<SyncEngine> for EngineFactory {
     fn build(&self, tenant: &str, config: &Config) -> Result<SyncEngine, SetupError> {
-        crate::engine_with_state(config, self.states.for_tenant(tenant)?)
+        crate::engine_for_replica(config, self.states.for_tenant(tenant)?, &self.replica)
     }
 }
 
@@ -253,15 +255,14 @@ impl TenantsDaemon<SyncEngine, EngineFactory> {
     /// # Errors
     /// [`DaemonError`] when the state or the coordination cannot be set up.
     pub fn from_config(operator: &OperatorConfig, dir: PathBuf) -> Result<Self, DaemonError> {
-        let coordination = Coordination::from_state(&operator.state)?;
         let states = TenantStates::from_state(&operator.state)?;
-        Ok(Self::new(
-            dir,
-            operator.clone(),
-            TenantsSettings::from_operator(operator),
-            coordination,
-            EngineFactory { states },
-        ))
+        let coordination = Coordination::for_states(&states)?;
+        let settings = TenantsSettings::from_operator(operator);
+        let factory = EngineFactory {
+            states,
+            replica: settings.replica.clone(),
+        };
+        Ok(Self::new(dir, operator.clone(), settings, coordination, factory))
     }
 }
 
