@@ -119,3 +119,38 @@ async fn every_tenant_converges_as_a_single_merchant_run_does() {
     assert!(by_tenant["Broken"].health.starts_with("config-error: "), "{table}");
     assert!(table.starts_with("TENANT"), "{table}");
 }
+
+/// A server that answers 401 to everything and keeps each request's `User-Agent`.
+async fn agent_recorder() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
+        let kept = kept.clone();
+        async move {
+            let agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            kept.lock().expect("lock").push(agent.to_owned());
+            axum::http::StatusCode::UNAUTHORIZED
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_replicas_requests_name_it_in_their_user_agent() {
+    let (url, seen) = agent_recorder().await;
+    let sb = sandbox(3).await;
+    let text = sb.config_toml(&common::state_path("agent"), "").replace(&sb.cin7.base_url(), &url);
+    let config = Config::from_toml_str(&text, |_| None).expect("config");
+    let state = std::sync::Arc::new(cin7_sparklayer::core::memory::MemoryState::default());
+    let engine = cin7_sparklayer::engine_for_replica(&config, state, "replica-7").expect("engine");
+    let _ = engine.run(RunOptions::default()).await;
+    let agents = seen.lock().expect("lock").clone();
+    assert!(!agents.is_empty(), "the engine called Cin7");
+    for agent in agents {
+        assert_eq!(agent, cin7_sparklayer::replica_user_agent("replica-7"));
+        assert!(agent.ends_with("(replica replica-7)"), "{agent}");
+    }
+}
