@@ -69,7 +69,9 @@ async fn run(args: Args) -> Result<(), String> {
     match (args.command, args.tenants) {
         (Some(Command::Tenants), Some(dir)) => {
             let operator = operator_config(&config_path)?;
-            let rows = list_tenants(&operator, &dir).await.map_err(|e| e.to_string())?;
+            let rows = list_tenants(&operator, &dir)
+                .await
+                .map_err(|e| e.to_string())?;
             print!("{}", render_tenants(&rows));
             Ok(())
         }

@@ -22,7 +22,9 @@ use cin7_sparklayer::core::ports::{Lease, LeaseStore};
 use cin7_sparklayer::core::report::{RunMode, RunReport};
 use cin7_sparklayer::core::{PortError, RunError};
 use cin7_sparklayer::daemon::SyncRunner;
-use cin7_sparklayer::daemon::tenants::{Coordination, TenantsDaemon, TenantsHandle, TenantsSettings};
+use cin7_sparklayer::daemon::tenants::{
+    Coordination, TenantsDaemon, TenantsHandle, TenantsSettings,
+};
 use cin7_sparklayer::{ModeRequest, RunOptions, SetupError};
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -54,12 +56,19 @@ struct World {
 impl World {
     fn runs_of(&self, tenant: &str) -> Vec<Run> {
         let runs = self.runs.lock().expect("lock");
-        runs.iter().filter(|r| r.tenant == tenant).cloned().collect()
+        runs.iter()
+            .filter(|r| r.tenant == tenant)
+            .cloned()
+            .collect()
     }
 
     fn builds_of(&self, tenant: &str) -> Vec<Config> {
         let built = self.built.lock().expect("lock");
-        built.iter().filter(|(t, _)| t == tenant).map(|(_, c)| c.clone()).collect()
+        built
+            .iter()
+            .filter(|(t, _)| t == tenant)
+            .map(|(_, c)| c.clone())
+            .collect()
     }
 }
 
@@ -73,7 +82,13 @@ struct FakeRunner {
 impl FakeRunner {
     async fn go(self, options: RunOptions) -> Result<RunReport, RunError> {
         let start = Instant::now();
-        let failing = self.world.failing.lock().expect("lock").get(&self.tenant).copied();
+        let failing = self
+            .world
+            .failing
+            .lock()
+            .expect("lock")
+            .get(&self.tenant)
+            .copied();
         if let Some(retrying) = failing {
             tokio::time::sleep(retrying).await;
             return Err(RunError::Port {
@@ -81,14 +96,25 @@ impl FakeRunner {
                 source: PortError::unavailable(Service::Cin7, "Cin7 is down"),
             });
         }
-        let run_for = self.world.run_for.lock().expect("lock").get(&self.tenant).copied().unwrap_or(S);
+        let run_for = self
+            .world
+            .run_for
+            .lock()
+            .expect("lock")
+            .get(&self.tenant)
+            .copied()
+            .unwrap_or(S);
         let mut left = run_for;
         let mut interrupted = false;
         while !left.is_zero() {
             let step = left.min(Duration::from_millis(100));
             tokio::time::sleep(step).await;
             left -= step;
-            if options.stop.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+            if options
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(Ordering::SeqCst))
+            {
                 interrupted = true;
                 break;
             }
@@ -160,7 +186,10 @@ struct Replica {
 impl Replica {
     async fn shutdown(self) {
         let _ = self.stop.send(());
-        self.task.await.expect("replica task").expect("replica stops cleanly");
+        self.task
+            .await
+            .expect("replica task")
+            .expect("replica stops cleanly");
     }
 }
 
@@ -187,14 +216,24 @@ fn daemon(
     let replica = settings.replica.clone();
     let world = world.clone();
     let factory = move |tenant: &str, config: &Config| -> Result<FakeRunner, SetupError> {
-        world.built.lock().expect("lock").push((tenant.to_owned(), config.clone()));
+        world
+            .built
+            .lock()
+            .expect("lock")
+            .push((tenant.to_owned(), config.clone()));
         Ok(FakeRunner {
             tenant: tenant.to_owned(),
             replica: replica.clone(),
             world: world.clone(),
         })
     };
-    TenantsDaemon::new(dir.join("tenants"), operator, settings, coordination, factory)
+    TenantsDaemon::new(
+        dir.join("tenants"),
+        operator,
+        settings,
+        coordination,
+        factory,
+    )
 }
 
 fn start(
@@ -236,22 +275,44 @@ async fn tenants_are_read_from_the_directory_and_follow_its_changes() {
     let coordination = Coordination::in_memory();
     let leases = coordination.leases.clone();
     let replica = start(&dir, settings("r1"), coordination, &world);
-    eventually(5 * S, "acme and beta held", || held(&replica) == ["acme", "beta"]).await;
-    eventually(5 * S, "both ran", || !world.runs_of("acme").is_empty() && !world.runs_of("beta").is_empty()).await;
+    eventually(5 * S, "acme and beta held", || {
+        held(&replica) == ["acme", "beta"]
+    })
+    .await;
+    eventually(5 * S, "both ran", || {
+        !world.runs_of("acme").is_empty() && !world.runs_of("beta").is_empty()
+    })
+    .await;
 
     // Added.
     write_tenant(&dir, "gamma", &tenant_toml("token = \"t-gamma\"", ""));
-    eventually(5 * S, "gamma picked up", || held(&replica).contains(&"gamma".to_owned())).await;
-    // Changed: rebuilt with the new configuration.
-    write_tenant(&dir, "acme", &tenant_toml("token = \"t-acme\"", "[schedule]\ninterval = \"2h\"\n"));
-    eventually(5 * S, "acme rebuilt", || {
-        world.builds_of("acme").last().is_some_and(|c| c.schedule.interval == 2 * 3600 * S)
+    eventually(5 * S, "gamma picked up", || {
+        held(&replica).contains(&"gamma".to_owned())
     })
     .await;
-    eventually(5 * S, "acme running again", || held(&replica).contains(&"acme".to_owned())).await;
+    // Changed: rebuilt with the new configuration.
+    write_tenant(
+        &dir,
+        "acme",
+        &tenant_toml("token = \"t-acme\"", "[schedule]\ninterval = \"2h\"\n"),
+    );
+    eventually(5 * S, "acme rebuilt", || {
+        world
+            .builds_of("acme")
+            .last()
+            .is_some_and(|c| c.schedule.interval == 2 * 3600 * S)
+    })
+    .await;
+    eventually(5 * S, "acme running again", || {
+        held(&replica).contains(&"acme".to_owned())
+    })
+    .await;
     // Removed: stopped and its lease released.
     std::fs::remove_file(dir.join("tenants").join("beta.toml")).expect("remove");
-    eventually(5 * S, "beta gone", || !replica.handle.health().tenants.contains_key("beta")).await;
+    eventually(5 * S, "beta gone", || {
+        !replica.handle.health().tenants.contains_key("beta")
+    })
+    .await;
     let owners = |leases: Vec<Lease>| leases.into_iter().map(|l| l.tenant).collect::<Vec<_>>();
     let mut released = false;
     for _ in 0..40 {
@@ -264,9 +325,16 @@ async fn tenants_are_read_from_the_directory_and_follow_its_changes() {
     assert!(released, "beta's lease is released");
     let beta_runs = world.runs_of("beta").len();
     tokio::time::sleep(60 * S).await;
-    assert_eq!(world.runs_of("beta").len(), beta_runs, "no run for a removed tenant");
+    assert_eq!(
+        world.runs_of("beta").len(),
+        beta_runs,
+        "no run for a removed tenant"
+    );
     replica.shutdown().await;
-    assert!(leases.leases().await.expect("leases").is_empty(), "shutdown releases every lease");
+    assert!(
+        leases.leases().await.expect("leases").is_empty(),
+        "shutdown releases every lease"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -275,28 +343,53 @@ async fn a_broken_file_is_reported_alone_and_a_running_tenant_keeps_its_configur
     let dir = temp_dir("broken");
     let world = Arc::new(World::default());
     write_tenant(&dir, "good", &tenant_toml("token = \"t\"", ""));
-    write_tenant(&dir, "typo", &tenant_toml("token = \"t\"", "[schedule]\nintervall = \"1h\"\n"));
+    write_tenant(
+        &dir,
+        "typo",
+        &tenant_toml("token = \"t\"", "[schedule]\nintervall = \"1h\"\n"),
+    );
     write_tenant(&dir, "Upper", &tenant_toml("token = \"t\"", ""));
     write_tenant(&dir, "notoken", &tenant_toml("", ""));
     let replica = start(&dir, settings("r1"), Coordination::in_memory(), &world);
     eventually(5 * S, "good held", || held(&replica) == ["good"]).await;
     let health = replica.handle.health();
     let error = |t: &str| health.tenants[t].config_error.clone().unwrap_or_default();
-    assert!(error("typo").contains("schedule.intervall"), "{}", error("typo"));
-    assert!(error("Upper").contains("is not a tenant ID"), "{}", error("Upper"));
-    assert!(error("notoken").contains("webhook.token"), "{}", error("notoken"));
+    assert!(
+        error("typo").contains("schedule.intervall"),
+        "{}",
+        error("typo")
+    );
+    assert!(
+        error("Upper").contains("is not a tenant ID"),
+        "{}",
+        error("Upper")
+    );
+    assert!(
+        error("notoken").contains("webhook.token"),
+        "{}",
+        error("notoken")
+    );
     assert!(health.tenants["good"].config_error.is_none());
     // Breaking the running tenant's file keeps it running on its previous configuration.
     write_tenant(&dir, "good", "[cin7\nthis is not TOML");
     eventually(5 * S, "the break is reported", || {
-        replica.handle.health().tenants["good"].config_error.is_some()
+        replica.handle.health().tenants["good"]
+            .config_error
+            .is_some()
     })
     .await;
     let runs = world.runs_of("good").len();
     tokio::time::sleep(6 * 3600 * S).await;
     assert_eq!(held(&replica), ["good"]);
-    assert!(world.runs_of("good").len() > runs, "the scheduled runs go on");
-    assert_eq!(world.builds_of("good").len(), 1, "not rebuilt from a broken file");
+    assert!(
+        world.runs_of("good").len() > runs,
+        "the scheduled runs go on"
+    );
+    assert_eq!(
+        world.builds_of("good").len(),
+        1,
+        "not rebuilt from a broken file"
+    );
     assert!(world.runs_of("typo").is_empty() && world.builds_of("typo").is_empty());
     replica.shutdown().await;
 }
@@ -329,26 +422,53 @@ async fn secrets_from_files_are_read_and_never_logged() {
     let token = dir.join("webhook-token");
     std::fs::write(&key, "s3cret-cin7-key-from-file\n").expect("write");
     std::fs::write(&token, "s3cret-webhook-token").expect("write");
-    let text = tenant_toml(&format!("token_file = {:?}", token.display().to_string()), "")
-        .replace("application_key = \"key\"", &format!("application_key_file = {:?}", key.display().to_string()));
+    let text = tenant_toml(
+        &format!("token_file = {:?}", token.display().to_string()),
+        "",
+    )
+    .replace(
+        "application_key = \"key\"",
+        &format!("application_key_file = {:?}", key.display().to_string()),
+    );
     write_tenant(&dir, "acme", &text);
     let world = Arc::new(World::default());
     let replica = start(&dir, settings("r1"), Coordination::in_memory(), &world);
     eventually(5 * S, "acme built", || !world.builds_of("acme").is_empty()).await;
     let config = world.builds_of("acme").remove(0);
-    let expose = |s: &Option<cin7_sparklayer::core::Secret>| s.as_ref().map(|s| s.expose().to_owned());
-    assert_eq!(expose(&config.cin7.application_key).as_deref(), Some("s3cret-cin7-key-from-file"));
-    assert_eq!(expose(&config.daemon.webhook_token).as_deref(), Some("s3cret-webhook-token"));
+    let expose =
+        |s: &Option<cin7_sparklayer::core::Secret>| s.as_ref().map(|s| s.expose().to_owned());
+    assert_eq!(
+        expose(&config.cin7.application_key).as_deref(),
+        Some("s3cret-cin7-key-from-file")
+    );
+    assert_eq!(
+        expose(&config.daemon.webhook_token).as_deref(),
+        Some("s3cret-webhook-token")
+    );
     // A file that cannot be read is one line naming the key, on a file that changed.
     std::fs::remove_file(&key).expect("remove");
     write_tenant(&dir, "acme", &format!("{text}\n# touched\n"));
-    eventually(5 * S, "reported", || replica.handle.health().tenants["acme"].config_error.is_some()).await;
-    let error = replica.handle.health().tenants["acme"].config_error.clone().unwrap_or_default();
-    assert!(error.contains("cin7.application_key_file") && error.contains("cannot read"), "{error}");
+    eventually(5 * S, "reported", || {
+        replica.handle.health().tenants["acme"]
+            .config_error
+            .is_some()
+    })
+    .await;
+    let error = replica.handle.health().tenants["acme"]
+        .config_error
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        error.contains("cin7.application_key_file") && error.contains("cannot read"),
+        "{error}"
+    );
     let health = serde_json::to_string(&replica.handle.health()).expect("json");
     replica.shutdown().await;
     let logs = String::from_utf8_lossy(&logs.0.lock().expect("lock")).into_owned();
-    assert!(logs.contains("application_key_file"), "the error was logged: {logs}");
+    assert!(
+        logs.contains("application_key_file"),
+        "the error was logged: {logs}"
+    );
     for shown in [logs.as_str(), health.as_str(), &format!("{config:?}")] {
         assert!(!shown.contains("s3cret"), "a secret leaked: {shown}");
     }
@@ -371,8 +491,16 @@ async fn two_replicas_split_the_tenants_evenly_and_never_run_one_at_once() {
     let dir = temp_dir("two-replicas");
     let world = Arc::new(World::default());
     for t in ["t1", "t2", "t3", "t4", "t5"] {
-        write_tenant(&dir, t, &tenant_toml("token = \"x\"", "[schedule]\ninterval = \"10s\"\n"));
-        world.run_for.lock().expect("lock").insert(t.to_owned(), 3 * S);
+        write_tenant(
+            &dir,
+            t,
+            &tenant_toml("token = \"x\"", "[schedule]\ninterval = \"10s\"\n"),
+        );
+        world
+            .run_for
+            .lock()
+            .expect("lock")
+            .insert(t.to_owned(), 3 * S);
     }
     let coordination = Coordination::in_memory();
     let a = start(&dir, settings("a"), coordination.clone(), &world);
@@ -386,7 +514,10 @@ async fn two_replicas_split_the_tenants_evenly_and_never_run_one_at_once() {
     tokio::time::sleep(120 * S).await;
     let (x, y) = (held(&a), held(&b));
     assert_eq!(x.len() + y.len(), 5, "{x:?} {y:?}");
-    assert!(x.len().max(y.len()) <= 3, "at most ceil(5/2) each: {x:?} {y:?}");
+    assert!(
+        x.len().max(y.len()) <= 3,
+        "at most ceil(5/2) each: {x:?} {y:?}"
+    );
     a.shutdown().await;
     eventually(20 * S, "b takes a's tenants over", || held(&b).len() == 5).await;
     tokio::time::sleep(30 * S).await;
@@ -409,7 +540,12 @@ impl LeaseStore for Stealable {
     async fn heartbeat(&self, replica: &str, ttl: Duration) -> Result<usize, PortError> {
         self.inner.heartbeat(replica, ttl).await
     }
-    async fn try_acquire(&self, tenant: &str, replica: &str, ttl: Duration) -> Result<bool, PortError> {
+    async fn try_acquire(
+        &self,
+        tenant: &str,
+        replica: &str,
+        ttl: Duration,
+    ) -> Result<bool, PortError> {
         if self.fail.load(Ordering::SeqCst) {
             return Err(PortError::state("the database is unreachable"));
         }
@@ -429,8 +565,16 @@ impl LeaseStore for Stealable {
 async fn lease_trouble_stops_the_tenant(set: impl FnOnce(&Stealable)) {
     let dir = temp_dir("lease-lost");
     let world = Arc::new(World::default());
-    write_tenant(&dir, "acme", &tenant_toml("token = \"x\"", "[schedule]\ninterval = \"10s\"\n"));
-    world.run_for.lock().expect("lock").insert("acme".to_owned(), 5 * S);
+    write_tenant(
+        &dir,
+        "acme",
+        &tenant_toml("token = \"x\"", "[schedule]\ninterval = \"10s\"\n"),
+    );
+    world
+        .run_for
+        .lock()
+        .expect("lock")
+        .insert("acme".to_owned(), 5 * S);
     let leases = Arc::new(Stealable::default());
     let coordination = Coordination {
         leases: leases.clone(),
@@ -447,8 +591,17 @@ async fn lease_trouble_stops_the_tenant(set: impl FnOnce(&Stealable)) {
     tokio::time::sleep(S).await;
     let runs = world.runs_of("acme").len();
     tokio::time::sleep(60 * S).await;
-    assert_eq!(world.runs_of("acme").len(), runs, "no run without the lease");
-    assert!(world.runs_of("acme").iter().all(|r| r.end <= lost_at + 3 * S));
+    assert_eq!(
+        world.runs_of("acme").len(),
+        runs,
+        "no run without the lease"
+    );
+    assert!(
+        world
+            .runs_of("acme")
+            .iter()
+            .all(|r| r.end <= lost_at + 3 * S)
+    );
     replica.shutdown().await;
 }
 
@@ -473,18 +626,35 @@ async fn one_tenants_failing_cin7_does_not_delay_another() {
     write_tenant(&dir, "down", &tenant_toml("token = \"x\"", interval));
     write_tenant(&dir, "fine", &tenant_toml("token = \"x\"", interval));
     // Cin7 down for `down`: each run retries for 5 minutes before it fails.
-    world.failing.lock().expect("lock").insert("down".to_owned(), 300 * S);
+    world
+        .failing
+        .lock()
+        .expect("lock")
+        .insert("down".to_owned(), 300 * S);
     let started = Instant::now();
     let mut s = settings("r1");
     s.max_concurrent_runs = 2;
     let replica = start(&dir, s, Coordination::in_memory(), &world);
     tokio::time::sleep(65 * S).await;
     let fine = world.runs_of("fine");
-    assert!(fine.len() >= 6, "fine ran every 10 s meanwhile: {}", fine.len());
-    assert!(fine[0].start - started < 2 * S, "fine's first run was not delayed");
-    assert!(world.runs_of("down").is_empty(), "down's first run is still retrying");
+    assert!(
+        fine.len() >= 6,
+        "fine ran every 10 s meanwhile: {}",
+        fine.len()
+    );
+    assert!(
+        fine[0].start - started < 2 * S,
+        "fine's first run was not delayed"
+    );
+    assert!(
+        world.runs_of("down").is_empty(),
+        "down's first run is still retrying"
+    );
     let metrics = replica.handle.metrics();
-    assert!(metrics.contains(r#"cin7_sparklayer_tenant_runs_total{tenant="fine",outcome="succeeded"}"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"cin7_sparklayer_tenant_runs_total{tenant="fine",outcome="succeeded"}"#),
+        "{metrics}"
+    );
     replica.shutdown().await;
 }
 
@@ -495,7 +665,11 @@ async fn metrics_and_health_carry_the_tenant() {
     let world = Arc::new(World::default());
     write_tenant(&dir, "acme", &tenant_toml("token = \"x\"", ""));
     write_tenant(&dir, "beta", &tenant_toml("token = \"x\"", ""));
-    world.failing.lock().expect("lock").insert("beta".to_owned(), S);
+    world
+        .failing
+        .lock()
+        .expect("lock")
+        .insert("beta".to_owned(), S);
     let replica = start(&dir, settings("r1"), Coordination::in_memory(), &world);
     eventually(10 * S, "both ran", || {
         let m = replica.handle.metrics();
@@ -512,11 +686,27 @@ async fn metrics_and_health_carry_the_tenant() {
     ] {
         assert!(m.contains(line), "{line} in {m}");
     }
-    assert!(!m.contains(r#"last_success_timestamp_seconds{tenant="beta"}"#), "{m}");
+    assert!(
+        !m.contains(r#"last_success_timestamp_seconds{tenant="beta"}"#),
+        "{m}"
+    );
     let health = replica.handle.health();
-    assert_eq!((health.status, health.replica.as_str(), health.replicas_alive), ("ok", "r1", Some(1)));
-    assert_eq!(health.tenants["beta"].health.as_ref().map(|h| h.status), Some("error"));
-    assert_eq!(health.tenants["acme"].health.as_ref().map(|h| h.status), Some("ok"));
+    assert_eq!(
+        (
+            health.status,
+            health.replica.as_str(),
+            health.replicas_alive
+        ),
+        ("ok", "r1", Some(1))
+    );
+    assert_eq!(
+        health.tenants["beta"].health.as_ref().map(|h| h.status),
+        Some("error")
+    );
+    assert_eq!(
+        health.tenants["acme"].health.as_ref().map(|h| h.status),
+        Some("ok")
+    );
     replica.shutdown().await;
 }
 
@@ -533,7 +723,9 @@ async fn a_webhook_accepted_by_a_replica_without_the_lease_is_synced_by_the_hold
     // The other replica, serving HTTP.
     let other = daemon(&dir, settings("other"), coordination, &world);
     let other_handle = other.handle();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (stop, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(other.serve_on(listener, async move {
@@ -544,17 +736,47 @@ async fn a_webhook_accepted_by_a_replica_without_the_lease_is_synced_by_the_hold
     })
     .await;
     assert!(other_handle.held().is_empty());
-    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
     let post = |tenant: &str, token: &str| {
-        http.post(format!("{base}/webhooks/cin7/{tenant}?event=Customer/Updated"))
-            .header("authorization", format!("Bearer {token}"))
-            .body(r#"{"ID":"c-42"}"#)
-            .send()
+        http.post(format!(
+            "{base}/webhooks/cin7/{tenant}?event=Customer/Updated"
+        ))
+        .header("authorization", format!("Bearer {token}"))
+        .body(r#"{"ID":"c-42"}"#)
+        .send()
     };
-    assert_eq!(post("acme", "wrong").await.expect("response").status().as_u16(), 401);
-    assert_eq!(post("nobody", "t-acme").await.expect("response").status().as_u16(), 404);
-    assert_eq!(inbox.pending("acme").await.expect("pending"), 0, "refusals store nothing");
-    assert_eq!(post("acme", "t-acme").await.expect("response").status().as_u16(), 200);
+    assert_eq!(
+        post("acme", "wrong")
+            .await
+            .expect("response")
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        post("nobody", "t-acme")
+            .await
+            .expect("response")
+            .status()
+            .as_u16(),
+        404
+    );
+    assert_eq!(
+        inbox.pending("acme").await.expect("pending"),
+        0,
+        "refusals store nothing"
+    );
+    assert_eq!(
+        post("acme", "t-acme")
+            .await
+            .expect("response")
+            .status()
+            .as_u16(),
+        200
+    );
     eventually(10 * S, "the holder synced c-42", || {
         world.runs_of("acme").iter().any(|r| {
             r.replica == "holder"
@@ -573,7 +795,10 @@ async fn a_webhook_accepted_by_a_replica_without_the_lease_is_synced_by_the_hold
     assert_eq!(pending, 0, "the delivery is completed once synced");
     assert!(world.runs_of("acme").iter().all(|r| r.replica == "holder"));
     let metrics = other_handle.metrics();
-    assert!(metrics.contains(r#"tenant_webhooks_total{tenant="acme",outcome="accepted"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"tenant_webhooks_total{tenant="acme",outcome="accepted"} 1"#),
+        "{metrics}"
+    );
     let _ = stop.send(());
     task.await.expect("task").expect("serves cleanly");
     holder.shutdown().await;

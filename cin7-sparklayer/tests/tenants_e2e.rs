@@ -64,8 +64,11 @@ async fn every_tenant_converges_as_a_single_merchant_run_does() {
     let mut want = BTreeMap::new();
     for (tenant, seed) in &seeds {
         let served = sandbox(*seed).await;
-        std::fs::write(dir.join("tenants").join(format!("{tenant}.toml")), tenant_file(&served, "tok"))
-            .expect("write");
+        std::fs::write(
+            dir.join("tenants").join(format!("{tenant}.toml")),
+            tenant_file(&served, "tok"),
+        )
+        .expect("write");
         // The reference: the same merchant synced by a single-merchant run.
         let reference = sandbox(*seed).await;
         let state = common::state_path(tenant);
@@ -96,27 +99,46 @@ async fn every_tenant_converges_as_a_single_merchant_run_does() {
     loop {
         let health = handle.health();
         let done = seeds.iter().all(|(t, _)| {
-            health.tenants.get(t).and_then(|h| h.health.as_ref()).is_some_and(|h| h.last_success_at.is_some())
+            health
+                .tenants
+                .get(t)
+                .and_then(|h| h.health.as_ref())
+                .is_some_and(|h| h.last_success_at.is_some())
         });
         if done {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "the tenants' start-up runs: {health:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the tenants' start-up runs: {health:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     for (tenant, sb) in &daemons_sandboxes {
-        assert_eq!(comparable(sb.snapshot()), want[tenant], "{tenant} converged as a single run");
+        assert_eq!(
+            comparable(sb.snapshot()),
+            want[tenant],
+            "{tenant} converged as a single run"
+        );
     }
     let _ = stop.send(());
     task.await.expect("task").expect("stops cleanly");
 
     // `daemon tenants`: from the state directory (the leases lived in the stopped process).
-    let rows = list_tenants(&operator, &dir.join("tenants")).await.expect("listing");
+    let rows = list_tenants(&operator, &dir.join("tenants"))
+        .await
+        .expect("listing");
     let table = render_tenants(&rows);
     let by_tenant: BTreeMap<_, _> = rows.iter().map(|r| (r.tenant.as_str(), r)).collect();
-    assert!(by_tenant["north"].last_success.is_some() && by_tenant["south"].last_success.is_some(), "{table}");
+    assert!(
+        by_tenant["north"].last_success.is_some() && by_tenant["south"].last_success.is_some(),
+        "{table}"
+    );
     assert_eq!(by_tenant["north"].health, "unowned", "{table}");
-    assert!(by_tenant["Broken"].health.starts_with("config-error: "), "{table}");
+    assert!(
+        by_tenant["Broken"].health.starts_with("config-error: "),
+        "{table}"
+    );
     assert!(table.starts_with("TENANT"), "{table}");
 }
 
@@ -127,12 +149,17 @@ async fn agent_recorder() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String
     let app = axum::Router::new().fallback(move |headers: axum::http::HeaderMap| {
         let kept = kept.clone();
         async move {
-            let agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let agent = headers
+                .get("user-agent")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
             kept.lock().expect("lock").push(agent.to_owned());
             axum::http::StatusCode::UNAUTHORIZED
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}/", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, seen)
@@ -142,7 +169,9 @@ async fn agent_recorder() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String
 async fn a_replicas_requests_name_it_in_their_user_agent() {
     let (url, seen) = agent_recorder().await;
     let sb = sandbox(3).await;
-    let text = sb.config_toml(&common::state_path("agent"), "").replace(&sb.cin7.base_url(), &url);
+    let text = sb
+        .config_toml(&common::state_path("agent"), "")
+        .replace(&sb.cin7.base_url(), &url);
     let config = Config::from_toml_str(&text, |_| None).expect("config");
     let state = std::sync::Arc::new(cin7_sparklayer::core::memory::MemoryState::default());
     let engine = cin7_sparklayer::engine_for_replica(&config, state, "replica-7").expect("engine");

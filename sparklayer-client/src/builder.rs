@@ -221,7 +221,6 @@ impl SparkLayerClient {
     pub fn from_config(config: &SparkLayerConfig) -> Result<Self, SparkLayerError> {
         SparkLayerClientBuilder::from_config(config).build()
     }
-
 }
 
 impl SparkLayerClientBuilder {

@@ -157,7 +157,9 @@ fn poll<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, 
 }
 
 /// An address and port such as `127.0.0.1:8080`.
-pub(crate) fn socket_addr<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SocketAddr, D::Error> {
+pub(crate) fn socket_addr<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SocketAddr, D::Error> {
     let text = String::deserialize(deserializer)?;
     text.trim().parse().map_err(|_| {
         serde::de::Error::custom("must be an address and port such as \"127.0.0.1:8080\"")

@@ -97,7 +97,10 @@ impl ReplicasConfig {
             ));
         }
         if self.lease_ttl < MIN_LEASE_TTL {
-            return Err(ConfigError::invalid("replicas.lease_ttl", "must be at least 3s"));
+            return Err(ConfigError::invalid(
+                "replicas.lease_ttl",
+                "must be at least 3s",
+            ));
         }
         if self.max_concurrent_runs == 0 {
             return Err(ConfigError::invalid(
@@ -180,7 +183,12 @@ mod tests {
     fn defaults_env_and_refusals() {
         let config = OperatorConfig::from_toml_str("", |_| None).expect("empty is fine");
         assert_eq!(config.replicas.lease_ttl, Duration::from_secs(30));
-        assert!(config.replicas.replica_id().ends_with(&format!("-{}", std::process::id())));
+        assert!(
+            config
+                .replicas
+                .replica_id()
+                .ends_with(&format!("-{}", std::process::id()))
+        );
         let config = OperatorConfig::from_toml_str(
             "[replicas]\nid = \"a\"\nlease_ttl = \"9s\"\nmax_concurrent_runs = 2\n",
             |k| (k == REPLICA_ID_ENV).then(|| "from-env".to_owned()),
@@ -190,9 +198,18 @@ mod tests {
         assert_eq!(config.replicas.max_concurrent_runs, 2);
         for (text, line) in [
             ("[cin7]\naccount_id = \"x\"\n", "invalid cin7: "),
-            ("[replicas]\nlease_ttl = \"1s\"\n", "invalid replicas.lease_ttl: "),
-            ("[replicas]\nleas_ttl = \"10s\"\n", "invalid replicas.leas_ttl: "),
-            ("[daemon]\nwebhook_token = \"t\"\n", "invalid daemon.webhook_token: "),
+            (
+                "[replicas]\nlease_ttl = \"1s\"\n",
+                "invalid replicas.lease_ttl: ",
+            ),
+            (
+                "[replicas]\nleas_ttl = \"10s\"\n",
+                "invalid replicas.leas_ttl: ",
+            ),
+            (
+                "[daemon]\nwebhook_token = \"t\"\n",
+                "invalid daemon.webhook_token: ",
+            ),
         ] {
             let err = OperatorConfig::from_toml_str(text, |_| None).expect_err(text);
             assert!(err.to_string().starts_with(line), "{text}: {err}");

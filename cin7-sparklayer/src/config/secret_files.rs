@@ -98,7 +98,10 @@ mod tests {
         );
         let out = expand(&text, &["cin7.application_key"]).expect("expanded");
         let table: toml::Table = out.parse().expect("toml");
-        assert_eq!(table["cin7"]["application_key"].as_str(), Some("s3cret-from-file"));
+        assert_eq!(
+            table["cin7"]["application_key"].as_str(),
+            Some("s3cret-from-file")
+        );
         assert_eq!(table["cin7"]["account_id"].as_str(), Some("acc"));
         assert!(table["cin7"].get("application_key_file").is_none());
     }
@@ -117,12 +120,23 @@ mod tests {
             path.display().to_string()
         );
         let err = expand(&both, &["cin7.application_key"]).expect_err("both");
-        assert!(err.to_string().starts_with("invalid cin7.application_key_file: "), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("invalid cin7.application_key_file: "),
+            "{err}"
+        );
         let missing = "[cin7]\napplication_key_file = \"/nonexistent/cin7-key\"\n";
         let err = expand(missing, &["cin7.application_key"]).expect_err("missing");
-        assert!(err.to_string().contains("cannot read /nonexistent/cin7-key"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("cannot read /nonexistent/cin7-key"),
+            "{err}"
+        );
         let empty = temp("empty", "\n");
-        let text = format!("[webhook]\ntoken_file = {:?}\n", empty.display().to_string());
+        let text = format!(
+            "[webhook]\ntoken_file = {:?}\n",
+            empty.display().to_string()
+        );
         let err = expand(&text, &["webhook.token"]).expect_err("empty");
         assert!(err.to_string().contains("is empty"), "{err}");
         assert!(!format!("{err:?}").contains("s3cret"));

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use shopify_client::ShopifyConfig;
 use sparklayer_client::SparkLayerConfig;
 
-use super::{Config, DaemonConfig, OperatorConfig, ScheduleConfig, SECRET_ENV_VARS};
+use super::{Config, DaemonConfig, OperatorConfig, SECRET_ENV_VARS, ScheduleConfig};
 
 /// The longest tenant ID.
 pub const MAX_TENANT_ID_LEN: usize = 64;

@@ -110,7 +110,11 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
-    pub(crate) fn new(status: StatusCode, result: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: StatusCode,
+        result: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             result,

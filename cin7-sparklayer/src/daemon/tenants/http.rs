@@ -51,7 +51,13 @@ struct WebhookQuery {
 }
 
 fn refuse(shared: &Shared, tenant: &str, r: Refusal) -> Response {
-    tracing::warn!(tenant, status = r.status.as_u16(), result = r.result, "webhook refused: {}", r.message);
+    tracing::warn!(
+        tenant,
+        status = r.status.as_u16(),
+        result = r.result,
+        "webhook refused: {}",
+        r.message
+    );
     shared.metrics.webhook(tenant, r.result);
     let mut response = (r.status, axum::Json(json!({ "error": r.message }))).into_response();
     if r.status == StatusCode::UNAUTHORIZED {
@@ -73,15 +79,30 @@ async fn webhook(
     let Some(token) = shared.token(&tenant) else {
         // Not counted per tenant: an unknown name would add a label per guess.
         tracing::warn!(status = 404, "webhook refused: no such tenant");
-        return (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "no such tenant" }))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({ "error": "no such tenant" })),
+        )
+            .into_response();
     };
     if !authorized(&headers, &token) {
-        let r = Refusal::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing or wrong bearer token");
+        let r = Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or wrong bearer token",
+        );
         return refuse(&shared, &tenant, r);
     }
     let Ok(bytes) = to_bytes(body, shared.body_limit).await else {
-        let message = format!("the body is larger than {} bytes (or was cut off)", shared.body_limit);
-        return refuse(&shared, &tenant, Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message));
+        let message = format!(
+            "the body is larger than {} bytes (or was cut off)",
+            shared.body_limit
+        );
+        return refuse(
+            &shared,
+            &tenant,
+            Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message),
+        );
     };
     let (event, ids) = match parse_delivery(query.event.as_deref(), &bytes) {
         Ok(parsed) => parsed,
@@ -95,9 +116,18 @@ async fn webhook(
     if let Err(e) = shared.inbox.push(&tenant, &customers, &products).await {
         tracing::error!(tenant, error = %e, "cannot store the webhook delivery: answering 503 so Cin7 retries");
         shared.metrics.webhook(&tenant, "unavailable");
-        return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({ "error": "the webhook inbox is unavailable; retry" }))).into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({ "error": "the webhook inbox is unavailable; retry" })),
+        )
+            .into_response();
     }
     shared.metrics.webhook(&tenant, "accepted");
-    tracing::info!(tenant, event = event.name(), received, "webhook stored for the tenant's lease holder");
+    tracing::info!(
+        tenant,
+        event = event.name(),
+        received,
+        "webhook stored for the tenant's lease holder"
+    );
     (StatusCode::OK, axum::Json(json!({ "stored": received }))).into_response()
 }

@@ -36,7 +36,10 @@ pub async fn list_tenants(
     dir: &Path,
 ) -> Result<Vec<TenantRow>, DaemonError> {
     let files = directory::scan(dir).map_err(|e| {
-        DaemonError::Coordination(format!("cannot read the tenants directory {}: {e}", dir.display()))
+        DaemonError::Coordination(format!(
+            "cannot read the tenants directory {}: {e}",
+            dir.display()
+        ))
     })?;
     let states = TenantStates::from_state(&operator.state)?;
     let coordination = Coordination::for_states(&states)?;
@@ -85,13 +88,20 @@ fn health_word(last: Option<DateTime<Utc>>, owned: bool, interval: std::time::Du
 
 /// The listing as a table, one tenant a line.
 pub fn render_tenants(rows: &[TenantRow]) -> String {
-    let mut out = format!("{:<24} {:<25} {:<28} {}\n", "TENANT", "LAST SUCCESS (UTC)", "LEASE OWNER", "HEALTH");
+    let mut out = format!(
+        "{:<24} {:<25} {:<28} {}\n",
+        "TENANT", "LAST SUCCESS (UTC)", "LEASE OWNER", "HEALTH"
+    );
     for row in rows {
-        let last = row
-            .last_success
-            .map_or_else(|| "-".to_owned(), |at| at.format("%Y-%m-%d %H:%M:%S").to_string());
+        let last = row.last_success.map_or_else(
+            || "-".to_owned(),
+            |at| at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        );
         let owner = row.lease.as_ref().map_or("-", |l| l.owner.as_str());
-        out.push_str(&format!("{:<24} {:<25} {:<28} {}\n", row.tenant, last, owner, row.health));
+        out.push_str(&format!(
+            "{:<24} {:<25} {:<28} {}\n",
+            row.tenant, last, owner, row.health
+        ));
     }
     out
 }

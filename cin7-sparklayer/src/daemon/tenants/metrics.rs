@@ -48,16 +48,36 @@ impl TenantMetrics {
         let mut registry = Registry::with_prefix(PREFIX);
         let r = &mut registry;
         Self {
-            runs: add(r, "tenant_runs", "Sync runs finished on this replica, by tenant and outcome"),
-            record_failures: add(r, "tenant_record_failures", "Records that failed, by tenant"),
+            runs: add(
+                r,
+                "tenant_runs",
+                "Sync runs finished on this replica, by tenant and outcome",
+            ),
+            record_failures: add(
+                r,
+                "tenant_record_failures",
+                "Records that failed, by tenant",
+            ),
             last_success: add(
                 r,
                 "tenant_last_success_timestamp_seconds",
                 "When the tenant's last run without failures finished on this replica (Unix time)",
             ),
-            lease_held: add(r, "tenant_lease_held", "1 while this replica holds the tenant's lease"),
-            webhooks: add(r, "tenant_webhooks", "Webhook deliveries received, by tenant and result"),
-            replicas: add(r, "replicas_alive", "Replicas alive at the last heartbeat, this one included"),
+            lease_held: add(
+                r,
+                "tenant_lease_held",
+                "1 while this replica holds the tenant's lease",
+            ),
+            webhooks: add(
+                r,
+                "tenant_webhooks",
+                "Webhook deliveries received, by tenant and result",
+            ),
+            replicas: add(
+                r,
+                "replicas_alive",
+                "Replicas alive at the last heartbeat, this one included",
+            ),
             registry,
         }
     }
@@ -79,7 +99,9 @@ impl TenantMetrics {
             .inc();
         if let Ok(report) = result {
             let failed = u64::try_from(report.failures.len()).unwrap_or(u64::MAX);
-            self.record_failures.get_or_create(&Self::labels(tenant)).inc_by(failed);
+            self.record_failures
+                .get_or_create(&Self::labels(tenant))
+                .inc_by(failed);
             if outcome == Outcome::Succeeded {
                 self.last_success
                     .get_or_create(&Self::labels(tenant))

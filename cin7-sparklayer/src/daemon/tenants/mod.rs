@@ -221,7 +221,11 @@ impl Shared {
             status: if alive.is_some() { "ok" } else { "error" },
             replica: self.replica.clone(),
             replicas_alive: alive,
-            held: views.iter().filter(|(_, v)| v.held).map(|(t, _)| t.clone()).collect(),
+            held: views
+                .iter()
+                .filter(|(_, v)| v.held)
+                .map(|(t, _)| t.clone())
+                .collect(),
             tenants: views
                 .into_iter()
                 .map(|(tenant, v)| {
@@ -262,7 +266,13 @@ impl TenantsDaemon<SyncEngine, EngineFactory> {
             states,
             replica: settings.replica.clone(),
         };
-        Ok(Self::new(dir, operator.clone(), settings, coordination, factory))
+        Ok(Self::new(
+            dir,
+            operator.clone(),
+            settings,
+            coordination,
+            factory,
+        ))
     }
 }
 
@@ -401,6 +411,9 @@ impl TenantsHandle {
 
     /// The daemon handle of a tenant this replica runs.
     pub fn tenant(&self, tenant: &str) -> Option<DaemonHandle> {
-        self.shared.views().get(tenant).and_then(|v| v.handle.clone())
+        self.shared
+            .views()
+            .get(tenant)
+            .and_then(|v| v.handle.clone())
     }
 }

@@ -119,7 +119,11 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
                 continue;
             };
             if run.release
-                && let Err(e) = self.shared.leases.release(&tenant, &self.shared.replica).await
+                && let Err(e) = self
+                    .shared
+                    .leases
+                    .release(&tenant, &self.shared.replica)
+                    .await
             {
                 tracing::warn!(tenant, error = %e, "cannot release the lease; it lapses after its TTL");
             }
@@ -151,7 +155,11 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
             }
         }
         for (tenant, entry) in files {
-            if self.slots.get(&tenant).is_some_and(|s| s.stamp == entry.stamp) {
+            if self
+                .slots
+                .get(&tenant)
+                .is_some_and(|s| s.stamp == entry.stamp)
+            {
                 continue;
             }
             let loaded = directory::load(&tenant, &entry.path, &self.operator);
@@ -178,10 +186,22 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
                 let known = slot.config.is_some();
                 slot.config = Some(Arc::new(tenant_config.config));
                 slot.error = None;
-                if let Some(token) = slot.config.as_ref().and_then(|c| c.daemon.webhook_token.clone()) {
+                if let Some(token) = slot
+                    .config
+                    .as_ref()
+                    .and_then(|c| c.daemon.webhook_token.clone())
+                {
                     self.shared.set_token(&tenant, token);
                 }
-                tracing::info!(tenant, "tenant file {}", if known { "changed: restarting the tenant" } else { "loaded" });
+                tracing::info!(
+                    tenant,
+                    "tenant file {}",
+                    if known {
+                        "changed: restarting the tenant"
+                    } else {
+                        "loaded"
+                    }
+                );
                 if let Some(run) = self.runs.get_mut(&tenant) {
                     // Its lease goes back once its run in flight ends; the next tick takes the
                     // tenant again (here or elsewhere) with the new configuration.
@@ -189,7 +209,11 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
                 }
             }
             Err(line) => {
-                let keeps = if slot.config.is_some() { "the previous configuration keeps running" } else { "the tenant does not start" };
+                let keeps = if slot.config.is_some() {
+                    "the previous configuration keeps running"
+                } else {
+                    "the tenant does not start"
+                };
                 tracing::error!(tenant, "{line} ({keeps})");
                 slot.error = Some(line);
             }
@@ -231,7 +255,10 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
             match renewed {
                 Ok(true) => run.renewed = Instant::now(),
                 Ok(false) => {
-                    tracing::warn!(tenant, "lease lost to another replica: stopping the tenant here");
+                    tracing::warn!(
+                        tenant,
+                        "lease lost to another replica: stopping the tenant here"
+                    );
                     run.stop(false);
                 }
                 Err(e) if run.renewed.elapsed() + margin >= ttl => {
@@ -253,7 +280,11 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
         active.sort_by_key(|(_, r)| std::cmp::Reverse(r.started));
         let excess = active.len() - share;
         for (tenant, run) in active.into_iter().take(excess) {
-            tracing::info!(tenant, share, "over this replica's share: giving the tenant back");
+            tracing::info!(
+                tenant,
+                share,
+                "over this replica's share: giving the tenant back"
+            );
             run.stop(true);
         }
     }
@@ -309,14 +340,21 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
                 if let Some(slot) = self.slots.get_mut(tenant) {
                     slot.error = Some(line);
                 }
-                let _ = self.shared.leases.release(tenant, &self.shared.replica).await;
+                let _ = self
+                    .shared
+                    .leases
+                    .release(tenant, &self.shared.replica)
+                    .await;
             }
         }
     }
 
     /// Builds the tenant's runner and daemon worker and spawns them with the inbox pump.
     fn spawn(&self, tenant: &str, config: &Config) -> Result<Running, String> {
-        let inner = self.factory.build(tenant, config).map_err(|e| e.to_string())?;
+        let inner = self
+            .factory
+            .build(tenant, config)
+            .map_err(|e| e.to_string())?;
         let held = Arc::new(AtomicBool::new(true));
         let applied = Arc::new(Applied::default());
         let runner = TenantRunner {
@@ -388,10 +426,18 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
         for (tenant, run) in std::mem::take(&mut self.runs) {
             let mut task = run.task;
             if tokio::time::timeout(grace, &mut task).await.is_err() {
-                tracing::warn!(tenant, "the tenant did not stop in time; abandoning its run");
+                tracing::warn!(
+                    tenant,
+                    "the tenant did not stop in time; abandoning its run"
+                );
                 task.abort();
             }
-            if let Err(e) = self.shared.leases.release(&tenant, &self.shared.replica).await {
+            if let Err(e) = self
+                .shared
+                .leases
+                .release(&tenant, &self.shared.replica)
+                .await
+            {
                 tracing::warn!(tenant, error = %e, "cannot release the lease; it lapses after its TTL");
             }
         }
