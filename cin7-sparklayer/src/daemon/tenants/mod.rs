@@ -362,7 +362,7 @@ impl<R: SyncRunner, F: TenantFactory<R>> TenantsDaemon<R, F> {
     /// `shutdown` completes.
     ///
     /// # Errors
-    /// None today; kept for symmetry with [`crate::daemon::Daemon::run_worker`].
+    /// [`DaemonError::Worker`] when the supervisor panicked (a bug).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), DaemonError> {
         let (tx, rx) = watch::channel(false);
         let supervisor = supervisor::Supervisor::new(
@@ -372,8 +372,17 @@ impl<R: SyncRunner, F: TenantFactory<R>> TenantsDaemon<R, F> {
             self.factory,
             self.shared,
         );
-        let task = tokio::spawn(supervisor.run(rx));
-        shutdown.await;
+        let mut task = tokio::spawn(supervisor.run(rx));
+        let shutdown = std::pin::pin!(shutdown);
+        tokio::select! {
+            () = shutdown => {}
+            // The supervisor only ends when told to: earlier is a panic (a bug). Fail, so a
+            // supervisor restarts the replica instead of it holding no tenant.
+            joined = &mut task => {
+                let why = joined.err().map_or_else(|| "ended".to_owned(), |e| e.to_string());
+                return Err(DaemonError::Worker(format!("tenant supervisor: {why}")));
+            }
+        }
         tracing::info!("shutting down: every tenant stops after its record, then its lease goes");
         let _ = tx.send(true);
         task.await
