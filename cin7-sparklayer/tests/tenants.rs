@@ -51,6 +51,8 @@ struct World {
     run_for: Mutex<BTreeMap<String, Duration>>,
     /// Tenants whose Cin7 is down: every run fails after retrying for the given time.
     failing: Mutex<BTreeMap<String, Duration>>,
+    /// Tenants whose runner cannot be built (a client setting the builder refuses).
+    unbuildable: Mutex<Vec<String>>,
 }
 
 impl World {
@@ -221,6 +223,17 @@ fn daemon(
             .lock()
             .expect("lock")
             .push((tenant.to_owned(), config.clone()));
+        if world
+            .unbuildable
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|t| t == tenant)
+        {
+            return Err(SetupError::State {
+                source: PortError::state(format!("state/{tenant}.sqlite is not a state file")),
+            });
+        }
         Ok(FakeRunner {
             tenant: tenant.to_owned(),
             replica: replica.clone(),
@@ -802,4 +815,34 @@ async fn a_webhook_accepted_by_a_replica_without_the_lease_is_synced_by_the_hold
     let _ = stop.send(());
     task.await.expect("task").expect("serves cleanly");
     holder.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tenant_that_cannot_start_is_reported_and_not_retried_until_its_file_changes() {
+    common::init_logs();
+    let dir = temp_dir("unstartable");
+    let world = Arc::new(World::default());
+    world
+        .unbuildable
+        .lock()
+        .expect("lock")
+        .push("bad".to_owned());
+    write_tenant(&dir, "bad", &tenant_toml("token = \"x\"", ""));
+    write_tenant(&dir, "good", &tenant_toml("token = \"x\"", ""));
+    let replica = start(&dir, settings("r1"), Coordination::in_memory(), &world);
+    eventually(5 * S, "good held", || held(&replica) == ["good"]).await;
+    tokio::time::sleep(30 * S).await;
+    assert_eq!(world.builds_of("bad").len(), 1, "not rebuilt every tick");
+    let error = replica.handle.health().tenants["bad"]
+        .config_error
+        .clone()
+        .unwrap_or_default();
+    assert!(error.contains("bad.sqlite is not a state file"), "{error}");
+    world.unbuildable.lock().expect("lock").clear();
+    write_tenant(&dir, "bad", &tenant_toml("token = \"y\"", ""));
+    eventually(5 * S, "bad starts once its file changed", || {
+        held(&replica) == ["bad", "good"]
+    })
+    .await;
+    replica.shutdown().await;
 }

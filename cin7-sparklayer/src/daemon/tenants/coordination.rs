@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cin7_sparklayer_core::Secret;
 use cin7_sparklayer_core::memory::{MemoryInbox, MemoryLeases};
 use cin7_sparklayer_core::ports::{LeaseStore, StateStore, WebhookInbox};
 use cin7_sparklayer_state::{SqliteStateStore, StateConfig, StateLocation};
@@ -33,29 +32,27 @@ impl Coordination {
         }
     }
 
-    /// The coordination `[state]` selects: PostgreSQL ([`coordination_for_postgres`]) or in
-    /// memory for the SQLite layout.
+    /// The coordination for the tenants' states: on their PostgreSQL database
+    /// ([`coordination_for_postgres`], sharing its pool) or in memory for the SQLite layout.
     ///
     /// # Errors
     /// As [`coordination_for_postgres`].
-    pub fn from_state(state: &StateConfig) -> Result<Self, DaemonError> {
-        match state.location() {
-            StateLocation::Postgres(url) => coordination_for_postgres(url),
-            StateLocation::Sqlite(_) => Ok(Self::in_memory()),
+    pub fn for_states(states: &TenantStates) -> Result<Self, DaemonError> {
+        match states {
+            TenantStates::Postgres(base) => coordination_for_postgres(base),
+            TenantStates::SqliteDir(_) => Ok(Self::in_memory()),
         }
     }
 }
 
 /// PostgreSQL leases and webhook inbox (`state.url`, issue 16 items 3 and 4):
-/// [`PostgresCoordination`], connected on first use, shared by every replica on the database.
+/// [`PostgresCoordination`] on the tenants' database, sharing their pool (one pool per replica).
 ///
 /// # Errors
-/// [`DaemonError::Coordination`] when `state.url` is not a usable PostgreSQL URL (one line,
-/// never the password).
-pub fn coordination_for_postgres(url: &Secret) -> Result<Coordination, DaemonError> {
-    let coordination = PostgresCoordination::connect_lazy(url)
-        .map_err(|e| DaemonError::Coordination(e.to_string()))?;
-    let coordination = Arc::new(coordination);
+/// None today: the pool connects on first use, and a database that cannot be reached is the
+/// first lease call's error. The `Result` keeps room for a check at start.
+pub fn coordination_for_postgres(base: &PostgresStateStore) -> Result<Coordination, DaemonError> {
+    let coordination = Arc::new(PostgresCoordination::from_store(base));
     Ok(Coordination {
         leases: coordination.clone(),
         inbox: coordination,

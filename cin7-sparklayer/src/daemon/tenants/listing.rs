@@ -41,8 +41,8 @@ pub async fn list_tenants(
             dir.display()
         ))
     })?;
-    let coordination = Coordination::from_state(&operator.state)?;
     let states = TenantStates::from_state(&operator.state)?;
+    let coordination = Coordination::for_states(&states)?;
     let leases = coordination
         .leases
         .leases()

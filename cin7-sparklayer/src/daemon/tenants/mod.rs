@@ -118,15 +118,17 @@ where
     }
 }
 
-/// The production factory: [`crate::engine_with_state`] over the tenant's own store.
+/// The production factory: [`crate::engine_for_replica`] over the tenant's own store, its
+/// requests naming this replica in their `User-Agent`.
 #[derive(Debug, Clone)]
 pub struct EngineFactory {
     states: TenantStates,
+    replica: String,
 }
 
 impl TenantFactory<SyncEngine> for EngineFactory {
     fn build(&self, tenant: &str, config: &Config) -> Result<SyncEngine, SetupError> {
-        crate::engine_with_state(config, self.states.for_tenant(tenant)?)
+        crate::engine_for_replica(config, self.states.for_tenant(tenant)?, &self.replica)
     }
 }
 
@@ -257,14 +259,19 @@ impl TenantsDaemon<SyncEngine, EngineFactory> {
     /// # Errors
     /// [`DaemonError`] when the state or the coordination cannot be set up.
     pub fn from_config(operator: &OperatorConfig, dir: PathBuf) -> Result<Self, DaemonError> {
-        let coordination = Coordination::from_state(&operator.state)?;
         let states = TenantStates::from_state(&operator.state)?;
+        let coordination = Coordination::for_states(&states)?;
+        let settings = TenantsSettings::from_operator(operator);
+        let factory = EngineFactory {
+            states,
+            replica: settings.replica.clone(),
+        };
         Ok(Self::new(
             dir,
             operator.clone(),
-            TenantsSettings::from_operator(operator),
+            settings,
             coordination,
-            EngineFactory { states },
+            factory,
         ))
     }
 }
@@ -355,7 +362,7 @@ impl<R: SyncRunner, F: TenantFactory<R>> TenantsDaemon<R, F> {
     /// `shutdown` completes.
     ///
     /// # Errors
-    /// None today; kept for symmetry with [`crate::daemon::Daemon::run_worker`].
+    /// [`DaemonError::Worker`] when the supervisor panicked (a bug).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), DaemonError> {
         let (tx, rx) = watch::channel(false);
         let supervisor = supervisor::Supervisor::new(
@@ -365,8 +372,17 @@ impl<R: SyncRunner, F: TenantFactory<R>> TenantsDaemon<R, F> {
             self.factory,
             self.shared,
         );
-        let task = tokio::spawn(supervisor.run(rx));
-        shutdown.await;
+        let mut task = tokio::spawn(supervisor.run(rx));
+        let shutdown = std::pin::pin!(shutdown);
+        tokio::select! {
+            () = shutdown => {}
+            // The supervisor only ends when told to: earlier is a panic (a bug). Fail, so a
+            // supervisor restarts the replica instead of it holding no tenant.
+            joined = &mut task => {
+                let why = joined.err().map_or_else(|| "ended".to_owned(), |e| e.to_string());
+                return Err(DaemonError::Worker(format!("tenant supervisor: {why}")));
+            }
+        }
         tracing::info!("shutting down: every tenant stops after its record, then its lease goes");
         let _ = tx.send(true);
         task.await

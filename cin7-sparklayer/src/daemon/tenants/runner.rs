@@ -116,49 +116,45 @@ fn lease_lost(tenant: &str) -> RunError {
 }
 
 impl<R: SyncRunner> SyncRunner for TenantRunner<R> {
-    fn run(&self, options: RunOptions) -> impl Future<Output = Result<RunReport, RunError>> + Send {
-        async move {
-            // Closed only by a bug; then the run goes ungated rather than never.
-            let _permit = self.permits.acquire().await.ok();
-            if !self.held.load(Ordering::SeqCst) {
-                return Err(lease_lost(&self.tenant));
-            }
-            let covered = self.applied.snapshot();
-            let records = match &options.mode {
-                ModeRequest::Records {
-                    customer_ids,
-                    product_ids,
-                } => Some((customer_ids.clone(), product_ids.clone())),
-                _ => None,
-            };
-            let result = self.inner.run(options).await;
-            self.metrics.run_finished(&self.tenant, &result);
-            if let Ok(report) = &result
-                && !report.interrupted
-            {
-                let records = records.as_ref().map(|(c, p)| (c.as_slice(), p.as_slice()));
-                self.applied
-                    .mark(&covered, records, report.mode == RunMode::Full);
-            }
-            result
+    async fn run(&self, options: RunOptions) -> Result<RunReport, RunError> {
+        // Closed only by a bug; then the run goes ungated rather than never.
+        let _permit = self.permits.acquire().await.ok();
+        if !self.held.load(Ordering::SeqCst) {
+            return Err(lease_lost(&self.tenant));
         }
+        let covered = self.applied.snapshot();
+        let records = match &options.mode {
+            ModeRequest::Records {
+                customer_ids,
+                product_ids,
+            } => Some((customer_ids.clone(), product_ids.clone())),
+            _ => None,
+        };
+        let result = self.inner.run(options).await;
+        self.metrics.run_finished(&self.tenant, &result);
+        if let Ok(report) = &result
+            && !report.interrupted
+        {
+            let records = records.as_ref().map(|(c, p)| (c.as_slice(), p.as_slice()));
+            self.applied
+                .mark(&covered, records, report.mode == RunMode::Full);
+        }
+        result
     }
 
     fn last_full_run(&self) -> impl Future<Output = Option<DateTime<Utc>>> + Send {
         self.inner.last_full_run()
     }
 
-    fn changes(
+    async fn changes(
         &self,
         customers_since: DateTime<Utc>,
         products_since: DateTime<Utc>,
-    ) -> impl Future<Output = Result<PollChanges, PortError>> + Send {
-        async move {
-            if !self.held.load(Ordering::SeqCst) {
-                return Ok(PollChanges::default());
-            }
-            self.inner.changes(customers_since, products_since).await
+    ) -> Result<PollChanges, PortError> {
+        if !self.held.load(Ordering::SeqCst) {
+            return Ok(PollChanges::default());
         }
+        self.inner.changes(customers_since, products_since).await
     }
 }
 

@@ -32,6 +32,9 @@ struct Slot {
     /// The last configuration that loaded (kept while the file is broken).
     config: Option<Arc<Config>>,
     error: Option<String>,
+    /// Its runner could not be built from this configuration: not taken again until the file
+    /// changes (instead of failing every tick).
+    unstartable: bool,
 }
 
 pub(crate) struct Supervisor<R, F> {
@@ -179,6 +182,7 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
             stamp,
             config: None,
             error: None,
+            unstartable: false,
         });
         slot.stamp = stamp;
         match loaded {
@@ -186,6 +190,7 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
                 let known = slot.config.is_some();
                 slot.config = Some(Arc::new(tenant_config.config));
                 slot.error = None;
+                slot.unstartable = false;
                 if let Some(token) = slot
                     .config
                     .as_ref()
@@ -294,7 +299,7 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
         let mut candidates: Vec<(u64, String)> = self
             .slots
             .iter()
-            .filter(|(t, s)| s.config.is_some() && !self.runs.contains_key(*t))
+            .filter(|(t, s)| s.config.is_some() && !s.unstartable && !self.runs.contains_key(*t))
             .map(|(t, _)| (self.preference(t), t.clone()))
             .collect();
         candidates.sort();
@@ -339,6 +344,7 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
                 tracing::error!(tenant, "the tenant cannot start: {line}");
                 if let Some(slot) = self.slots.get_mut(tenant) {
                     slot.error = Some(line);
+                    slot.unstartable = true;
                 }
                 let _ = self
                     .shared
