@@ -45,6 +45,7 @@ fn customers() -> Vec<SourceCustomer> {
             tags: vec!["b2b".into(), ["Gold", "Silver", "misc"][i % 3].into()],
             credit_limit: Decimal::new(i as i64 * 100, 2),
             on_credit_hold: i % 11 == 0,
+            discount: None,
             contacts: vec![SourceContact {
                 name: Some(format!("Alex Buyer{i}")),
                 email: Some(format!("buyer{i}@example.com")),

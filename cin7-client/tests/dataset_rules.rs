@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use cin7_client::wire::WireCustomer;
-use cin7_sparklayer_core::config::{CustomersConfig, ZeroPrice};
-use cin7_sparklayer_core::model::{AccountInfo, SourceCustomer};
+use cin7_sparklayer_core::config::{Currencies, CustomersConfig, ZeroPrice};
+use cin7_sparklayer_core::model::{AccountInfo, SourceCustomer, TierListKey};
 use cin7_sparklayer_core::rules::{MappedCustomer, MappingContext, Skip, map_customer};
 use cin7_sparklayer_sandbox::data::{CustomerCase, Dataset};
 
@@ -28,6 +28,7 @@ fn every_customer_case_maps_as_documented() {
         pricing_enabled: true,
         account: &account,
         groups: &data.customer_groups,
+        currencies: Currencies::none(),
     };
     let mut seen: HashMap<CustomerCase, usize> = HashMap::new();
     let mut valid_warnings: Vec<String> = Vec::new();
@@ -114,7 +115,7 @@ fn every_customer_case_maps_as_documented() {
                     C::UnknownTier => {
                         assert!(w.contains(&"unknown_price_tier") && m.tier.is_none())
                     }
-                    C::TierNameCase => assert_eq!(m.tier, Some(2)),
+                    C::TierNameCase => assert_eq!(m.tier, Some(TierListKey::tier(2))),
                     C::MultipleGroups => assert!(w.contains(&"multiple_groups"), "{w:?}"),
                     C::CustomPrices => assert!(m.own_list.is_some()),
                     _ => {}
@@ -174,4 +175,111 @@ fn every_product_case_reads_as_documented() {
     for case in P::ALL {
         assert!(seen.get(case).copied().unwrap_or(0) > 0, "{case:?} missing");
     }
+}
+
+/// C12, P5, C17: the opt-in currency and discount customers, read through the client and
+/// mapped with the sample configuration's rates, end up where SPEC §3–§4 says.
+#[test]
+fn currency_and_discount_cases_map_as_documented() {
+    use cin7_sparklayer_core::config::CurrencyMode;
+    use cin7_sparklayer_sandbox::data::{CURRENCY_WITHOUT_RATE, FOREIGN_CURRENCIES};
+    use rust_decimal::Decimal;
+
+    let data = Dataset::generate(42, 600, 200).with_currencies_and_discounts();
+    let account = AccountInfo {
+        base_currency: data.base_currency.clone(),
+        price_tiers: data.price_tiers.clone(),
+    };
+    let customers = CustomersConfig {
+        currency: CurrencyMode::All,
+        ..CustomersConfig::default()
+    };
+    let tiers = [("5".to_owned(), "USD".to_owned())].into_iter().collect();
+    let rates = FOREIGN_CURRENCIES
+        .iter()
+        .map(|c| ((*c).to_owned(), Decimal::new(108, 2)))
+        .collect();
+    let currencies = Currencies::parse(&tiers, &rates).expect("valid");
+    let ctx = MappingContext {
+        customers: &customers,
+        prefix: "cin7",
+        zero_price: ZeroPrice::Skip,
+        pricing_enabled: true,
+        account: &account,
+        groups: &data.customer_groups,
+        currencies: &currencies,
+    };
+    let mut seen: HashMap<CustomerCase, usize> = HashMap::new();
+    for (raw, case) in data.customers.iter().zip(&data.customer_cases) {
+        if !CustomerCase::CURRENCIES_AND_DISCOUNTS.contains(case) {
+            continue;
+        }
+        *seen.entry(*case).or_default() += 1;
+        let wire: WireCustomer = serde_json::from_value(raw.clone()).expect("parses");
+        let source = wire.into_source();
+        let m = map_customer(&source, &ctx).unwrap_or_else(|s| panic!("{case:?} {s:?}"));
+        let value = |key: &str| {
+            m.desired
+                .metafields
+                .iter()
+                .find(|f| f.key.key == key)
+                .map(|f| f.value.clone())
+        };
+        let w = warnings(&m);
+        let currency = source.currency.clone().unwrap_or_default();
+        use CustomerCase as C;
+        match case {
+            C::ForeignCurrency => {
+                assert!(
+                    FOREIGN_CURRENCIES.contains(&currency.as_str()),
+                    "{currency}"
+                );
+                let poa = value("payment_on_account").unwrap_or_default();
+                let code = currency.to_ascii_lowercase();
+                assert!(
+                    poa.contains(&format!("\"currency_code\":\"{code}\"")),
+                    "{poa}"
+                );
+                // A tier in the base currency is converted; tier 5 is kept in USD (P5).
+                let tier = m.tier.as_ref();
+                let listed_currency = tier.map(|k| {
+                    k.converted_to
+                        .clone()
+                        .unwrap_or_else(|| currencies.tier_currency(k.code, "AUD"))
+                });
+                match listed_currency {
+                    Some(c) => assert_eq!(c, currency),
+                    None => assert!(w.contains(&"tier_not_in_customer_currency"), "{w:?}"),
+                }
+            }
+            C::CurrencyWithoutRate => {
+                assert_eq!(currency, CURRENCY_WITHOUT_RATE);
+                let tier_usd = m.tier.is_none() && !w.contains(&"unknown_price_tier");
+                assert!(
+                    tier_usd && w.contains(&"tier_not_in_customer_currency"),
+                    "{w:?}"
+                );
+            }
+            C::DiscountFractional => {
+                assert_eq!(value("discount_percentage").as_deref(), Some("12.5"));
+            }
+            C::DiscountFull => assert_eq!(value("discount_percentage").as_deref(), Some("100")),
+            C::DiscountOutOfRange => {
+                assert_eq!(value("discount_percentage"), None);
+                assert!(w.contains(&"invalid_discount"), "{w:?}");
+            }
+            _ => unreachable!("only opt-in cases here"),
+        }
+    }
+    for case in CustomerCase::CURRENCIES_AND_DISCOUNTS {
+        assert!(seen.get(case).copied().unwrap_or(0) > 0, "{case:?} missing");
+    }
+    // The default data holds none of them.
+    let plain = Dataset::generate(42, 600, 200);
+    assert!(
+        plain
+            .customer_cases
+            .iter()
+            .all(|c| !CustomerCase::CURRENCIES_AND_DISCOUNTS.contains(c))
+    );
 }

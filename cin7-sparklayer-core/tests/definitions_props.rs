@@ -204,6 +204,8 @@ fn every_metafield_the_sync_writes_is_listed_with_its_type() {
         price_lists: &lists,
         credit_limit: Decimal::new(125, 1),
         on_credit_hold: false,
+        currency_code: Some("usd"),
+        discount: Some(Decimal::new(125, 1)),
     });
     assert_eq!(written.len(), WRITTEN.len());
     for m in written {

@@ -2,12 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use cin7_sparklayer_core::config::{CurrencyMode, CustomersConfig, ZeroPrice};
+use cin7_sparklayer_core::config::{Currencies, CurrencyMode, CustomersConfig, ZeroPrice};
 use cin7_sparklayer_core::hash::price_hash;
 use cin7_sparklayer_core::model::{
     AccountInfo, AddressKind, CustomerGroup, CustomerPrice, DesiredPriceList, PriceListHeader,
     PriceListOrigin, PriceRow, PriceTier, RecordStatus, SourceAddress, SourceContact,
-    SourceCustomer, SourceProduct,
+    SourceCustomer, SourceProduct, TierListKey,
 };
 use cin7_sparklayer_core::plan::{Baseline, Coverage, plan_list};
 use cin7_sparklayer_core::report::SkipReason;
@@ -406,7 +406,8 @@ proptest! {
     #[test]
     fn c8_list_order(id in ".{1,60}", tier in proptest::option::of(1u8..=10), own in any::<bool>()) {
         let slug = customer_slug("cin7", &id);
-        let lists = assigned_lists(own.then_some(slug.as_str()), tier, "cin7");
+        let key = tier.map(TierListKey::tier);
+        let lists = assigned_lists(own.then_some(slug.as_str()), key.as_ref(), "cin7");
         prop_assert_eq!(lists.len(), usize::from(own) + usize::from(tier.is_some()));
         if own { prop_assert_eq!(&lists[0], &slug); }
         if let Some(t) = tier { prop_assert_eq!(lists.last().cloned(), Some(tier_slug("cin7", t))); }
@@ -416,7 +417,7 @@ proptest! {
     /// C9: payment_on_account is a JSON number equal to the credit limit, 0 on hold.
     #[test]
     fn c9_credit_is_a_json_number(credit in decimal(), hold in any::<bool>()) {
-        let mf = customer_metafields(&MetafieldInputs { cin7_id: "x", company_name: None, group_slug: None, price_lists: &[], credit_limit: credit, on_credit_hold: hold });
+        let mf = customer_metafields(&MetafieldInputs { cin7_id: "x", company_name: None, group_slug: None, price_lists: &[], credit_limit: credit, on_credit_hold: hold, currency_code: None, discount: None });
         let poa = mf.iter().find(|m| m.key.key == "payment_on_account").map(|m| m.value.clone()).unwrap_or_default();
         let v: serde_json::Value = serde_json::from_str(&poa).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let n = v.get("credit_limit").cloned().unwrap_or_default();
@@ -433,7 +434,7 @@ proptest! {
     fn c10_company_and_id_metafields(c in mappable()) {
         let cfg = CustomersConfig { currency: CurrencyMode::All, ..CustomersConfig::default() };
         let account = account();
-        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
+        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[], currencies: Currencies::none() };
         let mapped = map_customer(&c, &ctx);
         prop_assert!(mapped.is_ok(), "a mappable customer maps: {:?}", mapped.err());
         if let Ok(m) = mapped {
@@ -453,7 +454,7 @@ proptest! {
     fn c11_managed_tag_is_the_configured_b2b_tag(c in mappable(), tag in "[ ]{0,2}[A-Za-z][A-Za-z0-9-]{0,10}[ ]{0,2}") {
         let cfg = CustomersConfig { b2b_tag: tag.clone(), currency: CurrencyMode::All, ..CustomersConfig::default() };
         let account = account();
-        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
+        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[], currencies: Currencies::none() };
         let m = map_customer(&c, &ctx);
         prop_assert!(m.is_ok(), "a mappable customer maps: {:?}", m.err());
         prop_assert_eq!(m.map(|m| m.desired.managed_tags).unwrap_or_default(), vec![tag.trim().to_string()]);
@@ -468,7 +469,7 @@ proptest! {
         let other_currency = c.currency.as_deref().map(str::trim).is_some_and(|cur| !cur.is_empty() && !cur.eq_ignore_ascii_case("AUD"));
         for mode in [CurrencyMode::BaseOnly, CurrencyMode::All] {
             let cfg = CustomersConfig { currency: mode, ..CustomersConfig::default() };
-            let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[] };
+            let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[], currencies: Currencies::none() };
             let skipped_for_currency = matches!(map_customer(&c, &ctx), Err(ref s) if s.reason == SkipReason::NonBaseCurrency);
             let in_scope = check_scope(&c, &cfg.include_tags).is_ok();
             let valid_record = c.credit_limit.abs() < Decimal::from(10_000_000_000_000i64);

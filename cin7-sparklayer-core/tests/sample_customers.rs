@@ -1,9 +1,9 @@
 //! The two sample customers of Cin7's blueprint (reference/cin7-core-api.md §4.2) through the rules.
 
-use cin7_sparklayer_core::config::CustomersConfig;
+use cin7_sparklayer_core::config::{Currencies, CustomersConfig};
 use cin7_sparklayer_core::model::{
     AccountInfo, AddressKind, CustomerGroup, CustomerPrice, PriceTier, RecordStatus, SourceAddress,
-    SourceContact, SourceCustomer, split_tags,
+    SourceContact, SourceCustomer, TierListKey, split_tags,
 };
 use cin7_sparklayer_core::report::{SkipReason, WarningReason};
 use cin7_sparklayer_core::rules::{MappingContext, map_customer, metafields};
@@ -85,6 +85,7 @@ fn ctx<'a>(
         pricing_enabled: true,
         account,
         groups,
+        currencies: Currencies::none(),
     }
 }
 
@@ -141,7 +142,7 @@ fn human_test_with_an_email_maps_address_and_phone() {
             .any(|w| w.reason == WarningReason::InvalidPhone)
     );
     assert!(!d.tax_exempt);
-    assert_eq!(m.tier, Some(1));
+    assert_eq!(m.tier, Some(TierListKey::tier(1)));
     assert_eq!(d.managed_tags, vec!["b2b".to_string()]);
 }
 

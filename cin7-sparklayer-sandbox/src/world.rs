@@ -68,6 +68,15 @@ impl Sandbox {
     /// When a loopback port cannot be bound.
     pub async fn start(options: SandboxOptions) -> std::io::Result<Self> {
         let dataset = Dataset::generate(options.seed, options.customers, options.products);
+        Self::start_with(dataset, options).await
+    }
+
+    /// Starts the fakes on loopback seeded with `dataset` (e.g. a generated data set turned
+    /// [`Dataset::with_currencies_and_discounts`]); `options`' seed and sizes are not used.
+    ///
+    /// # Errors
+    /// When a loopback port cannot be bound.
+    pub async fn start_with(dataset: Dataset, options: SandboxOptions) -> std::io::Result<Self> {
         let cin7 = FakeCin7::start(&dataset, options.cin7).await?;
         let shopify = FakeShopify::start(options.shopify).await?;
         let sparklayer = FakeSparkLayer::start(FakeSparkLayerOptions {

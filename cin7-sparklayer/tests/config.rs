@@ -478,3 +478,78 @@ fn every_secret_may_come_from_a_file_and_the_environment_still_wins() {
         "{err}"
     );
 }
+
+/// P5: `pricing.tier_currency` and `pricing.exchange_rates` are read from the TOML into the
+/// core's checked currencies (codes in any case, rates as TOML floats, integers or strings kept
+/// exact).
+#[test]
+fn currency_tables_are_read_exactly() {
+    let text = format!(
+        "{MINIMAL}\n[customers]\ncurrency = \"all\"\n[pricing]\n\
+         tier_currency = {{ \"5\" = \"usd\" }}\n\
+         exchange_rates = {{ USD = 0.65, NZD = 1.08, JPY = 97, BHD = \"0.245\" }}\n"
+    );
+    let c = Config::from_toml_str(&text, no_env).expect("valid");
+    let currencies = c.pricing.currencies().expect("checked");
+    assert_eq!(currencies.tier_currency(5, "AUD"), "USD");
+    assert_eq!(currencies.tier_currency(1, "AUD"), "AUD");
+    let usd = currencies.rate("usd").expect("USD rate");
+    assert_eq!(usd.rate.to_string(), "0.65");
+    assert_eq!(usd.minor_units, 2);
+    assert_eq!(currencies.rate("JPY").map(|r| r.minor_units), Some(0));
+    let bhd = currencies.rate("BHD").expect("BHD rate");
+    assert_eq!(
+        (bhd.rate.to_string().as_str(), bhd.minor_units),
+        ("0.245", 3)
+    );
+    let s = cin7_sparklayer::EngineSettings::from_config(&c);
+    assert_eq!(s.pricing.exchange_rates.len(), 4);
+}
+
+/// P5: an unknown currency code, a rate ≤ 0 and a tier code outside 1–10 are one line naming
+/// the key to fix.
+#[test]
+fn currency_errors_name_the_key() {
+    for (extra, line) in [
+        (
+            "exchange_rates = { XYZ = 1.5 }",
+            "invalid pricing.exchange_rates.XYZ: \"XYZ\" is not an ISO 4217 currency code",
+        ),
+        (
+            "exchange_rates = { USD = 0 }",
+            "invalid pricing.exchange_rates.USD: rate 0 must be greater than 0",
+        ),
+        (
+            "exchange_rates = { NZD = -1.08 }",
+            "invalid pricing.exchange_rates.NZD: rate -1.08 must be greater than 0",
+        ),
+        (
+            "tier_currency = { \"11\" = \"USD\" }",
+            "invalid pricing.tier_currency.11: tier code \"11\" must be \"1\" to \"10\"",
+        ),
+        (
+            "tier_currency = { \"gold\" = \"USD\" }",
+            "invalid pricing.tier_currency.gold: tier code \"gold\" must be \"1\" to \"10\"",
+        ),
+        (
+            "tier_currency = { \"3\" = \"DOLLARS\" }",
+            "invalid pricing.tier_currency.3: \"DOLLARS\" is not an ISO 4217 currency code",
+        ),
+    ] {
+        let text = format!("{MINIMAL}\n[pricing]\n{extra}\n");
+        let err = Config::from_toml_str(&text, no_env)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, line, "{extra}");
+        assert_eq!(err.lines().count(), 1);
+    }
+    // A rate that is no number is refused while reading, named the same way.
+    let text = format!("{MINIMAL}\n[pricing]\nexchange_rates = {{ USD = true }}\n");
+    let err = Config::from_toml_str(&text, no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("invalid pricing.exchange_rates.USD:"),
+        "{err}"
+    );
+}

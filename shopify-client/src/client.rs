@@ -28,7 +28,7 @@ pub const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicy {
 ///
 /// `Default`: 25 mutations a document (≈ 250 cost points, well below any bucket), 50 lookups
 /// a document, and full reads up to 250 a document: the read-back packs as many as Shopify's
-/// single-query cost limit (1,000 points) allows with its selection (76 today, C15). A document
+/// single-query cost limit (1,000 points) allows with its selection (71 today, C15). A document
 /// never asks for more than the bucket holds: the mutation and read counts are lowered once a
 /// response tells the bucket size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

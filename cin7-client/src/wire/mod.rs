@@ -77,6 +77,9 @@ pub struct WireCustomer {
     /// `IsOnCreditHold`.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub is_on_credit_hold: bool,
+    /// `Discount`: a percentage (C17).
+    #[serde(default, deserialize_with = "lenient::decimal")]
+    pub discount: Option<Decimal>,
     /// `LastModifiedOn`.
     #[serde(default, deserialize_with = "lenient::date")]
     pub last_modified_on: Option<DateTime<Utc>>,
@@ -239,6 +242,7 @@ impl WireCustomer {
             tags: split_tags(self.tags.as_deref()),
             credit_limit: self.credit_limit.unwrap_or(Decimal::ZERO),
             on_credit_hold: self.is_on_credit_hold,
+            discount: self.discount,
             last_modified: self.last_modified_on,
             contacts: self
                 .contacts

@@ -5,10 +5,12 @@
 //! `[sparklayer]` in `sparklayer-client`, `[state]` in `cin7-sparklayer-state`) and the facade
 //! `cin7-sparklayer` composes the file; the core reads no file and parses no TOML.
 
+mod currencies;
 mod customers;
 mod pricing;
 pub mod values;
 
+pub use currencies::{Currencies, ExchangeRate};
 pub use customers::{CurrencyMode, CustomersConfig, OnLeave};
 pub use pricing::{PricingConfig, TierSelection, ZeroPrice};
 
@@ -61,7 +63,7 @@ impl ConfigError {
 pub trait RulesConfig {
     /// `[customers]` (C1–C14).
     fn customers(&self) -> &CustomersConfig;
-    /// `[pricing]` (P1–P4).
+    /// `[pricing]` (P1–P5).
     fn pricing(&self) -> &PricingConfig;
 }
 

@@ -1,7 +1,11 @@
-//! `[pricing]`: the pricing pass's options (P1–P4) and their rules.
+//! `[pricing]`: the pricing pass's options (P1–P5) and their rules.
 
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use super::currencies::Currencies;
 use super::{ConfigError, default_true};
 
 /// Which tier lists are published (P1).
@@ -45,13 +49,23 @@ pub struct PricingConfig {
     /// `batch_size`, default 500 (P3).
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
+    /// `tier_currency`: tier code `"1"`–`"10"` → the ISO 4217 code its prices are in (P5);
+    /// checked by [`PricingConfig::currencies`].
+    #[serde(default)]
+    pub tier_currency: BTreeMap<String, String>,
+    /// `exchange_rates`: ISO 4217 code → units per one unit of the base currency (P5);
+    /// checked by [`PricingConfig::currencies`].
+    #[serde(default)]
+    pub exchange_rates: BTreeMap<String, Decimal>,
 }
 
 impl PricingConfig {
-    /// Checks P3's `batch_size` (1–1000) and the slug `prefix` of P1/P2.
+    /// Checks P3's `batch_size` (1–1000), the slug `prefix` of P1/P2 and P5's currency tables.
     ///
     /// # Errors
-    /// [`ConfigError::Invalid`] naming `pricing.batch_size` or `pricing.prefix`.
+    /// [`ConfigError::Invalid`] naming `pricing.batch_size` or `pricing.prefix`;
+    /// [`ConfigError::Rejected`] naming the entry of `pricing.tier_currency` or
+    /// `pricing.exchange_rates` at fault.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=1000).contains(&self.batch_size) {
             return Err(ConfigError::invalid(
@@ -60,7 +74,16 @@ impl PricingConfig {
             ));
         }
         crate::rules::validate_prefix(&self.prefix)
-            .map_err(|reason| ConfigError::invalid("pricing.prefix", reason))
+            .map_err(|reason| ConfigError::invalid("pricing.prefix", reason))?;
+        self.currencies().map(drop)
+    }
+
+    /// P5: `tier_currency` and `exchange_rates`, checked against ISO 4217.
+    ///
+    /// # Errors
+    /// As [`Currencies::parse`]: the key at fault, e.g. `pricing.exchange_rates.XYZ`.
+    pub fn currencies(&self) -> Result<Currencies, ConfigError> {
+        Currencies::parse(&self.tier_currency, &self.exchange_rates)
     }
 }
 
@@ -72,6 +95,8 @@ impl Default for PricingConfig {
             tiers: TierSelection::Assigned,
             zero_price: ZeroPrice::Skip,
             batch_size: default_batch_size(),
+            tier_currency: BTreeMap::new(),
+            exchange_rates: BTreeMap::new(),
         }
     }
 }

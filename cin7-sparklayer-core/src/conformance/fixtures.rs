@@ -83,6 +83,7 @@ fn customer(i: usize) -> SourceCustomer {
         tags,
         credit_limit: Decimal::new((i as i64) * 12_345, 2),
         on_credit_hold: i % 11 == 4,
+        discount: None,
         last_modified: Some(modified(i)),
         contacts: contacts(i),
         addresses: addresses(i),

@@ -326,7 +326,8 @@ async fn saves_survive_a_reopen<H: StateStoreHarness + ?Sized>(h: &H) -> Check {
     ensure_eq("last_successful_run after a reopen", &cursor, &Some(at(5)))
 }
 
-/// Lists of both origins come back with header and origin as saved, and no rows yet.
+/// Lists of every origin (tier, customer, converted with its exact rate, P5) come back with
+/// header and origin as saved, and no rows yet.
 async fn price_lists_round_trip<H: StateStoreHarness + ?Sized>(h: &H) -> Check {
     let store = h.fresh().await;
     let saved = [
@@ -342,6 +343,14 @@ async fn price_lists_round_trip<H: StateStoreHarness + ?Sized>(h: &H) -> Check {
             ),
             PriceListOrigin::Customer {
                 cin7_id: "conf-customer-0007".into(),
+            },
+        ),
+        (
+            header("conf-tier-2-jpy", "Wholesale (JPY)", "JPY"),
+            PriceListOrigin::Converted {
+                code: 2,
+                currency: "JPY".into(),
+                rate: rust_decimal::Decimal::new(975_125, 4),
             },
         ),
     ];
@@ -361,7 +370,7 @@ async fn price_lists_round_trip<H: StateStoreHarness + ?Sized>(h: &H) -> Check {
         })
         .collect();
     expected.sort_by(|a, b| a.header.slug.cmp(&b.header.slug));
-    ensure_eq("price_lists after two saves", &lists, &expected)
+    ensure_eq("price_lists after three saves", &lists, &expected)
 }
 
 /// Saving a list again (adopted, renamed) updates its header and keeps its rows (P3 baseline).

@@ -61,7 +61,7 @@ pub struct EngineSettings {
     /// Customers per `write_customers` call (several customers share one GraphQL document).
     pub write_batch: usize,
     /// Customers per lookup call (`find_by_emails`, `get_customers`). Large: the sink packs a
-    /// call into as few documents as its cost limits allow (C15 read-back: 76 a document).
+    /// call into as few documents as its cost limits allow (C15 read-back: 71 a document).
     pub lookup_batch: usize,
 }
 
@@ -307,6 +307,8 @@ impl SyncEngine {
         resolved: &ResolvedMode,
         report: &mut RunReport,
     ) -> Result<(), RunError> {
+        // P5: checked when the configuration was read; a host that built it in code learns here.
+        let currencies = self.settings.pricing.currencies()?;
         let account = self.account_for(resolved.mode).await.map_err(RunError::at(
             "reading the Cin7 account (GET me, ref/priceTier)",
         ))?;
@@ -325,12 +327,17 @@ impl SyncEngine {
                 "checking the Shopify app's access to customer data",
             ))?;
         let types = self.shop_types(resolved).await?;
-        let customers =
-            customers::CustomersPass::new(self, options, resolved, &account, &groups, &types)
-                .run(report)
-                .await?;
+        let rules = customers::RunRules {
+            account: &account,
+            groups: &groups,
+            types: &types,
+            currencies: &currencies,
+        };
+        let customers = customers::CustomersPass::new(self, options, resolved, rules)
+            .run(report)
+            .await?;
         if self.settings.pricing.enabled && !report.interrupted {
-            pricing::PricingPass::new(self, options, resolved, &account, customers)
+            pricing::PricingPass::new(self, options, resolved, rules, customers)
                 .run(report)
                 .await?;
         }

@@ -224,6 +224,16 @@ pub enum PriceListOrigin {
         /// Cin7 customer ID.
         cin7_id: String,
     },
+    /// A base-currency tier list converted into another currency (P5).
+    Converted {
+        /// Tier code.
+        code: u8,
+        /// The list's ISO 4217 currency, upper case.
+        currency: String,
+        /// The rate its rows were converted with: a new rate is a new origin, so the run reads
+        /// every product to rewrite the SKUs whose price changed (P3).
+        rate: rust_decimal::Decimal,
+    },
 }
 
 /// The header of a price list: what `POST /api/v1/price-lists` needs.

@@ -2,6 +2,7 @@
 
 mod desired;
 mod source;
+mod tier_list;
 
 pub use desired::{
     DesiredAddress, DesiredCustomer, DesiredMetafield, DesiredPriceList, MetafieldDefinition,
@@ -11,3 +12,4 @@ pub use source::{
     AccountInfo, AddressKind, CustomerGroup, CustomerPrice, PriceTier, RecordStatus, SourceAddress,
     SourceContact, SourceCustomer, SourceProduct, TIER_COUNT, non_empty, split_tags,
 };
+pub use tier_list::TierListKey;

@@ -136,6 +136,8 @@ pub struct SourceCustomer {
     pub credit_limit: Decimal,
     /// `IsOnCreditHold` (C9).
     pub on_credit_hold: bool,
+    /// `Discount`, a percentage (C17); `None` when absent.
+    pub discount: Option<Decimal>,
     /// `LastModifiedOn` in UTC, when it parsed.
     pub last_modified: Option<DateTime<Utc>>,
     /// `Contacts[]`.
@@ -159,6 +161,7 @@ impl SourceCustomer {
             tags: Vec::new(),
             credit_limit: Decimal::ZERO,
             on_credit_hold: false,
+            discount: None,
             last_modified: None,
             contacts: Vec::new(),
             addresses: Vec::new(),

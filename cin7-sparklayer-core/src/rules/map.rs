@@ -1,13 +1,17 @@
-//! The customer mapper: C1, C2, C4–C12 applied to one Cin7 customer.
+//! The customer mapper: C1, C2, C4–C12, C17 applied to one Cin7 customer.
 
-use crate::config::{CustomersConfig, ZeroPrice};
+use crate::config::{Currencies, CustomersConfig, ZeroPrice};
 use crate::model::{
     AccountInfo, CustomerGroup, DesiredAddress, DesiredCustomer, DesiredPriceList, SourceCustomer,
+    TierListKey,
 };
 use crate::report::{SkipReason, WarningReason};
 
 use super::address::{AddressPerson, AddressWarning, map_address, pick_address};
-use super::currency::{currency_allowed, customer_currency};
+use super::currency::{
+    currency_allowed, customer_currency, customer_tier_list, payment_currency_code,
+};
+use super::discount::{DiscountPick, pick_discount};
 use super::group::pick_group;
 use super::identity::{IdentityError, identity_contact, pick_email};
 use super::metafields::{MetafieldInputs, customer_metafields};
@@ -40,6 +44,8 @@ pub struct MappingContext<'a> {
     pub account: &'a AccountInfo,
     /// SparkLayer customer groups.
     pub groups: &'a [CustomerGroup],
+    /// `pricing.tier_currency` and `pricing.exchange_rates` (P5).
+    pub currencies: &'a Currencies,
 }
 
 /// A warning raised by a rule on a customer that still syncs.
@@ -67,8 +73,8 @@ pub struct Skip {
 pub struct MappedCustomer {
     /// The desired Shopify customer.
     pub desired: DesiredCustomer,
-    /// The customer's tier code (C8), when its tier name is known.
-    pub tier: Option<u8>,
+    /// The customer's tier list (C8, P5): its tier, or its tier converted into its currency.
+    pub tier: Option<TierListKey>,
     /// Its own price list (P2).
     pub own_list: Option<DesiredPriceList>,
     /// Warnings.
@@ -108,9 +114,12 @@ pub fn map_customer(
     let (tier, own_list) = price_lists(customer, ctx, &mut warnings);
     let lists = assigned_lists(
         own_list.as_ref().map(|l| l.header.slug.as_str()),
-        tier,
+        tier.as_ref(),
         ctx.prefix,
     );
+    let base = &ctx.account.base_currency;
+    let currency_code =
+        payment_currency_code(&customer_currency(customer.currency.as_deref(), base), base);
     let metafields = customer_metafields(&MetafieldInputs {
         cin7_id: &customer.id,
         company_name: person.company.as_deref(),
@@ -118,6 +127,8 @@ pub fn map_customer(
         price_lists: &lists,
         credit_limit: customer.credit_limit,
         on_credit_hold: customer.on_credit_hold,
+        currency_code: currency_code.as_deref(),
+        discount: discount(customer, &mut warnings),
     });
     let desired = DesiredCustomer {
         cin7_id: customer.id.clone(),
@@ -273,17 +284,33 @@ fn group_slug<'g>(
     group.group.map(|g| g.slug.as_str())
 }
 
-/// C8 and P2: the customer's tier code and its own price list, when the pricing pass runs.
+/// C17: the discount to write; outside 0–100 it is not written, warning `invalid_discount`.
+fn discount(
+    customer: &SourceCustomer,
+    warnings: &mut Vec<RuleWarning>,
+) -> Option<rust_decimal::Decimal> {
+    match pick_discount(customer.discount) {
+        DiscountPick::Write(d) => Some(d),
+        DiscountPick::None => None,
+        DiscountPick::Invalid(d) => {
+            let detail = format!("Discount {d} is outside 0–100");
+            warnings.push(warning(WarningReason::InvalidDiscount, detail));
+            None
+        }
+    }
+}
+
+/// C8, P2 and P5: the customer's tier list and its own price list, when the pricing pass runs.
 fn price_lists(
     customer: &SourceCustomer,
     ctx: &MappingContext<'_>,
     warnings: &mut Vec<RuleWarning>,
-) -> (Option<u8>, Option<DesiredPriceList>) {
+) -> (Option<TierListKey>, Option<DesiredPriceList>) {
     if !ctx.pricing_enabled {
         return (None, None);
     }
     let currency = customer_currency(customer.currency.as_deref(), &ctx.account.base_currency);
-    let tier = tier_code(customer, ctx.account, &currency, warnings);
+    let tier = tier_list(customer, ctx, &currency, warnings);
     let (list, issues) = customer_price_list(
         &customer.id,
         customer.name.as_deref(),
@@ -296,35 +323,34 @@ fn price_lists(
     (tier, list)
 }
 
-/// C8: the code of the customer's `PriceTier` name. Tier lists are in the base currency (P1):
-/// a customer in another currency (allowed by `customers.currency = "all"`) gets only its own
-/// list, never base-currency prices.
-fn tier_code(
+/// C8 and P5: the list of the customer's `PriceTier` name: the tier list when the tier's
+/// currency is the customer's, else the tier converted into the customer's currency (base-currency
+/// tier, rate configured), else none with warning `tier_not_in_customer_currency`.
+fn tier_list(
     customer: &SourceCustomer,
-    account: &AccountInfo,
+    ctx: &MappingContext<'_>,
     currency: &str,
     warnings: &mut Vec<RuleWarning>,
-) -> Option<u8> {
+) -> Option<TierListKey> {
     let name = customer
         .price_tier
         .as_deref()
         .filter(|t| !t.trim().is_empty())?;
-    let Some(code) = account.tier_code(name) else {
+    let Some(code) = ctx.account.tier_code(name) else {
         let detail = name.chars().take(100).collect::<String>();
         warnings.push(warning(WarningReason::UnknownPriceTier, detail));
         return None;
     };
-    if !currency.eq_ignore_ascii_case(account.base_currency.trim()) {
+    let base = &ctx.account.base_currency;
+    let key = customer_tier_list(code, currency, base, ctx.currencies);
+    if key.is_none() {
+        let tier_currency = ctx.currencies.tier_currency(code, base);
         warnings.push(warning(
             WarningReason::TierNotInCustomerCurrency,
-            format!(
-                "tier prices are in {}, the customer buys in {currency}",
-                account.base_currency
-            ),
+            format!("tier prices are in {tier_currency}, the customer buys in {currency} (no exchange rate applies)"),
         ));
-        return None;
     }
-    Some(code)
+    key
 }
 
 /// C11: the tags the sync manages on every synced customer: `customers.b2b_tag`.

@@ -1,4 +1,4 @@
-//! C7–C10: the `sparklayer.*` and `cin7.*` metafields SparkLayer and staff read.
+//! C7–C10, C12, C17: the `sparklayer.*` and `cin7.*` metafields SparkLayer and staff read.
 
 use rust_decimal::Decimal;
 
@@ -20,10 +20,12 @@ pub const CUSTOMER_ID: (&str, &str) = ("cin7", "customer_id");
 pub const CREDIT_LIMIT: (&str, &str) = ("cin7", "credit_limit");
 /// `cin7.on_credit_hold` (C9).
 pub const ON_CREDIT_HOLD: (&str, &str) = ("cin7", "on_credit_hold");
+/// `sparklayer.discount_percentage` (C17).
+pub const DISCOUNT_PERCENTAGE: (&str, &str) = ("sparklayer", "discount_percentage");
 
-/// Every metafield key the sync writes (C7–C10), defined once: sinks read these back for
+/// Every metafield key the sync writes (C7–C10, C17), defined once: sinks read these back for
 /// drift (C15) from here, and [`customer_metafields`] writes no other.
-pub const MANAGED_KEYS: [(&str, &str); 7] = [
+pub const MANAGED_KEYS: [(&str, &str); 8] = [
     GROUP,
     PRICE_LISTS,
     PAYMENT_ON_ACCOUNT,
@@ -31,15 +33,16 @@ pub const MANAGED_KEYS: [(&str, &str); 7] = [
     CUSTOMER_ID,
     CREDIT_LIMIT,
     ON_CREDIT_HOLD,
+    DISCOUNT_PERCENTAGE,
 ];
 
 /// Namespaces the sync owns: on revoke every metafield it set in them is deleted (C14); the
 /// shop's definitions in them are read once per run (E10).
 pub const MANAGED_NAMESPACES: [&str; 2] = ["sparklayer", "cin7"];
 
-/// Every metafield [`customer_metafields`] writes, with its type (C7–C10): the keys checked
-/// against the shop's definitions (E10).
-pub const WRITTEN: [((&str, &str), MetafieldType); 7] = [
+/// Every metafield [`customer_metafields`] writes, with its type (C7–C10, C17): the keys
+/// checked against the shop's definitions (E10).
+pub const WRITTEN: [((&str, &str), MetafieldType); 8] = [
     (GROUP, MetafieldType::SingleLineTextField),
     (PRICE_LISTS, MetafieldType::Json),
     (PAYMENT_ON_ACCOUNT, MetafieldType::Json),
@@ -47,6 +50,7 @@ pub const WRITTEN: [((&str, &str), MetafieldType); 7] = [
     (CUSTOMER_ID, MetafieldType::SingleLineTextField),
     (CREDIT_LIMIT, MetafieldType::NumberDecimal),
     (ON_CREDIT_HOLD, MetafieldType::Boolean),
+    (DISCOUNT_PERCENTAGE, MetafieldType::NumberDecimal),
 ];
 
 /// [`WRITTEN`] as keys and types.
@@ -98,14 +102,36 @@ pub struct MetafieldInputs<'a> {
     pub credit_limit: Decimal,
     /// `IsOnCreditHold` (C9).
     pub on_credit_hold: bool,
+    /// `"currency_code"` of `payment_on_account`: the customer's currency in lower case when it
+    /// is not the base currency (C12).
+    pub currency_code: Option<&'a str>,
+    /// The discount to write, already checked to be in (0, 100] (C17).
+    pub discount: Option<Decimal>,
 }
 
-/// C7–C10: every metafield the sync wants on the customer, sorted by key.
+/// C9, C12: `sparklayer.payment_on_account`: the effective credit limit as a JSON number, with
+/// `"currency_code"` for a customer not in the base currency.
+fn payment_on_account(input: &MetafieldInputs<'_>) -> DesiredMetafield {
+    let limit = decimal_text(effective_credit_limit(
+        input.credit_limit,
+        input.on_credit_hold,
+    ));
+    let value = match input.currency_code {
+        Some(code) => {
+            let code = serde_json::to_string(code).unwrap_or_else(|_| "\"\"".into());
+            format!("{{\"credit_limit\":{limit},\"currency_code\":{code}}}")
+        }
+        None => format!("{{\"credit_limit\":{limit}}}"),
+    };
+    metafield(PAYMENT_ON_ACCOUNT, MetafieldType::Json, value)
+}
+
+/// C7–C10, C12, C17: every metafield the sync wants on the customer, sorted by key.
 ///
-/// A metafield with nothing to say (no group, no lists, no name) is left out, so the planner
-/// deletes it if the sync set it earlier.
+/// A metafield with nothing to say (no group, no lists, no name, no discount) is left out, so the
+/// planner deletes it if the sync set it earlier (C7, C17).
 pub fn customer_metafields(input: &MetafieldInputs<'_>) -> Vec<DesiredMetafield> {
-    let mut out = Vec::with_capacity(7);
+    let mut out = Vec::with_capacity(WRITTEN.len());
     if let Some(slug) = input.group_slug {
         out.push(metafield(
             GROUP,
@@ -117,12 +143,7 @@ pub fn customer_metafields(input: &MetafieldInputs<'_>) -> Vec<DesiredMetafield>
         let json = serde_json::to_string(input.price_lists).unwrap_or_else(|_| "[]".into());
         out.push(metafield(PRICE_LISTS, MetafieldType::Json, json));
     }
-    let limit = effective_credit_limit(input.credit_limit, input.on_credit_hold);
-    out.push(metafield(
-        PAYMENT_ON_ACCOUNT,
-        MetafieldType::Json,
-        format!("{{\"credit_limit\":{}}}", decimal_text(limit)),
-    ));
+    out.push(payment_on_account(input));
     if let Some(name) = input.company_name.map(str::trim).filter(|n| !n.is_empty()) {
         out.push(metafield(
             COMPANY_NAME,
@@ -145,6 +166,13 @@ pub fn customer_metafields(input: &MetafieldInputs<'_>) -> Vec<DesiredMetafield>
         MetafieldType::Boolean,
         input.on_credit_hold.to_string(),
     ));
+    if let Some(discount) = input.discount {
+        out.push(metafield(
+            DISCOUNT_PERCENTAGE,
+            MetafieldType::NumberDecimal,
+            decimal_text(discount),
+        ));
+    }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out
 }
@@ -167,6 +195,8 @@ mod tests {
             price_lists: &lists,
             credit_limit: Decimal::ONE,
             on_credit_hold: false,
+            currency_code: Some("usd"),
+            discount: Some(Decimal::TEN),
         });
         let written: BTreeSet<(String, String)> = all
             .iter()

@@ -4,9 +4,11 @@
 //! (leaving scope) need the whole run and live in [`crate::plan`].
 
 mod address;
+mod conversion;
 mod country;
 mod currency;
 mod definitions;
+mod discount;
 mod duplicates;
 mod group;
 mod identity;
@@ -20,11 +22,15 @@ mod slug;
 mod tax;
 
 pub use address::{AddressPerson, AddressWarning, MappedAddress, map_address, pick_address};
+pub use conversion::{convert_price, converted_list, publish_tier_lists};
 pub use country::{country_code, province_code};
-pub use currency::{currency_allowed, customer_currency};
+pub use currency::{
+    currency_allowed, customer_currency, customer_tier_list, payment_currency_code,
+};
 pub use definitions::{
     DefinitionMismatch, NotConvertible, ShopTypes, UnwritableDefinition, convert_value, convertible,
 };
+pub use discount::{DiscountPick, pick_discount};
 pub use duplicates::{DuplicateVerdict, resolve_duplicates};
 pub use group::{GroupPick, pick_group};
 pub use identity::{IdentityError, identity_contact, is_valid_email, pick_email};

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::config::ZeroPrice;
 use crate::model::{
     AccountInfo, CustomerPrice, DesiredPriceList, PriceListHeader, PriceListOrigin, PriceRow,
-    SourceProduct, TIER_COUNT,
+    SourceProduct, TIER_COUNT, TierListKey,
 };
 
 use crate::report::WarningReason;
@@ -36,12 +36,17 @@ pub fn judge_price(price: Decimal, zero: ZeroPrice) -> PriceVerdict {
     }
 }
 
-/// C8: the slugs in `sparklayer.price_lists`: the customer's own list first, then its tier list.
-pub fn assigned_lists(own_slug: Option<&str>, tier: Option<u8>, prefix: &str) -> Vec<String> {
+/// C8: the slugs in `sparklayer.price_lists`: the customer's own list first, then its tier list
+/// (the tier itself or, P5, the tier converted into the customer's currency).
+pub fn assigned_lists(
+    own_slug: Option<&str>,
+    tier: Option<&TierListKey>,
+    prefix: &str,
+) -> Vec<String> {
     own_slug
         .map(str::to_owned)
         .into_iter()
-        .chain(tier.map(|code| tier_slug(prefix, code)))
+        .chain(tier.map(|key| key.slug(prefix)))
         .collect()
 }
 

@@ -11,6 +11,9 @@ pub const MAX_LIST_NAME_LEN: usize = 64;
 /// Longest prefix that still leaves room for `-c-` and 12 hex digits within 30 characters.
 pub const MAX_PREFIX_LEN: usize = MAX_SLUG_LEN - 3 - 12;
 
+// P5: the longest converted tier list slug, `{prefix}-tier-10-xxx`, fits as well.
+const _: () = assert!(MAX_PREFIX_LEN + "-tier-10-xxx".len() <= MAX_SLUG_LEN);
+
 /// Checks `pricing.prefix`: 1–15 characters of `a-z`, `0-9` and `-`, starting with a letter or digit.
 ///
 /// # Errors
@@ -33,7 +36,7 @@ pub fn validate_prefix(prefix: &str) -> Result<(), String> {
 
 /// P1: the slug of tier list `code`: `{prefix}-tier-{code}`.
 pub fn tier_slug(prefix: &str, code: u8) -> String {
-    format!("{prefix}-tier-{code}")
+    crate::model::TierListKey::tier(code).slug(prefix)
 }
 
 /// P2: the slug of a customer's own list: `{prefix}-c-{12 lowercase hex of SHA-256(cin7_id)}`.

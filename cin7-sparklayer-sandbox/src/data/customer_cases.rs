@@ -52,6 +52,11 @@ pub(super) fn apply(
         | C::NonBaseCurrency
         | C::CustomPrices
         | C::Malformed => account_case(case, c, rng, i, skus),
+        C::ForeignCurrency
+        | C::CurrencyWithoutRate
+        | C::DiscountFractional
+        | C::DiscountFull
+        | C::DiscountOutOfRange => super::currency_cases::apply(case, c, i),
     }
 }
 

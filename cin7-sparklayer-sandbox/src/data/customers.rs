@@ -86,6 +86,19 @@ pub enum CustomerCase {
     /// Client skip path: a field of the wrong type (`CreditLimit: "lots"`, `Contacts: "n/a"`,
     /// `ID: null`).
     Malformed,
+    /// C12, P5 (opt-in, [`Dataset::with_currencies_and_discounts`](super::Dataset::with_currencies_and_discounts)):
+    /// a customer in one of [`FOREIGN_CURRENCIES`](super::FOREIGN_CURRENCIES), which the sample
+    /// configuration has a rate for.
+    ForeignCurrency,
+    /// P5 (opt-in): a customer in [`CURRENCY_WITHOUT_RATE`](super::CURRENCY_WITHOUT_RATE): its
+    /// tier is in the base currency and no rate applies → `tier_not_in_customer_currency`.
+    CurrencyWithoutRate,
+    /// C17 (opt-in): a fractional `Discount` (12.5).
+    DiscountFractional,
+    /// C17 (opt-in): `Discount: 100`, the largest written.
+    DiscountFull,
+    /// C17 (opt-in): `Discount` outside 0–100 (150 or −5) → not written, `invalid_discount`.
+    DiscountOutOfRange,
 }
 
 impl CustomerCase {
@@ -124,6 +137,16 @@ impl CustomerCase {
         Self::NonBaseCurrency,
         Self::CustomPrices,
         Self::Malformed,
+    ];
+
+    /// The opt-in cases of [`Dataset::with_currencies_and_discounts`](super::Dataset::with_currencies_and_discounts),
+    /// never in a default data set (so [`CustomerCase::ALL`] and the default data are unchanged).
+    pub const CURRENCIES_AND_DISCOUNTS: &'static [CustomerCase] = &[
+        Self::ForeignCurrency,
+        Self::CurrencyWithoutRate,
+        Self::DiscountFractional,
+        Self::DiscountFull,
+        Self::DiscountOutOfRange,
     ];
 
     /// Whether C1 puts it in scope (active, tagged `b2b`) and the client can parse it.
@@ -221,6 +244,7 @@ pub(super) fn generate(
         .iter()
         .copied()
         .filter(|c| !matches!(c, CustomerCase::Valid | CustomerCase::Malformed))
+        .filter(|c| !CustomerCase::CURRENCIES_AND_DISCOUNTS.contains(c))
         .collect();
     let mut out: Vec<(CustomerCase, Value)> = Vec::with_capacity(n);
     let mut first_valid_email: Option<String> = None;

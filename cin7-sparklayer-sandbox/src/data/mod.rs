@@ -19,7 +19,12 @@
 //! name, a credit limit, and for about 1 in 8 some customer-specific prices (`ProductPrices`).
 //!
 //! [`Dataset::case_counts`] tells how many of each case a data set holds.
+//!
+//! Customers in other currencies and with discounts (C12, P5, C17) are opt-in:
+//! [`Dataset::with_currencies_and_discounts`] turns some valid customers into the cases of
+//! [`CustomerCase::CURRENCIES_AND_DISCOUNTS`], leaving the default data as it was.
 
+mod currency_cases;
 mod customer_cases;
 mod customers;
 mod products;
@@ -35,6 +40,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use currency_cases::{CURRENCY_WITHOUT_RATE, FOREIGN_CURRENCIES, SAMPLE_CURRENCY_CONFIG};
 pub use customers::CustomerCase;
 pub use products::ProductCase;
 

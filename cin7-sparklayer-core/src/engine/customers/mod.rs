@@ -16,8 +16,11 @@ use decisions::Decisions;
 use duplicates::drop_duplicates;
 use plan::{PlanContext, plan_one};
 
+use crate::config::Currencies;
 use crate::error::RunError;
-use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer};
+use crate::model::{
+    AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer, TierListKey,
+};
 use crate::ports::{CustomerLink, CustomerWrite, Fetched, IncompleteRead};
 use crate::report::{RecordKind, RunReport, WarningReason};
 use crate::rules::{MappedCustomer, MappingContext, ShopTypes, map_customer};
@@ -28,8 +31,8 @@ use super::{ResolvedMode, RunOptions, SyncEngine};
 /// What the customers pass hands to the pricing pass.
 #[derive(Debug, Default)]
 pub(crate) struct CustomersOutcome {
-    /// Tier codes used by customers synced in this run (C8, P1 `assigned`).
-    pub(crate) tiers_used: BTreeSet<u8>,
+    /// Tier lists used by customers synced in this run (C8, P1 `assigned`, P5).
+    pub(crate) tiers_used: BTreeSet<TierListKey>,
     /// Own lists of customers synced in this run (P2).
     pub(crate) own_lists: Vec<DesiredPriceList>,
     /// Cin7 IDs of customers seen in this run (any outcome).
@@ -82,6 +85,16 @@ impl PendingWrite {
     }
 }
 
+/// What the rules of one run read besides the records: the account, SparkLayer's groups, the
+/// shop's metafield types (E10) and the checked currency options (P5).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunRules<'a> {
+    pub(crate) account: &'a AccountInfo,
+    pub(crate) groups: &'a [CustomerGroup],
+    pub(crate) types: &'a ShopTypes,
+    pub(crate) currencies: &'a Currencies,
+}
+
 pub(crate) struct CustomersPass<'a> {
     pub(crate) engine: &'a SyncEngine,
     options: &'a RunOptions,
@@ -90,6 +103,8 @@ pub(crate) struct CustomersPass<'a> {
     groups: &'a [CustomerGroup],
     /// The shop's types for the sync's metafields (E10).
     types: &'a ShopTypes,
+    /// `pricing.tier_currency` and `pricing.exchange_rates` (P5).
+    currencies: &'a Currencies,
 }
 
 impl<'a> CustomersPass<'a> {
@@ -97,17 +112,16 @@ impl<'a> CustomersPass<'a> {
         engine: &'a SyncEngine,
         options: &'a RunOptions,
         resolved: &'a ResolvedMode,
-        account: &'a AccountInfo,
-        groups: &'a [CustomerGroup],
-        types: &'a ShopTypes,
+        rules: RunRules<'a>,
     ) -> Self {
         Self {
             engine,
             options,
             resolved,
-            account,
-            groups,
-            types,
+            account: rules.account,
+            groups: rules.groups,
+            types: rules.types,
+            currencies: rules.currencies,
         }
     }
 
@@ -263,6 +277,7 @@ impl<'a> CustomersPass<'a> {
             pricing_enabled: settings.pricing.enabled,
             account: self.account,
             groups: self.groups,
+            currencies: self.currencies,
         }
     }
 }

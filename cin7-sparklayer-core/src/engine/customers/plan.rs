@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::DesiredPriceList;
+use crate::model::{DesiredPriceList, TierListKey};
 use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer};
 use crate::ports::{AccountState, CustomerLink, RemoteCustomer};
 use crate::report::CustomerAction;
@@ -54,8 +54,8 @@ pub(super) struct Planned {
     pub(super) action: CustomerAction,
     /// Rule warnings (C4–C8, P2).
     pub(super) warnings: Vec<RuleWarning>,
-    /// Its tier code (C8).
-    pub(super) tier: Option<u8>,
+    /// Its tier list (C8, P5).
+    pub(super) tier: Option<TierListKey>,
     /// Its own price list (P2).
     pub(super) own_list: Option<Box<DesiredPriceList>>,
     /// Unchanged, linked and not yet invited: the invite still to consider (C13).

@@ -65,8 +65,27 @@ impl PricingPass<'_> {
             report.count_list("failed");
         } else {
             count_plan(report, plan);
+            self.record_origin(plan, state).await?;
         }
         Ok(())
+    }
+
+    /// P5: a converted list written at a new rate records its new origin once every row is
+    /// written, so a run that failed part-way reads every product again next time.
+    async fn record_origin(
+        &self,
+        plan: &ListPlan,
+        state: Option<&PriceListState>,
+    ) -> Result<(), RunError> {
+        if plan.create || state.is_none_or(|s| s.origin == plan.origin) {
+            return Ok(());
+        }
+        self.engine
+            .ports
+            .state
+            .save_price_list(&plan.header, &plan.origin)
+            .await
+            .map_err(RunError::at("saving a price list"))
     }
 
     /// Creates the list when the plan says so, and records it in the state when it is new

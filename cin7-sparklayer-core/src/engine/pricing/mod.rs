@@ -1,4 +1,4 @@
-//! The pricing pass: P1–P4 with minimal writes, reconcile on full runs (C15), per-list isolation.
+//! The pricing pass: P1–P5 with minimal writes, reconcile on full runs (C15), per-list isolation.
 
 mod apply;
 mod plan;
@@ -6,13 +6,15 @@ mod products;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::config::Currencies;
 use crate::error::RunError;
-use crate::model::{AccountInfo, DesiredPriceList};
+use crate::model::{AccountInfo, DesiredPriceList, TierListKey};
 use crate::plan::{ListPlan, baseline_from_rows};
 use crate::ports::{FetchScope, PriceListState, RemotePriceList};
 use crate::report::{ListAction, PriceListPlanEntry, RunMode, RunReport};
+use crate::rules::publish_tier_lists;
 
-use super::customers::CustomersOutcome;
+use super::customers::{CustomersOutcome, RunRules};
 use super::{ResolvedMode, RunOptions, SyncEngine};
 
 /// One list's plan, with the rows read back from SparkLayer when it was reconciled (C15).
@@ -23,6 +25,8 @@ pub(crate) struct PricingPass<'a> {
     options: &'a RunOptions,
     resolved: &'a ResolvedMode,
     account: &'a AccountInfo,
+    /// `pricing.tier_currency` and `pricing.exchange_rates` (P5).
+    currencies: &'a Currencies,
     customers: CustomersOutcome,
 }
 
@@ -35,8 +39,8 @@ struct Known<'k> {
     all_customers: bool,
     /// Every product was read, so the tier lists are complete.
     complete_tiers: bool,
-    /// The tiers published (P1).
-    tiers: &'k BTreeSet<u8>,
+    /// The tier lists and converted lists published (P1, P5).
+    tiers: &'k BTreeSet<TierListKey>,
     /// The lists the state store knows, by slug.
     state: &'k BTreeMap<String, PriceListState>,
     /// The lists SparkLayer has, by slug.
@@ -50,20 +54,21 @@ impl<'a> PricingPass<'a> {
         engine: &'a SyncEngine,
         options: &'a RunOptions,
         resolved: &'a ResolvedMode,
-        account: &'a AccountInfo,
+        rules: RunRules<'a>,
         customers: CustomersOutcome,
     ) -> Self {
         Self {
             engine,
             options,
             resolved,
-            account,
+            account: rules.account,
+            currencies: rules.currencies,
             customers,
         }
     }
 
-    /// The pricing pass: which tiers (P1), read products into the tier lists, plan every list
-    /// against the state and, in a full run, SparkLayer (P3, P4, C15), then apply the plans.
+    /// The pricing pass: which tier lists (P1, P5), read products into the tier lists, plan every
+    /// list against the state and, in a full run, SparkLayer (P3, P4, C15), then apply the plans.
     pub(crate) async fn run(mut self, report: &mut RunReport) -> Result<(), RunError> {
         let full = self.resolved.mode == RunMode::Full;
         // Only a complete full read sees every customer (E8).
@@ -76,7 +81,10 @@ impl<'a> PricingPass<'a> {
         // A short product read covers only the SKUs it saw (E8, P4).
         let complete_rows = complete_tiers && !short;
         let prefix = &self.engine.settings.pricing.prefix;
-        let (tier_lists, issues) = builder.finish(&tiers, self.account, prefix);
+        let codes: BTreeSet<u8> = tiers.iter().map(|k| k.code).collect();
+        let (base_lists, issues) = builder.finish(&codes, self.account, prefix);
+        let base = &self.account.base_currency;
+        let tier_lists = publish_tier_lists(base_lists, &tiers, self.currencies, base, prefix);
         for issue in issues {
             report.warn(&issue.id, issue.reason, Some(issue.detail));
         }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::error::RunError;
-use crate::model::{DesiredPriceList, PriceListOrigin};
+use crate::model::{DesiredPriceList, PriceListOrigin, TierListKey};
 use crate::plan::{Baseline, Coverage, plan_empty, plan_list};
 use crate::ports::PriceListState;
 
@@ -66,7 +66,7 @@ impl PricingPass<'_> {
     }
 
     /// P4: a list the state knows but no longer desired is emptied when its source is gone:
-    /// a tier no longer published (after a complete read), or a customer seen in this run
+    /// a tier or converted list no longer published (after a complete read, P5), or a customer seen in this run
     /// (skipped, out of scope, no prices left) or gone from a full read.
     async fn plan_emptied(
         &self,
@@ -75,10 +75,11 @@ impl PricingPass<'_> {
         known: &Known<'_>,
     ) -> Result<Option<PlannedList>, RunError> {
         let gone = match &st.origin {
-            PriceListOrigin::Tier { code } => known.complete_tiers && !known.tiers.contains(code),
             PriceListOrigin::Customer { cin7_id } => {
                 known.all_customers || self.customers.seen.contains(cin7_id)
             }
+            tier => TierListKey::of_origin(tier)
+                .is_some_and(|key| known.complete_tiers && !known.tiers.contains(&key)),
         };
         if !gone || st.rows.is_empty() {
             return Ok(None);

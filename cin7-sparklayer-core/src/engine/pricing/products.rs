@@ -1,5 +1,5 @@
-//! P1 in the pricing pass: which tiers are published, which products are read, and the tier
-//! lists built from them one product at a time.
+//! P1 and P5 in the pricing pass: which tier lists are published, which products are read,
+//! and the tier lists built from them one product at a time.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,7 +7,7 @@ use futures::StreamExt;
 
 use crate::config::TierSelection;
 use crate::error::RunError;
-use crate::model::PriceListOrigin;
+use crate::model::{PriceListOrigin, TierListKey};
 use crate::ports::{FetchScope, Fetched, PriceListState};
 use crate::report::{RecordKind, RunReport, WarningReason};
 use crate::rules::TierListBuilder;
@@ -17,42 +17,74 @@ use super::super::customers::add_shortfall;
 use super::PricingPass;
 
 impl PricingPass<'_> {
-    /// P1: the tiers published: all, or those assigned to a customer. Only a complete full
-    /// read sees every customer (E8), so otherwise the tiers already published stay.
+    /// P1, P5: the tier lists published: all (every tier, and every base-currency tier in
+    /// every currency with a rate), or those assigned to a customer. Only a complete full read
+    /// sees every customer (E8), so otherwise the tier lists already published stay.
     pub(super) fn tiers_to_publish(
         &self,
         all_customers: bool,
         state_lists: &BTreeMap<String, PriceListState>,
-    ) -> BTreeSet<u8> {
+    ) -> BTreeSet<TierListKey> {
         let selection = self.engine.settings.pricing.tiers;
         let mut tiers = match selection {
-            TierSelection::All => all_tiers(),
+            TierSelection::All => self.all_tier_lists(),
             TierSelection::Assigned => self.customers.tiers_used.clone(),
         };
         if !all_customers && selection == TierSelection::Assigned {
-            for l in state_lists.values() {
-                if let PriceListOrigin::Tier { code } = l.origin
-                    && !l.rows.is_empty()
-                {
-                    tiers.insert(code);
-                }
-            }
+            let published = state_lists.values().filter(|l| !l.rows.is_empty());
+            tiers.extend(published.filter_map(|l| TierListKey::of_origin(&l.origin)));
         }
         tiers
     }
 
+    /// P1, P5 with `pricing.tiers = "all"`: the ten tier lists and each base-currency tier
+    /// converted into every currency with a rate.
+    fn all_tier_lists(&self) -> BTreeSet<TierListKey> {
+        let base = self.account.base_currency.trim().to_ascii_uppercase();
+        let mut keys: BTreeSet<TierListKey> =
+            all_tiers().into_iter().map(TierListKey::tier).collect();
+        for code in all_tiers() {
+            if self.currencies.tier_currency(code, &base) != base {
+                continue;
+            }
+            let targets = self
+                .currencies
+                .rates()
+                .map(|(c, _)| c)
+                .filter(|c| *c != base);
+            keys.extend(targets.map(|c| TierListKey::converted(code, c)));
+        }
+        keys
+    }
+
+    /// The origin a published tier list has in this run: a converted list carries its rate (P5).
+    fn origin_of(&self, key: &TierListKey) -> PriceListOrigin {
+        let rate = key
+            .converted_to
+            .as_deref()
+            .and_then(|c| self.currencies.rate(c));
+        match (&key.converted_to, rate) {
+            (Some(currency), Some(rate)) => PriceListOrigin::Converted {
+                code: key.code,
+                currency: currency.clone(),
+                rate: rate.rate,
+            },
+            _ => PriceListOrigin::Tier { code: key.code },
+        }
+    }
+
     /// The products to read: the run's scope, or all of them when a tier list is seen for
-    /// the first time (it needs every product, even in an incremental run).
+    /// the first time or a converted list's rate changed (P5): it needs every product, even in
+    /// an incremental run.
     pub(super) fn product_scope(
         &self,
         full: bool,
-        tiers: &BTreeSet<u8>,
+        tiers: &BTreeSet<TierListKey>,
         state_lists: &BTreeMap<String, PriceListState>,
     ) -> Option<FetchScope> {
-        let new_tier = tiers.iter().any(|code| {
-            !state_lists
-                .values()
-                .any(|l| l.origin == PriceListOrigin::Tier { code: *code })
+        let new_tier = tiers.iter().any(|key| {
+            let origin = self.origin_of(key);
+            !state_lists.values().any(|l| l.origin == origin)
         });
         if full || new_tier {
             Some(FetchScope::All)
