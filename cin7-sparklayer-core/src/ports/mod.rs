@@ -9,6 +9,7 @@ mod coordination;
 mod sink;
 mod source;
 mod state;
+pub mod stored;
 
 use serde::{Deserialize, Serialize};
 

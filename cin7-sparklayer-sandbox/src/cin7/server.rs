@@ -1,6 +1,7 @@
 //! HTTP handling of the fake: auth, rate limit, faults, routing (case-insensitive).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde_json::{Value, json};
 
-use super::store::{Filter, parse_date};
-use super::{Shared, ThrottleStatus, lock};
+use super::store::{Filter, Store, parse_date};
+use super::{FakeCin7Options, Shared, ThrottleStatus, lock};
 
 /// The API's path prefix, matched case-insensitively.
 const PREFIX: &str = "/externalapi/v2/";
@@ -29,115 +30,118 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let c = &shared.counters;
-    c.requests
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    c.requests.fetch_add(1, Ordering::Relaxed);
     let options = lock(&shared.options).clone();
+    if !authenticated(&headers, &options) {
+        c.unauthorized.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::FORBIDDEN, "Incorrect credentials!").into_response();
+    }
+    if let Some(refused) = admit(&shared, &options) {
+        return refused;
+    }
+    let path = uri.path().to_ascii_lowercase();
+    let Some(endpoint) = path.strip_prefix(PREFIX).map(|p| p.trim_end_matches('/')) else {
+        return not_found_page();
+    };
+    match endpoint {
+        "webhooks" => webhooks(&shared, &method, &body),
+        "me" | "ref/pricetier" | "customer" | "product" if method != Method::GET => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(json!([{"ErrorCode": 405, "Exception": "The method used is not allowed"}])),
+        )
+            .into_response(),
+        "me" | "ref/pricetier" | "customer" | "product" => {
+            let body = read(&shared, &options, endpoint, &Params::new(query));
+            axum::Json::<Value>(body).into_response()
+        }
+        _ => not_found_page(),
+    }
+}
+
+/// Both of Cin7's auth headers carry the configured values.
+fn authenticated(headers: &HeaderMap, options: &FakeCin7Options) -> bool {
     let header_is = |name: &str, want: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v == want)
     };
-    if !header_is("api-auth-accountid", &options.account_id)
-        || !header_is("api-auth-applicationkey", &options.application_key)
+    header_is("api-auth-accountid", &options.account_id)
+        && header_is("api-auth-applicationkey", &options.application_key)
+}
+
+/// The rate limit (a sliding window of admitted requests), then the injected faults: the
+/// answer that refuses the request, or `None` to serve it.
+fn admit(shared: &Shared, options: &FakeCin7Options) -> Option<Response> {
+    let c = &shared.counters;
+    let mut store = lock(&shared.store);
+    let throttled = over_limit(&mut store, options)
+        || (options.throttle_rate > 0.0
+            && store.rng.random_bool(options.throttle_rate.clamp(0.0, 1.0)));
+    if throttled {
+        store.throttle_flip = !store.throttle_flip;
+        let status = match options.throttle_status {
+            ThrottleStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ThrottleStatus::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ThrottleStatus::Alternate if store.throttle_flip => StatusCode::TOO_MANY_REQUESTS,
+            ThrottleStatus::Alternate => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        c.throttled.fetch_add(1, Ordering::Relaxed);
+        return Some(throttled_answer(status, options));
+    }
+    if options.fault_rate > 0.0 && store.rng.random_bool(options.fault_rate.clamp(0.0, 1.0)) {
+        c.faults.fetch_add(1, Ordering::Relaxed);
+        let body = json!({"ErrorCode": 500, "Exception": "Injected fault"});
+        return Some((StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response());
+    }
+    None
+}
+
+/// Whether the sliding window is full; admits the request into it when not.
+fn over_limit(store: &mut Store, options: &FakeCin7Options) -> bool {
+    let Some(limit) = options.calls_per_window else {
+        return false;
+    };
+    let now = tokio::time::Instant::now();
+    while store
+        .window
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= options.window)
     {
-        c.unauthorized
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return (StatusCode::FORBIDDEN, "Incorrect credentials!").into_response();
+        store.window.pop_front();
     }
+    if store.window.len() >= limit as usize {
+        return true;
+    }
+    store.window.push_back(now);
+    false
+}
 
-    // Rate limit (sliding window of admitted requests), then injected faults.
-    let throttle = {
-        let mut store = lock(&shared.store);
-        let now = tokio::time::Instant::now();
-        let mut throttle = false;
-        if let Some(limit) = options.calls_per_window {
-            while store
-                .window
-                .front()
-                .is_some_and(|t| now.duration_since(*t) >= options.window)
-            {
-                store.window.pop_front();
-            }
-            if store.window.len() >= limit as usize {
-                throttle = true;
-            } else {
-                store.window.push_back(now);
-            }
-        }
-        if !throttle
-            && options.throttle_rate > 0.0
-            && store.rng.random_bool(options.throttle_rate.clamp(0.0, 1.0))
-        {
-            throttle = true;
-        }
-        if throttle {
-            store.throttle_flip = !store.throttle_flip;
-            Some(match options.throttle_status {
-                ThrottleStatus::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-                ThrottleStatus::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                ThrottleStatus::Alternate if store.throttle_flip => StatusCode::TOO_MANY_REQUESTS,
-                ThrottleStatus::Alternate => StatusCode::SERVICE_UNAVAILABLE,
-            })
-        } else if options.fault_rate > 0.0
-            && store.rng.random_bool(options.fault_rate.clamp(0.0, 1.0))
-        {
-            c.faults.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(json!({"ErrorCode": 500, "Exception": "Injected fault"})),
-            )
-                .into_response();
-        } else {
-            None
-        }
-    };
-    if let Some(status) = throttle {
-        c.throttled
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let limit = options.calls_per_window.unwrap_or(60);
-        let mut resp = (
-            status,
-            format!("You reached {limit} calls per minute API limit."),
-        )
-            .into_response();
-        if let Some(after) = options.retry_after
-            && let Ok(v) = HeaderValue::from_str(&after.as_secs().max(1).to_string())
-        {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return resp;
+/// Cin7's throttling answer: its text, and `Retry-After` when the options set one.
+fn throttled_answer(status: StatusCode, options: &FakeCin7Options) -> Response {
+    let limit = options.calls_per_window.unwrap_or(60);
+    let mut resp = (
+        status,
+        format!("You reached {limit} calls per minute API limit."),
+    )
+        .into_response();
+    if let Some(after) = options.retry_after
+        && let Ok(v) = HeaderValue::from_str(&after.as_secs().max(1).to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
+    resp
+}
 
-    let path = uri.path().to_ascii_lowercase();
-    let Some(endpoint) = path.strip_prefix(PREFIX).map(|p| p.trim_end_matches('/')) else {
-        return not_found_page();
-    };
-    let known = matches!(
-        endpoint,
-        "me" | "ref/pricetier" | "customer" | "product" | "webhooks"
-    );
-    if !known {
-        return not_found_page();
-    }
-    if endpoint == "webhooks" {
-        return webhooks(&shared, &method, &body);
-    }
-    if method != Method::GET {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            axum::Json(json!([{"ErrorCode": 405, "Exception": "The method used is not allowed"}])),
-        )
-            .into_response();
-    }
-    let q = Params::new(query);
+/// The body of a `GET` on one of the read endpoints.
+fn read(shared: &Shared, options: &FakeCin7Options, endpoint: &str, q: &Params) -> Value {
+    let c = &shared.counters;
     let store = lock(&shared.store);
-    let body = match endpoint {
+    match endpoint {
         "me" => store.me.clone(),
         "ref/pricetier" => store.price_tiers.clone(),
         "customer" => {
-            c.customer_pages
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            c.customer_pages.fetch_add(1, Ordering::Relaxed);
             let limit = q.limit().min(options.customer_page_cap.max(1));
             let (total, mut rows) = store.customers.page(&q.filter(), q.page(), limit);
             let total = total + q.surplus(options.customer_total_surplus);
@@ -151,15 +155,12 @@ async fn handle(
             json!({"Total": total, "Page": q.page(), "CustomerList": rows})
         }
         _ => {
-            c.product_pages
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            c.product_pages.fetch_add(1, Ordering::Relaxed);
             let (total, rows) = store.products.page(&q.filter(), q.page(), q.limit());
             let total = total + q.surplus(options.product_total_surplus);
             json!({"Total": total, "Page": q.page(), "Products": rows})
         }
-    };
-    drop(store);
-    axum::Json::<Value>(body).into_response()
+    }
 }
 
 /// `GET/POST/PUT /webhooks` (reference §7): the list, a new webhook, or an update by `ID`; each

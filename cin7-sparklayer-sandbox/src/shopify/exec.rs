@@ -215,6 +215,9 @@ impl Prepared<'_> {
                         }),
                         None => true,
                     })
+                    // Cut to `first` before rendering, as Shopify pages: a `first: 1` probe
+                    // does not render every customer of the shop.
+                    .take(page_size(args))
                     .map(FakeCustomer::to_graphql)
                     .collect();
                 json!({ "__conn": nodes })
@@ -432,6 +435,13 @@ impl Projection<'_> {
     }
 }
 
+/// A connection's `first` argument, [`DEFAULT_FIRST`] when absent.
+fn page_size(args: &Map<String, Value>) -> usize {
+    args.get("first")
+        .and_then(Value::as_u64)
+        .unwrap_or(DEFAULT_FIRST as u64) as usize
+}
+
 /// A connection over a list, filtered by `namespace` / `keys` and cut to `first`.
 fn connection(list: &Value, f: &Field<'_, String>, vars: &Map<String, Value>) -> Value {
     let args: Map<String, Value> = f
@@ -439,10 +449,7 @@ fn connection(list: &Value, f: &Field<'_, String>, vars: &Map<String, Value>) ->
         .iter()
         .map(|(k, v)| (k.clone(), to_json(v, vars)))
         .collect();
-    let first = args
-        .get("first")
-        .and_then(Value::as_u64)
-        .unwrap_or(DEFAULT_FIRST as u64) as usize;
+    let first = page_size(&args);
     let keys: Option<Vec<String>> = args.get("keys").and_then(Value::as_array).map(|k| {
         k.iter()
             .filter_map(Value::as_str)

@@ -129,49 +129,9 @@ impl Store {
     /// `customerSet(identifier:, input:)`.
     pub(crate) fn customer_set(&mut self, identifier: &Value, input: &Value) -> Value {
         let fail = |errors: Vec<Value>| json!({ "customer": null, "userErrors": errors });
-        let input_email = input.get("email").and_then(Value::as_str).map(str::trim);
-        let target: Option<String> = match identifier {
-            Value::Null => None,
-            Value::Object(k) if k.get("id").is_some_and(|v| !v.is_null()) => {
-                let id = k["id"].as_str().unwrap_or_default();
-                match self.get(id) {
-                    Some(c) => Some(c.id.clone()),
-                    None => {
-                        return fail(vec![user_error(
-                            Some("NOT_FOUND"),
-                            &["identifier", "id"],
-                            "Customer does not exist",
-                        )]);
-                    }
-                }
-            }
-            Value::Object(k) if k.get("email").is_some_and(|v| !v.is_null()) => {
-                let email = k["email"].as_str().unwrap_or_default().trim();
-                match input_email {
-                    None => {
-                        return fail(vec![user_error(
-                            Some("MISSING_FIELD_REQUIRED"),
-                            &["input", "email"],
-                            "The input field corresponding to the identifier is required",
-                        )]);
-                    }
-                    Some(e) if !e.eq_ignore_ascii_case(email) => {
-                        return fail(vec![user_error(
-                            Some("INPUT_MISMATCH"),
-                            &["input", "email"],
-                            "The identifier value does not match the value of the corresponding field in the input",
-                        )]);
-                    }
-                    Some(_) => self.by_email(email).map(|c| c.id.clone()),
-                }
-            }
-            _ => {
-                return fail(vec![user_error(
-                    Some("INVALID"),
-                    &["identifier"],
-                    "Unsupported identifier",
-                )]);
-            }
+        let target = match self.set_target(identifier, input) {
+            Ok(target) => target,
+            Err(error) => return fail(vec![error]),
         };
         let errors = self.validate_customer(target.as_deref(), input);
         if !errors.is_empty() {
@@ -192,27 +152,45 @@ impl Store {
         let Some(c) = self.get_mut(&id) else {
             return fail(vec![user_error(None, &[], "customer vanished")]);
         };
-        let set = |field: &str, slot: &mut Option<String>| {
-            if let Some(v) = input.get(field) {
-                *slot = opt_str(v)
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty());
-            }
-        };
-        set("email", &mut c.email);
-        set("firstName", &mut c.first_name);
-        set("lastName", &mut c.last_name);
-        set("phone", &mut c.phone);
-        if let Some(b) = input.get("taxExempt").and_then(Value::as_bool) {
-            c.tax_exempt = b;
-        }
-        if let Some(list) = addresses {
-            c.addresses = list;
-        }
-        if let Some(Value::Array(tags)) = input.get("tags") {
-            c.tags = dedup_tags(tags.iter().filter_map(Value::as_str));
-        }
+        apply_set_input(c, input, addresses);
         json!({ "customer": c.to_graphql(), "userErrors": [] })
+    }
+
+    /// The customer a `customerSet` identifier names: `Ok(None)` creates one; `Err` is the user
+    /// error Shopify answers (unknown ID, email identifier without or unlike `input.email`).
+    fn set_target(&self, identifier: &Value, input: &Value) -> Result<Option<String>, Value> {
+        match identifier {
+            Value::Null => Ok(None),
+            Value::Object(k) if k.get("id").is_some_and(|v| !v.is_null()) => {
+                let id = k["id"].as_str().unwrap_or_default();
+                let found = self.get(id).map(|c| Some(c.id.clone()));
+                found.ok_or_else(|| {
+                    let field = ["identifier", "id"];
+                    user_error(Some("NOT_FOUND"), &field, "Customer does not exist")
+                })
+            }
+            Value::Object(k) if k.get("email").is_some_and(|v| !v.is_null()) => {
+                let email = k["email"].as_str().unwrap_or_default().trim();
+                match input.get("email").and_then(Value::as_str).map(str::trim) {
+                    None => Err(user_error(
+                        Some("MISSING_FIELD_REQUIRED"),
+                        &["input", "email"],
+                        "The input field corresponding to the identifier is required",
+                    )),
+                    Some(e) if !e.eq_ignore_ascii_case(email) => Err(user_error(
+                        Some("INPUT_MISMATCH"),
+                        &["input", "email"],
+                        "The identifier value does not match the value of the corresponding field in the input",
+                    )),
+                    Some(_) => Ok(self.by_email(email).map(|c| c.id.clone())),
+                }
+            }
+            _ => Err(user_error(
+                Some("INVALID"),
+                &["identifier"],
+                "Unsupported identifier",
+            )),
+        }
     }
 
     fn address_from(&mut self, a: &Value) -> FakeAddress {
@@ -373,4 +351,28 @@ fn dedup_tags<'a>(tags: impl Iterator<Item = &'a str>) -> Vec<String> {
         }
     }
     out
+}
+
+/// Writes a validated `CustomerSetInput` onto `c`: only the fields the input carries.
+fn apply_set_input(c: &mut FakeCustomer, input: &Value, addresses: Option<Vec<FakeAddress>>) {
+    let set = |field: &str, slot: &mut Option<String>| {
+        if let Some(v) = input.get(field) {
+            *slot = opt_str(v)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty());
+        }
+    };
+    set("email", &mut c.email);
+    set("firstName", &mut c.first_name);
+    set("lastName", &mut c.last_name);
+    set("phone", &mut c.phone);
+    if let Some(b) = input.get("taxExempt").and_then(Value::as_bool) {
+        c.tax_exempt = b;
+    }
+    if let Some(list) = addresses {
+        c.addresses = list;
+    }
+    if let Some(Value::Array(tags)) = input.get("tags") {
+        c.tags = dedup_tags(tags.iter().filter_map(Value::as_str));
+    }
 }

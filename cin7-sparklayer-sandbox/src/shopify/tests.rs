@@ -10,7 +10,9 @@ fn run(store: &mut Store, query: &str, variables: Value) -> (Value, f64, f64) {
     let vars: Map<String, Value> = variables.as_object().cloned().unwrap_or_default();
     let p = prepare(query, vars).expect("document parses");
     let requested = p.requested;
-    let (data, actual, _) = p.run(store).expect("document runs");
+    let (data, actual, _) = p
+        .run(store)
+        .unwrap_or_else(|e| panic!("document runs: {e:?}"));
     (data, requested, actual)
 }
 
@@ -278,4 +280,21 @@ fn customer_data_is_withheld_as_shopify_does_without_protected_data_access() {
     let (data, _, denials) = read(&mut s);
     assert_eq!(data["c0"], Value::Null);
     assert_eq!(denials[0]["path"], json!(["c0"]));
+}
+
+#[test]
+fn customers_query_returns_at_most_first_nodes() {
+    let mut s = Store::new(true);
+    for i in 0..5 {
+        create(&mut s, &format!("p{i}@x.example"), None);
+    }
+    let q = "query Q($n: Int) { c: customers(first: $n) { nodes { id } } }";
+    let count = |s: &mut Store, n: u64| {
+        run(s, q, json!({ "n": n })).0["c"]["nodes"]
+            .as_array()
+            .map(Vec::len)
+    };
+    assert_eq!(count(&mut s, 1), Some(1));
+    assert_eq!(count(&mut s, 3), Some(3));
+    assert_eq!(count(&mut s, 50), Some(5));
 }

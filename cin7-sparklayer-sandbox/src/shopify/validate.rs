@@ -32,118 +32,47 @@ pub(super) fn valid_phone(p: &str) -> bool {
         && !digits.starts_with('0')
 }
 
+/// Names at most 255 characters, tags at most 255 bytes.
+fn check_lengths(input: &Value, errors: &mut Vec<Value>) {
+    for name in ["firstName", "lastName"] {
+        if input
+            .get(name)
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.chars().count() > 255)
+        {
+            errors.push(user_error(
+                Some("TOO_LONG"),
+                &["input", name],
+                &format!("{} is too long (maximum is 255 characters)", humanise(name)),
+            ));
+        }
+    }
+    if let Some(Value::Array(tags)) = input.get("tags")
+        && tags
+            .iter()
+            .any(|t| t.as_str().is_some_and(|t| t.len() > 255))
+    {
+        errors.push(user_error(
+            Some("TOO_LONG"),
+            &["input", "tags"],
+            "Tag is too long",
+        ));
+    }
+}
+
 impl Store {
     /// Shopify's validation of a customer write (`self_id` is the customer being updated).
     pub(super) fn validate_customer(&self, self_id: Option<&str>, input: &Value) -> Vec<Value> {
         let mut errors = Vec::new();
-        let email = input.get("email").and_then(Value::as_str).map(str::trim);
-        if let Some(e) = email {
-            if !valid_email(e) {
-                errors.push(user_error(
-                    Some("INVALID"),
-                    &["input", "email"],
-                    "Email is invalid",
-                ));
-            } else if self
-                .by_email(e)
-                .is_some_and(|c| Some(c.id.as_str()) != self_id)
-            {
-                errors.push(user_error(
-                    Some("TAKEN"),
-                    &["input", "email"],
-                    "Email has already been taken",
-                ));
-            }
-        }
-        if let Some(p) = input.get("phone").and_then(Value::as_str) {
-            if !valid_phone(p) {
-                errors.push(user_error(
-                    Some("INVALID"),
-                    &["input", "phone"],
-                    "Phone is invalid",
-                ));
-            } else if self
-                .by_phone(p)
-                .is_some_and(|c| Some(c.id.as_str()) != self_id)
-            {
-                errors.push(user_error(
-                    Some("TAKEN"),
-                    &["input", "phone"],
-                    "Phone has already been taken",
-                ));
-            }
-        }
-        for name in ["firstName", "lastName"] {
-            if input
-                .get(name)
-                .and_then(Value::as_str)
-                .is_some_and(|s| s.chars().count() > 255)
-            {
-                errors.push(user_error(
-                    Some("TOO_LONG"),
-                    &["input", name],
-                    &format!("{} is too long (maximum is 255 characters)", humanise(name)),
-                ));
-            }
-        }
+        self.check_email(self_id, input, &mut errors);
+        self.check_phone(self_id, input, &mut errors);
+        check_lengths(input, &mut errors);
         if let Some(Value::Array(list)) = input.get("addresses") {
             for (i, a) in list.iter().enumerate() {
-                let idx = i.to_string();
-                if let Some(code) = a.get("countryCode").and_then(Value::as_str)
-                    && rust_iso3166::from_alpha2(code).is_none()
-                {
-                    errors.push(user_error(
-                        Some("INVALID"),
-                        &["input", "addresses", &idx, "countryCode"],
-                        &format!("Country code {code} is invalid"),
-                    ));
-                }
-                if let Some(code) = a.get("provinceCode").and_then(Value::as_str) {
-                    let country = a
-                        .get("countryCode")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    if self.province_name(country, code).is_none() {
-                        errors.push(user_error(
-                            Some("INVALID"),
-                            &["input", "addresses", &idx, "provinceCode"],
-                            &format!("Province code {code} is not a province of {country}"),
-                        ));
-                    }
-                }
-                if let Some(p) = a.get("phone").and_then(Value::as_str)
-                    && !valid_phone(p)
-                {
-                    errors.push(user_error(
-                        Some("INVALID"),
-                        &["input", "addresses", &idx, "phone"],
-                        "Phone is invalid",
-                    ));
-                }
+                self.check_address(&i.to_string(), a, &mut errors);
             }
         }
-        if let Some(Value::Array(tags)) = input.get("tags")
-            && tags
-                .iter()
-                .any(|t| t.as_str().is_some_and(|t| t.len() > 255))
-        {
-            errors.push(user_error(
-                Some("TOO_LONG"),
-                &["input", "tags"],
-                "Tag is too long",
-            ));
-        }
-        let existing = self_id.and_then(|id| self.get(id));
-        let has = |field: &str, current: Option<&Option<String>>| match input.get(field) {
-            Some(v) => v.as_str().is_some_and(|s| !s.trim().is_empty()),
-            None => current.is_some_and(Option::is_some),
-        };
-        if errors.is_empty()
-            && !has("email", existing.map(|c| &c.email))
-            && !has("phone", existing.map(|c| &c.phone))
-            && !has("firstName", existing.map(|c| &c.first_name))
-            && !has("lastName", existing.map(|c| &c.last_name))
-        {
+        if errors.is_empty() && !self.identifiable(self_id, input) {
             errors.push(user_error(
                 Some("BLANK"),
                 &[],
@@ -151,6 +80,89 @@ impl Store {
             ));
         }
         errors
+    }
+
+    /// A well-formed email that no other customer has.
+    fn check_email(&self, self_id: Option<&str>, input: &Value, errors: &mut Vec<Value>) {
+        let Some(e) = input.get("email").and_then(Value::as_str).map(str::trim) else {
+            return;
+        };
+        if !valid_email(e) {
+            errors.push(user_error(
+                Some("INVALID"),
+                &["input", "email"],
+                "Email is invalid",
+            ));
+        } else if self
+            .by_email(e)
+            .is_some_and(|c| Some(c.id.as_str()) != self_id)
+        {
+            let message = "Email has already been taken";
+            errors.push(user_error(Some("TAKEN"), &["input", "email"], message));
+        }
+    }
+
+    /// A valid E.164 phone that no other customer has.
+    fn check_phone(&self, self_id: Option<&str>, input: &Value, errors: &mut Vec<Value>) {
+        let Some(p) = input.get("phone").and_then(Value::as_str) else {
+            return;
+        };
+        if !valid_phone(p) {
+            errors.push(user_error(
+                Some("INVALID"),
+                &["input", "phone"],
+                "Phone is invalid",
+            ));
+        } else if self
+            .by_phone(p)
+            .is_some_and(|c| Some(c.id.as_str()) != self_id)
+        {
+            let message = "Phone has already been taken";
+            errors.push(user_error(Some("TAKEN"), &["input", "phone"], message));
+        }
+    }
+
+    /// One `MailingAddressInput`: a real country, a province of it, a valid phone.
+    fn check_address(&self, idx: &str, a: &Value, errors: &mut Vec<Value>) {
+        let country = a.get("countryCode").and_then(Value::as_str);
+        if let Some(code) = country
+            && rust_iso3166::from_alpha2(code).is_none()
+        {
+            errors.push(user_error(
+                Some("INVALID"),
+                &["input", "addresses", idx, "countryCode"],
+                &format!("Country code {code} is invalid"),
+            ));
+        }
+        if let Some(code) = a.get("provinceCode").and_then(Value::as_str) {
+            let country = country.unwrap_or_default();
+            if self.province_name(country, code).is_none() {
+                errors.push(user_error(
+                    Some("INVALID"),
+                    &["input", "addresses", idx, "provinceCode"],
+                    &format!("Province code {code} is not a province of {country}"),
+                ));
+            }
+        }
+        if let Some(p) = a.get("phone").and_then(Value::as_str)
+            && !valid_phone(p)
+        {
+            let field = ["input", "addresses", idx, "phone"];
+            errors.push(user_error(Some("INVALID"), &field, "Phone is invalid"));
+        }
+    }
+
+    /// Shopify's rule that a customer keeps an email, a phone or a name after the write.
+    fn identifiable(&self, self_id: Option<&str>, input: &Value) -> bool {
+        let existing = self_id.and_then(|id| self.get(id));
+        let has = |field: &str, current: Option<&Option<String>>| match input.get(field) {
+            Some(v) => v.as_str().is_some_and(|s| !s.trim().is_empty()),
+            None => current.is_some_and(Option::is_some),
+        };
+        has("email", existing.map(|c| &c.email))
+            || has("phone", existing.map(|c| &c.phone))
+            || has("firstName", existing.map(|c| &c.first_name))
+            || has("lastName", existing.map(|c| &c.last_name))
     }
 
     /// The first problem with one `MetafieldsSetInput`, as (code, field, message).
