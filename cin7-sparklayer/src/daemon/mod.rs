@@ -45,6 +45,9 @@
 //! Without `public_url` the merchant registers them by hand. Either way the scheduled runs keep
 //! the store current while a webhook is off (webhooks are only a hint, reference §7).
 //!
+//! - **Many merchants** ([`tenants`], issue 16): `daemon --tenants DIR` runs one such daemon per
+//!   tenant file, on replicas that share the tenants through leases.
+//!
 //! Records runs never move the incremental cursor: the state store ignores them
 //! (`StateStore::last_successful_run`, E4).
 //!

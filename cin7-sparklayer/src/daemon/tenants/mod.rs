@@ -2,23 +2,23 @@
 //! merchant per `DIR/<tenant>.toml` ([`crate::config::TenantConfig`]) on any number of
 //! replicas sharing one PostgreSQL database.
 //!
-//! - **Tenants** ([`directory`]): the directory is read every `replicas.scan_every`; files added,
+//! - **Tenants**: the directory is read every `replicas.scan_every`; files added,
 //!   changed or removed are picked up without a restart. A broken file is one error line naming
 //!   it; its tenant keeps its previous configuration (or, if new, does not start); the others
 //!   are untouched.
-//! - **Isolation**: each tenant runs its own [`Daemon`] worker (schedule, E12 poll, webhook
+//! - **Isolation**: each tenant runs its own [`Daemon`](crate::daemon::Daemon) worker (schedule, E12 poll, webhook
 //!   queue) over its own engine: its own Cin7 client and rate limiter, Shopify bucket,
 //!   SparkLayer token and state store ([`TenantStates`]). A tenant whose APIs fail or throttle
 //!   slows only its own task; a replica-wide semaphore caps runs going at once
 //!   (`replicas.max_concurrent_runs`), held only while a run goes.
-//! - **Leases** ([`supervisor`]): a tenant's runs, polls and webhook batches happen only while
-//!   this replica holds its lease ([`LeaseStore`](cin7_sparklayer_core::ports::LeaseStore)),
+//! - **Leases**: a tenant's runs, polls and webhook batches happen only while
+//!   this replica holds its lease ([`LeaseStore`]),
 //!   renewed every `lease_ttl / 3`; each replica takes at most `ceil(tenants / replicas)` and
 //!   gives back the excess when replicas join. A replica that dies stops renewing; after the TTL
 //!   the others take its tenants over. Leases are released on shutdown and file removal.
-//! - **Webhooks** ([`http`]): `POST /webhooks/cin7/{tenant}` on any replica, with that tenant's
+//! - **Webhooks**: `POST /webhooks/cin7/{tenant}` on any replica, with that tenant's
 //!   `[webhook] token` as bearer (constant-time; 404 for an unknown tenant, 401 for a wrong
-//!   token), is stored in the [`WebhookInbox`](cin7_sparklayer_core::ports::WebhookInbox) before
+//!   token), is stored in the [`WebhookInbox`] before
 //!   the 200; the lease holder claims it, syncs its records and completes it. A claim not
 //!   completed (the holder died) lapses after the lease TTL and is claimed again.
 //! - **Operations**: `GET /healthz` ([`ReplicaHealth`]), `GET /metrics` with a `tenant` label,

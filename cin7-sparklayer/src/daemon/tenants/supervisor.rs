@@ -373,7 +373,9 @@ impl<R: SyncRunner, F: TenantFactory<R>> Supervisor<R, F> {
         };
         let mut settings = DaemonSettings::from_config(config).map_err(|e| e.to_string())?;
         settings.debounce = self.settings.debounce;
-        settings.shutdown_grace = settings.shutdown_grace.min(self.settings.renew_every());
+        // A stopped tenant's run in flight gets a sixth of the TTL to write its record: stopped at
+        // two thirds after the last renewal at worst, it is gone before the lease could lapse.
+        settings.shutdown_grace = settings.shutdown_grace.min(self.settings.renew_every() / 2);
         let daemon = Daemon::new(runner, settings).map_err(|e| e.to_string())?;
         let handle = daemon.handle();
         let (stop, stop_rx) = watch::channel(false);
