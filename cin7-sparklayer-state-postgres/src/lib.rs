@@ -36,6 +36,13 @@
 //! - **TLS.** `sslmode=require` encrypts with rustls and verifies the server certificate against
 //!   the system's trust store; `prefer` (the default) and `disable` connect without TLS.
 //!
+//! - **Coordination (issue 16).** [`PostgresCoordination`] implements the core's
+//!   [`LeaseStore`](cin7_sparklayer_core::ports::LeaseStore) and
+//!   [`WebhookInbox`](cin7_sparklayer_core::ports::WebhookInbox) on the same database: which
+//!   replica runs which tenant (lease rows with an expiry on the database's clock; its docs say
+//!   why rows rather than advisory locks) and the webhook deliveries any replica accepted,
+//!   claimed by the tenant's lease holder with `FOR UPDATE SKIP LOCKED`.
+//!
 //! ## Why tokio-postgres and deadpool-postgres
 //! `tokio-postgres` is the asynchronous driver underneath most of the ecosystem: small, no
 //! macros, no database needed at build time, and it runs on the Tokio runtime the workspace
@@ -45,6 +52,7 @@
 //! database; the store's dozen fixed statements do not need it.
 
 mod codec;
+mod coordination;
 mod error;
 mod port;
 mod schema;
@@ -53,6 +61,7 @@ mod tables;
 mod tls;
 mod url;
 
+pub use coordination::PostgresCoordination;
 pub use error::PgOpenError;
 pub use schema::{SCHEMA_TABLE, SCHEMA_VERSION};
 pub use store::{DEFAULT_TENANT, MAX_TENANT_LEN, PostgresOptions, PostgresStateStore};

@@ -18,11 +18,18 @@ struct Migration {
 
 /// Migration steps, oldest first. Released steps are never edited: a change to the schema is a
 /// new file with the next number.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_initial",
-    sql: include_str!("../migrations/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial",
+        sql: include_str!("../migrations/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_coordination",
+        sql: include_str!("../migrations/0002_coordination.sql"),
+    },
+];
 
 /// The schema version this build writes: the number of migrations.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

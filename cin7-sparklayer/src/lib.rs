@@ -40,7 +40,8 @@ pub use config::Config;
 pub use progress::BarProgress;
 pub use report_file::{ReportFile, ReportFileError};
 pub use setup::{
-    SetupError, engine_from_config, load_config, ports_from_config, state_from_config,
+    SetupError, engine_for_replica, engine_from_config, engine_with_state, load_config,
+    ports_from_config, replica_user_agent, state_from_config,
 };
 pub use shopify_client;
 pub use sparklayer_client;

@@ -3,14 +3,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use cin7_client::Cin7Client;
+use cin7_client::{Cin7Client, Cin7ClientBuilder};
 use cin7_sparklayer_core::engine::{EngineSettings, Ports, SyncEngine};
 use cin7_sparklayer_core::ports::StateStore;
 use cin7_sparklayer_core::{PortError, Service};
 use cin7_sparklayer_state::{SqliteStateStore, StateLocation};
 use cin7_sparklayer_state_postgres::{DEFAULT_TENANT, PostgresStateStore};
-use shopify_client::ShopifyClient;
-use sparklayer_client::SparkLayerClient;
+use shopify_client::{ClientOptions, ShopifyClient, ShopifyClientBuilder};
+use sparklayer_client::{SparkLayerClient, SparkLayerClientBuilder};
 
 use crate::Config;
 
@@ -107,21 +107,21 @@ pub(crate) fn cin7_client(config: &Config) -> Result<Cin7Client, SetupError> {
 /// [`ports_from_config`] around an existing Cin7 client, so a host that also calls Cin7 itself
 /// (the daemon registering webhooks) shares its rate limiter (E7).
 fn ports_with_cin7(config: &Config, cin7: Cin7Client) -> Result<Ports, SetupError> {
+    let state = state_from_config(config)?;
+    ports_with_state(config, cin7, state)
+}
+
+/// The ports around an existing Cin7 client and state store (a tenant's store, issue 16).
+fn ports_with_state(
+    config: &Config,
+    cin7: Cin7Client,
+    state: Arc<dyn StateStore>,
+) -> Result<Ports, SetupError> {
     let shopify = ShopifyClient::from_config(&config.shopify)
         .map_err(|e| SetupError::client(Service::Shopify, e))?;
     let sparklayer = SparkLayerClient::from_config(&config.sparklayer)
         .map_err(|e| SetupError::client(Service::SparkLayer, e))?;
-    let state = state_from_config(config)?;
-    let cin7 = Arc::new(cin7);
-    let sparklayer = Arc::new(sparklayer);
-    Ok(Ports {
-        customers: cin7.clone(),
-        products: cin7,
-        shopify: Arc::new(shopify),
-        price_lists: sparklayer.clone(),
-        groups: sparklayer,
-        state,
-    })
+    Ok(assemble(cin7, shopify, sparklayer, state))
 }
 
 /// The state store `[state]` selects: the SQLite file at `state.path` (opened, checked and
@@ -159,6 +159,88 @@ pub(crate) fn engine_with_cin7(
 ) -> Result<SyncEngine, SetupError> {
     Ok(SyncEngine::new(
         ports_with_cin7(config, cin7)?,
+        EngineSettings::from_config(config),
+    ))
+}
+
+/// The `User-Agent` of a replica's requests (issue 16): the library's, with the replica's ID, so
+/// the APIs' logs (and the sandbox fakes) tell which replica wrote what.
+pub fn replica_user_agent(replica: &str) -> String {
+    format!(
+        "cin7-sparklayer/{} (replica {replica})",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// [`engine_with_state`] whose three clients send [`replica_user_agent`] (issue 16).
+///
+/// # Errors
+/// [`SetupError::Client`] naming the setting.
+pub fn engine_for_replica(
+    config: &Config,
+    state: Arc<dyn StateStore>,
+    replica: &str,
+) -> Result<SyncEngine, SetupError> {
+    let agent = Some(replica_user_agent(replica));
+    let cin7 = Cin7ClientBuilder::from_config(&config.cin7)
+        .options(ClientOptions {
+            user_agent: agent.clone(),
+            ..ClientOptions::default()
+        })
+        .build()
+        .map_err(|e| SetupError::client(Service::Cin7, e))?;
+    let shopify = ShopifyClientBuilder::from_config(&config.shopify)
+        .and_then(|b| {
+            b.options(ClientOptions {
+                user_agent: agent.clone(),
+                ..ClientOptions::default()
+            })
+            .build()
+        })
+        .map_err(|e| SetupError::client(Service::Shopify, e))?;
+    let sparklayer = SparkLayerClientBuilder::from_config(&config.sparklayer)
+        .options(ClientOptions {
+            user_agent: agent,
+            ..sparklayer_client::default_options()
+        })
+        .build()
+        .map_err(|e| SetupError::client(Service::SparkLayer, e))?;
+    Ok(SyncEngine::new(
+        assemble(cin7, shopify, sparklayer, state),
+        EngineSettings::from_config(config),
+    ))
+}
+
+/// The ports over built clients and a state store.
+fn assemble(
+    cin7: Cin7Client,
+    shopify: ShopifyClient,
+    sparklayer: SparkLayerClient,
+    state: Arc<dyn StateStore>,
+) -> Ports {
+    let cin7 = Arc::new(cin7);
+    let sparklayer = Arc::new(sparklayer);
+    Ports {
+        customers: cin7.clone(),
+        products: cin7,
+        shopify: Arc::new(shopify),
+        price_lists: sparklayer.clone(),
+        groups: sparklayer,
+        state,
+    }
+}
+
+/// The engine for a validated configuration over the given state store: a tenant's own
+/// clients (its Cin7 limiter, Shopify bucket and SparkLayer token) and its own state (issue 16).
+///
+/// # Errors
+/// [`SetupError::Client`] naming the setting.
+pub fn engine_with_state(
+    config: &Config,
+    state: Arc<dyn StateStore>,
+) -> Result<SyncEngine, SetupError> {
+    Ok(SyncEngine::new(
+        ports_with_state(config, cin7_client(config)?, state)?,
         EngineSettings::from_config(config),
     ))
 }

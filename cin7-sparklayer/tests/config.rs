@@ -437,6 +437,65 @@ fn customers_contacts_is_default_or_all_and_a_bad_value_names_the_key() {
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
+#[test]
+fn every_secret_may_come_from_a_file_and_the_environment_still_wins() {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("config-secret-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, value: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, value).unwrap();
+        format!("{:?}", path.display().to_string())
+    };
+    let text = format!(
+        "{}\n[daemon]\nwebhook_token_file = {}\n[state]\nurl_file = {}\n",
+        MINIMAL
+            .replace(
+                "application_key = \"key-from-file\"",
+                &format!("application_key_file = {}", file("key", "k-in-a-file\n"))
+            )
+            .replace(
+                "client_secret = \"csecret\"",
+                &format!("client_secret_file = {}", file("sl", "sl-in-a-file"))
+            ),
+        file("hook", "hook-in-a-file\r\n"),
+        file("pg", "postgres://sync:pw-in-a-file@db/sync\n"),
+    );
+    let c = Config::from_toml_str(&text, no_env).unwrap();
+    let shown =
+        |s: &Option<cin7_sparklayer::core::Secret>| s.as_ref().map(|s| s.expose().to_owned());
+    assert_eq!(
+        shown(&c.cin7.application_key).as_deref(),
+        Some("k-in-a-file")
+    );
+    assert_eq!(
+        shown(&c.sparklayer.client_secret).as_deref(),
+        Some("sl-in-a-file")
+    );
+    assert_eq!(
+        shown(&c.daemon.webhook_token).as_deref(),
+        Some("hook-in-a-file")
+    );
+    assert_eq!(
+        shown(&c.state.url).as_deref(),
+        Some("postgres://sync:pw-in-a-file@db/sync")
+    );
+    assert!(!format!("{c:?}").contains("in-a-file"), "redacted in Debug");
+    let env = |k: &str| (k == "CIN7_APPLICATION_KEY").then(|| "k-from-env".to_owned());
+    let c = Config::from_toml_str(&text, env).unwrap();
+    assert_eq!(
+        shown(&c.cin7.application_key).as_deref(),
+        Some("k-from-env")
+    );
+    // Not a secret: no `_file` form.
+    let err =
+        Config::from_toml_str(&MINIMAL.replace("shop = ", "shop_file = "), no_env).unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid shopify.shop_file: "),
+        "{err}"
+    );
+}
+
 /// P5: `pricing.tier_currency` and `pricing.exchange_rates` are read from the TOML into the
 /// core's checked currencies (codes in any case, rates as TOML floats, integers or strings kept
 /// exact).

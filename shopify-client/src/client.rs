@@ -83,20 +83,7 @@ impl ShopifyClient {
     /// [`ConfigError::Invalid`] for a bad shop domain or endpoint, or both ways of
     /// authenticating at once.
     pub fn from_config(config: &ShopifyConfig) -> Result<Self, ConfigError> {
-        let mut b = Self::builder()
-            .shop(&config.shop)
-            .api_version(&config.api_version);
-        b = match config.auth()? {
-            ShopifyAuth::AccessToken(token) => b.access_token(token),
-            ShopifyAuth::ClientCredentials {
-                client_id,
-                client_secret,
-            } => b.client_credentials(client_id, client_secret),
-        };
-        if let Some(endpoint) = &config.endpoint {
-            b = b.endpoint(endpoint.as_str());
-        }
-        b.build()
+        ShopifyClientBuilder::from_config(config)?.build()
     }
 
     /// The GraphQL URL requests go to.
@@ -325,6 +312,30 @@ fn token_url(endpoint: &str) -> String {
         .find('/')
         .map_or(endpoint.len(), |i| after_scheme + i);
     format!("{}/admin/oauth/access_token", &endpoint[..origin_end])
+}
+
+impl ShopifyClientBuilder {
+    /// A builder with the `[shopify]` section's settings (SPEC §6), for a host that also sets
+    /// e.g. [`ClientOptions`] (a replica's user agent, issue 16) before building.
+    ///
+    /// # Errors
+    /// As [`ShopifyClient::from_config`], for the credentials.
+    pub fn from_config(config: &ShopifyConfig) -> Result<Self, ConfigError> {
+        let mut b = ShopifyClient::builder()
+            .shop(&config.shop)
+            .api_version(&config.api_version);
+        b = match config.auth()? {
+            ShopifyAuth::AccessToken(token) => b.access_token(token),
+            ShopifyAuth::ClientCredentials {
+                client_id,
+                client_secret,
+            } => b.client_credentials(client_id, client_secret),
+        };
+        if let Some(endpoint) = &config.endpoint {
+            b = b.endpoint(endpoint.as_str());
+        }
+        Ok(b)
+    }
 }
 
 #[cfg(test)]

@@ -219,7 +219,15 @@ impl SparkLayerClient {
     /// # Errors
     /// [`SparkLayerError::Config`] when a credential is missing or the base URL is invalid.
     pub fn from_config(config: &SparkLayerConfig) -> Result<Self, SparkLayerError> {
-        let mut builder = Self::builder()
+        SparkLayerClientBuilder::from_config(config).build()
+    }
+}
+
+impl SparkLayerClientBuilder {
+    /// A builder with the `[sparklayer]` section's settings (SPEC §6), for a host that also
+    /// sets e.g. [`ClientOptions`] (a replica's user agent, issue 16) before building.
+    pub fn from_config(config: &SparkLayerConfig) -> Self {
+        let mut builder = SparkLayerClient::builder()
             .site_id(config.site_id.clone())
             .base_url(config.base_url.as_str());
         if let Some(id) = &config.client_id {
@@ -228,7 +236,7 @@ impl SparkLayerClient {
         if let Some(secret) = &config.client_secret {
             builder = builder.client_secret(secret.clone());
         }
-        builder.build()
+        builder
     }
 }
 

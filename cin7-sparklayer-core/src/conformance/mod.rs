@@ -50,9 +50,11 @@ pub mod customer_sink;
 pub mod customer_source;
 mod fixtures;
 pub mod group_directory;
+pub mod lease_store;
 pub mod price_list_sink;
 pub mod pricing_source;
 pub mod state_store;
+pub mod webhook_inbox;
 
 pub(crate) use check::{Check, OrFail, Runner, ensure, ensure_eq, fail};
 

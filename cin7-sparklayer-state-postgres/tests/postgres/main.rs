@@ -7,6 +7,7 @@ mod common;
 
 mod concurrency;
 mod conformance;
+mod coordination;
 mod cursor;
 mod durability;
 mod errors;

@@ -205,8 +205,9 @@ async fn a_failed_migration_is_rolled_back() {
         "{err:?}"
     );
     assert!(
-        line.contains("from v0 to v1 failed; it was left at v0")
-            && line.contains("grant it CREATE and USAGE on the schema"),
+        line.contains(&format!(
+            "from v0 to v{SCHEMA_VERSION} failed; it was left at v0"
+        )) && line.contains("grant it CREATE and USAGE on the schema"),
         "{line}"
     );
     assert!(!line.contains("only-usage"), "{line}");
@@ -214,4 +215,34 @@ async fn a_failed_migration_is_rolled_back() {
     let _ = admin
         .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
         .await;
+}
+
+#[tokio::test]
+async fn a_v1_schema_is_upgraded_keeping_its_rows() {
+    let Some(db) = common::database() else { return };
+    let schema = db.fresh_schema("v1").await;
+    let admin = db.admin().await;
+    admin
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; {} INSERT INTO {SCHEMA_TABLE} (version, name) VALUES (1, '0001_initial');
+             INSERT INTO customer_links VALUES ('acme', '42', 'gid://shopify/Customer/42', 'a@example.com',
+               'h', true, '[]', '[]', false)",
+            include_str!("../../migrations/0001_initial.sql")
+        ))
+        .await
+        .expect("a v1 schema");
+    let store = PostgresStateStore::connect(&db.url_in_schema(&schema), "acme")
+        .await
+        .expect("upgrade");
+    let links = store.customer_links().await.expect("links");
+    assert_eq!(links.len(), 1, "the v1 rows are kept");
+    let versions = db
+        .query_in(
+            &schema,
+            &format!("SELECT version FROM {SCHEMA_TABLE} ORDER BY 1"),
+        )
+        .await;
+    assert_eq!(versions, ["1", "2"]);
+    let tables = tables(&db, &schema).await;
+    assert!(tables.iter().any(|t| t == "leases"), "{tables:?}");
 }

@@ -99,9 +99,12 @@ async fn every_table_of_tenant_data_has_the_tenant_in_its_primary_key() {
         [
             "cin7_sparklayer_schema",
             "customer_links",
+            "leases",
             "price_lists",
             "price_rows",
-            "runs"
+            "replicas",
+            "runs",
+            "webhook_inbox"
         ]
     );
     let first_key_columns = db
@@ -120,9 +123,13 @@ async fn every_table_of_tenant_data_has_the_tenant_in_its_primary_key() {
         [
             "cin7_sparklayer_schema:version",
             "customer_links:tenant",
+            "leases:tenant",
             "price_lists:tenant",
             "price_rows:tenant",
-            "runs:tenant"
+            // The one table of coordination not about a tenant: the live replicas.
+            "replicas:replica",
+            "runs:tenant",
+            "webhook_inbox:tenant"
         ]
     );
 }

@@ -138,7 +138,7 @@ fn default_listen() -> SocketAddr {
 }
 
 /// A duration written like `15m`, `1h`, `6h` (humantime's syntax).
-fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+pub(crate) fn duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(deserializer)?;
     humantime::parse_duration(text.trim())
         .map_err(|e| serde::de::Error::custom(format!("{e} (use e.g. \"15m\", \"1h\", \"6h\")")))
@@ -157,7 +157,9 @@ fn poll<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, 
 }
 
 /// An address and port such as `127.0.0.1:8080`.
-fn socket_addr<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SocketAddr, D::Error> {
+pub(crate) fn socket_addr<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SocketAddr, D::Error> {
     let text = String::deserialize(deserializer)?;
     text.trim().parse().map_err(|_| {
         serde::de::Error::custom("must be an address and port such as \"127.0.0.1:8080\"")

@@ -6,6 +6,9 @@
 //! environment win over the file, and every value is checked before anything starts.
 
 pub mod daemon;
+pub mod operator;
+pub mod secret_files;
+pub mod tenant;
 
 use cin7_client::Cin7Config;
 use cin7_sparklayer_core::ConfigError;
@@ -16,6 +19,8 @@ use shopify_client::ShopifyConfig;
 use sparklayer_client::SparkLayerConfig;
 
 pub use daemon::{DaemonConfig, ScheduleConfig};
+pub use operator::{OperatorConfig, ReplicasConfig};
+pub use tenant::{TenantConfig, TenantIdError, validate_tenant_id};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
@@ -57,8 +62,15 @@ pub const SECRET_ENV_VARS: [(&str, &str); 8] = [
     DaemonConfig::SECRET_ENV_VARS[0],
 ];
 
+/// The keys a `*_file` may give (issue 16): every secret of [`SECRET_ENV_VARS`] and `state.url`.
+pub fn secret_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = SECRET_ENV_VARS.iter().map(|(_, key)| *key).collect();
+    keys.push("state.url");
+    keys
+}
+
 impl Config {
-    /// Parses TOML, applies `env` (a lookup such as `|k| std::env::var(k).ok()`) and validates.
+    /// Parses TOML, reads `*_file` secrets ([`secret_files`]), applies `env` (a lookup such as `|k| std::env::var(k).ok()`) and validates.
     ///
     /// # Errors
     /// [`ConfigError`] naming the unknown key, the missing secret or the invalid value.
@@ -66,7 +78,8 @@ impl Config {
         text: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let document = toml::Deserializer::parse(text)
+        let text = secret_files::expand(text, &secret_keys())?;
+        let document = toml::Deserializer::parse(&text)
             .map_err(|e| ConfigError::Parse(one_line(&e.to_string())))?;
         let mut config: Config = serde_path_to_error::deserialize(document).map_err(refused_key)?;
         config.apply_env(env);
@@ -114,7 +127,7 @@ impl RulesConfig for Config {
 /// A value the sections refused while the file was read, named by its full key
 /// (`shopify.acess_token`, `daemon.listen`); a document-level problem (a missing section)
 /// keeps the parser's own line.
-fn refused_key(error: serde_path_to_error::Error<toml::de::Error>) -> ConfigError {
+pub(crate) fn refused_key(error: serde_path_to_error::Error<toml::de::Error>) -> ConfigError {
     let key = error.path().to_string();
     let inner = error.into_inner();
     if key.is_empty() || key == "." {
@@ -128,7 +141,7 @@ fn refused_key(error: serde_path_to_error::Error<toml::de::Error>) -> ConfigErro
 
 /// Collapses a multi-line parser message into one line, without the quoted source lines
 /// (which may hold a secret).
-fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     message
         .lines()
         .map(str::trim)

@@ -79,14 +79,14 @@ impl Event {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::CustomerUpdated => "Customer/Updated",
             Self::ProductUpdated => "Product/Updated",
         }
     }
 
-    fn kind(self) -> IdKind {
+    pub(crate) fn kind(self) -> IdKind {
         match self {
             Self::CustomerUpdated => IdKind::Customer,
             Self::ProductUpdated => IdKind::Product,
@@ -104,13 +104,17 @@ impl Event {
 /// Why a delivery was refused: the status, the metric label and the message.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Refusal {
-    status: StatusCode,
-    result: &'static str,
-    message: String,
+    pub(crate) status: StatusCode,
+    pub(crate) result: &'static str,
+    pub(crate) message: String,
 }
 
 impl Refusal {
-    fn new(status: StatusCode, result: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: StatusCode,
+        result: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             result,

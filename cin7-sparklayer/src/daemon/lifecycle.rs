@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::poll::{BUDGET_WARNING, Poller, budget_share};
 use super::schedule::Schedule;
@@ -30,7 +31,8 @@ impl<R: SyncRunner> Daemon<R> {
     ) -> Result<(), DaemonError> {
         self.log_poll_budget();
         let (tx, rx) = watch::channel(false);
-        let mut worker = tokio::spawn(self.worker().await.run(rx.clone()));
+        // In the caller's span: a tenant's logs carry its `tenant` (issue 16).
+        let mut worker = tokio::spawn(self.worker().await.run(rx.clone()).in_current_span());
         let _registration = AbortOnDrop(self.spawn_registration(&rx));
         let mut server = listener.map(|listener| self.spawn_server(listener, rx));
         let shutdown = std::pin::pin!(shutdown);

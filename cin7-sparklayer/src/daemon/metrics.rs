@@ -32,7 +32,7 @@ use super::status::{LastRun, Outcome};
 pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The prefix of every metric name.
-const PREFIX: &str = "cin7_sparklayer";
+pub(super) const PREFIX: &str = "cin7_sparklayer";
 
 /// `runs_total`: what a run asked or resolved to, and how it ended.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -192,7 +192,11 @@ impl PollMetrics {
 const FOUND_BUCKETS: [f64; 9] = [0.0, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0];
 
 /// Creates a metric, registers it under `name` and returns its handle.
-fn add<M: Metric + Clone + Default>(registry: &mut Registry, name: &str, help: &str) -> M {
+pub(super) fn add<M: Metric + Clone + Default>(
+    registry: &mut Registry,
+    name: &str,
+    help: &str,
+) -> M {
     let metric = M::default();
     registry.register(name, help, metric.clone());
     metric

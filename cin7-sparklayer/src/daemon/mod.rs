@@ -45,6 +45,9 @@
 //! Without `public_url` the merchant registers them by hand. Either way the scheduled runs keep
 //! the store current while a webhook is off (webhooks are only a hint, reference §7).
 //!
+//! - **Many merchants** ([`tenants`], issue 16): `daemon --tenants DIR` runs one such daemon per
+//!   tenant file, on replicas that share the tenants through leases.
+//!
 //! Records runs never move the incremental cursor: the state store ignores them
 //! (`StateStore::last_successful_run`, E4).
 //!
@@ -66,6 +69,7 @@ mod registration;
 mod schedule;
 mod signal;
 mod status;
+pub mod tenants;
 mod worker;
 
 use std::future::Future;
@@ -116,6 +120,9 @@ pub enum DaemonError {
     /// The HTTP server failed.
     #[error("the HTTP server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    /// The coordination store (leases, webhook inbox) cannot be set up.
+    #[error("{0}")]
+    Coordination(String),
     /// The sync worker ended abnormally (a bug).
     #[error("the sync worker stopped unexpectedly: {0}")]
     Worker(String),
