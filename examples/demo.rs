@@ -6,6 +6,9 @@
 //! 3. Changes a few records in the fake Cin7 (an address, an email, a removed tag, two prices)
 //!    and runs again: the incremental run writes only those.
 //! 4. Runs a third time with no change: zero writes.
+//! 5. Runs a second configuration (`customers.contacts = "all"`, `customers.currency = "all"`,
+//!    `pricing.tier_currency`, `pricing.exchange_rates`) on a data set with customers in several
+//!    currencies and with discounts: every contact a login (C16), converted tier lists (P5).
 //!
 //! Flags: `--customers N --products N --seed N` to change the data set size.
 
@@ -21,7 +24,7 @@ use clap::Parser;
 #[path = "demo_scenario/mod.rs"]
 mod demo_scenario;
 
-/// Runs the sync three times against the sandbox fakes.
+/// Runs the sync against the sandbox fakes: three runs, then the second configuration.
 #[derive(Debug, Parser)]
 #[command(name = "demo")]
 struct Args {

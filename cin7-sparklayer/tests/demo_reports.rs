@@ -1,4 +1,5 @@
-//! The demo's three JSON reports (full, incremental, no change) compared with committed
+//! The demo's four JSON reports (full, incremental, no change, and the second configuration's
+//! full run with contacts and currencies) compared with committed
 //! snapshots: refactors must leave what users see unchanged, apart from times.
 //!
 //! After an intended change of the reports, refresh the snapshots with
@@ -39,7 +40,7 @@ async fn the_demo_reports_match_their_snapshots() {
     let reports = demo_scenario::run(demo_scenario::DemoData::default())
         .await
         .expect("the demo runs");
-    assert_eq!(reports.len(), 3);
+    assert_eq!(reports.len(), 4);
     let update = std::env::var_os("UPDATE_SNAPSHOTS").is_some();
     for (i, report) in reports.iter().enumerate() {
         let path = snapshot_path(i + 1);

@@ -1,9 +1,13 @@
 //! The demo's scenario, shared by `examples/demo.rs` and the report snapshot test
 //! (`cin7-sparklayer/tests/demo_reports.rs`): a full sync of the sandbox, a few Cin7 changes and
-//! an incremental run, then a run with no change.
+//! an incremental run, then a run with no change; then a second configuration that turns on
+//! C16 (every contact a login) and P5 (every currency priced) on a sandbox with customers in
+//! several currencies and with discounts (C17).
 
 use cin7_sparklayer::core::report::{RunReport, render_table};
 use cin7_sparklayer::{Config, RunOptions, engine_from_config};
+use std::collections::BTreeMap;
+
 use cin7_sparklayer_sandbox::data::{CustomerCase, Dataset};
 use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
 use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
@@ -29,6 +33,19 @@ impl Default for DemoData {
         }
     }
 }
+
+/// The demo's second configuration (SPEC §6): every other qualifying contact of a synced
+/// customer becomes its own Shopify customer (C16); customers in every currency are synced
+/// (C12), tier 5's prices are kept in USD, and base-currency tiers are converted for USD, NZD
+/// and JPY customers at these rates (P5).
+pub(crate) const ALL_OPTIONS_CONFIG: &str = r#"[customers]
+contacts = "all"
+currency = "all"
+
+[pricing]
+tier_currency = { "5" = "USD" }
+exchange_rates = { USD = 0.65, NZD = 1.08, JPY = 97.5 }
+"#;
 
 /// The `nth` customer of `case` that the first run put into Shopify.
 fn synced(sandbox: &Sandbox, dataset: &Dataset, case: CustomerCase, nth: usize) -> Option<String> {
@@ -179,5 +196,61 @@ pub(crate) async fn run(args: DemoData) -> Result<Vec<RunReport>, String> {
     println!(
         "The no-change run made 0 writes to Shopify and SparkLayer (only the sync-log status update, E2)."
     );
-    Ok(vec![first, second, third])
+    let fourth = run_all_options(args).await?;
+    Ok(vec![first, second, third, fourth])
+}
+
+/// Run 4: [`ALL_OPTIONS_CONFIG`] on a fresh sandbox whose data set has customers in USD, NZD,
+/// JPY and GBP (no rate) and discounts (C17); prints the report and the lists per currency.
+async fn run_all_options(args: DemoData) -> Result<RunReport, String> {
+    let dataset =
+        Dataset::generate(args.seed, args.customers, args.products).with_currencies_and_discounts();
+    let sandbox = Sandbox::start_with(
+        dataset,
+        SandboxOptions {
+            shopify: FakeShopifyOptions {
+                restore_rate: 1000.0,
+                ..FakeShopifyOptions::default()
+            },
+            ..SandboxOptions::default()
+        },
+    )
+    .await
+    .map_err(|e| format!("cannot start the sandbox fakes: {e}"))?;
+    let state = std::env::temp_dir().join(format!(
+        "cin7-sparklayer-demo-all-{}.sqlite",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&state);
+    let toml = sandbox.config_toml(&state, ALL_OPTIONS_CONFIG);
+    let config = Config::from_toml_str(&toml, |_| None).map_err(|e| e.to_string())?;
+    let engine = engine_from_config(&config).map_err(|e| e.to_string())?;
+
+    banner("Run 4: second configuration, contacts = \"all\" and every currency (C16, C17, P5)");
+    println!("{}", ALL_OPTIONS_CONFIG.trim_end());
+    let report = engine
+        .run(RunOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&state);
+    println!("{}", render_table(&report));
+    println!("{}", summary(&report));
+    let contacts = report.contacts.get("create").copied().unwrap_or(0);
+    println!(
+        "{contacts} contacts got a login of their own; Shopify now holds {} customers.",
+        sandbox.shopify.customers().len()
+    );
+    let mut per_currency: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for list in sandbox.sparklayer.price_lists().into_values() {
+        if list.slug.contains("-tier-") {
+            per_currency
+                .entry(list.currency_code)
+                .or_default()
+                .push(list.slug);
+        }
+    }
+    for (currency, slugs) in &per_currency {
+        println!("  {currency} tier lists: {}", slugs.join(", "));
+    }
+    Ok(report)
 }
