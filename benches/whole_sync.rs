@@ -8,6 +8,11 @@
 //! sides, Shopify bucket 1,000 points restoring 50,000/s.
 //!
 //! `cargo bench -p cin7-sparklayer --bench whole_sync`
+//!
+//! With `WHOLE_SYNC_ALL_OPTIONS=1` (issue 14): the data set also has customers in USD, NZD, JPY
+//! and GBP and discounts (`Dataset::with_currencies_and_discounts`), and the configuration is
+//! [`ALL_OPTIONS`]: every contact a login (C16) and every currency priced (P5). Its contacts
+//! (≈ 1.5 per valid customer besides the key contact) are extra Shopify customers.
 
 /// mimalloc: mapping 100,000 customers allocates many small strings; glibc's allocator under
 /// threads costs ~40% of the run (measured: 2.1 s → 1.2–1.5 s for the core_plan workload).
@@ -20,9 +25,20 @@ use cin7_sparklayer::core::error::Service;
 use cin7_sparklayer::core::report::RunReport;
 use cin7_sparklayer::{Config, RunOptions, SyncEngine, engine_from_config};
 use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
+use cin7_sparklayer_sandbox::data::Dataset;
 use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
 use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
 use criterion::{Criterion, criterion_group};
+
+/// Issue 14's configuration: contacts and three converted currencies (plus a USD tier).
+const ALL_OPTIONS: &str = r#"[customers]
+contacts = "all"
+currency = "all"
+
+[pricing]
+tier_currency = { "5" = "USD" }
+exchange_rates = { USD = 0.65, NZD = 1.08, JPY = 97.5 }
+"#;
 
 const CUSTOMERS: usize = 10_000;
 const PRODUCTS: usize = 20_000;
@@ -46,7 +62,7 @@ fn print_run(name: &str, r: &RunReport, took: Duration) {
     let read_bound = CUSTOMERS.div_ceil(CUSTOMER_PAGE) + PRODUCTS.div_ceil(PRODUCT_PAGE) + 2;
     let cin7 = r.requests.get(&Service::Cin7).copied().unwrap_or_default();
     println!(
-        "{name}: {:.1}s, Cin7 reads {} (lower bound {read_bound}, ratio {:.3}), Shopify {:?}, SparkLayer {:?}, sink writes {}, customers {:?}, failures {}",
+        "{name}: {:.1}s, Cin7 reads {} (lower bound {read_bound}, ratio {:.3}), Shopify {:?}, SparkLayer {:?}, sink writes {}, customers {:?}, contacts {:?}, price lists {:?}, failures {}",
         took.as_secs_f64(),
         cin7.reads,
         cin7.reads as f64 / read_bound as f64,
@@ -60,6 +76,8 @@ fn print_run(name: &str, r: &RunReport, took: Duration) {
             .unwrap_or_default(),
         r.sink_writes(),
         r.customers,
+        r.contacts,
+        r.price_lists,
         r.failures.len()
     );
 }
@@ -69,9 +87,18 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
+    let all_options = std::env::var_os("WHOLE_SYNC_ALL_OPTIONS").is_some();
+    println!(
+        "configuration: {}",
+        if all_options {
+            "contacts = \"all\", currency = \"all\", 3 rates (issue 14)"
+        } else {
+            "defaults"
+        }
+    );
     let state = std::env::temp_dir().join(format!("whole-sync-{}.sqlite", std::process::id()));
     let (sandbox, engine): (Sandbox, SyncEngine) = runtime.block_on(async {
-        let sandbox = Sandbox::start(SandboxOptions {
+        let options = SandboxOptions {
             customers: CUSTOMERS,
             products: PRODUCTS,
             cin7: FakeCin7Options {
@@ -84,11 +111,16 @@ fn bench(c: &mut Criterion) {
             },
             calls_per_minute: 6_000,
             ..SandboxOptions::default()
-        })
-        .await
-        .expect("fakes");
+        };
+        let dataset = Dataset::generate(options.seed, CUSTOMERS, PRODUCTS);
+        let (dataset, extra) = if all_options {
+            (dataset.with_currencies_and_discounts(), ALL_OPTIONS)
+        } else {
+            (dataset, "")
+        };
+        let sandbox = Sandbox::start_with(dataset, options).await.expect("fakes");
         let config =
-            Config::from_toml_str(&sandbox.config_toml(&state, ""), |_| None).expect("config");
+            Config::from_toml_str(&sandbox.config_toml(&state, extra), |_| None).expect("config");
         let engine = engine_from_config(&config).expect("engine");
         (sandbox, engine)
     });
