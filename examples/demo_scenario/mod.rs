@@ -5,8 +5,9 @@
 //! several currencies and with discounts (C17).
 
 use cin7_sparklayer::core::report::{RunReport, render_table};
-use cin7_sparklayer::{Config, RunOptions, engine_from_config};
+use cin7_sparklayer::{Config, RunOptions, SyncEngine, engine_from_config};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use cin7_sparklayer_sandbox::data::{CustomerCase, Dataset};
 use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
@@ -80,30 +81,39 @@ fn summary(report: &RunReport) -> String {
     )
 }
 
-/// Runs the three syncs, printing each report; returns them (full, incremental, no change).
-pub(crate) async fn run(args: DemoData) -> Result<Vec<RunReport>, String> {
-    let sandbox = Sandbox::start(SandboxOptions {
-        seed: args.seed,
-        customers: args.customers,
-        products: args.products,
-        // Shopify's standard bucket (1,000 points) restoring 10× faster than the real 100/s,
-        // so the first import takes seconds, not a minute. The pacing logic is the same.
-        shopify: FakeShopifyOptions {
-            restore_rate: 1000.0,
-            ..FakeShopifyOptions::default()
+/// Starts the fakes seeded with `dataset` and an engine on them with `extra` configuration and a
+/// fresh state file `{name}-{pid}.sqlite` in the temp directory (returned, to remove).
+async fn start(
+    dataset: Dataset,
+    extra: &str,
+    name: &str,
+) -> Result<(Sandbox, SyncEngine, PathBuf), String> {
+    let sandbox = Sandbox::start_with(
+        dataset,
+        SandboxOptions {
+            // Shopify's standard bucket (1,000 points) restoring 10× faster than the real
+            // 100/s, so the first import takes seconds, not a minute. The pacing is the same.
+            shopify: FakeShopifyOptions {
+                restore_rate: 1000.0,
+                ..FakeShopifyOptions::default()
+            },
+            ..SandboxOptions::default()
         },
-        ..SandboxOptions::default()
-    })
+    )
     .await
     .map_err(|e| format!("cannot start the sandbox fakes: {e}"))?;
-    let state = std::env::temp_dir().join(format!(
-        "cin7-sparklayer-demo-{}.sqlite",
-        std::process::id()
-    ));
+    let state = std::env::temp_dir().join(format!("{name}-{}.sqlite", std::process::id()));
     let _ = std::fs::remove_file(&state);
-    let toml = sandbox.config_toml(&state, "");
+    let toml = sandbox.config_toml(&state, extra);
     let config = Config::from_toml_str(&toml, |_| None).map_err(|e| e.to_string())?;
     let engine = engine_from_config(&config).map_err(|e| e.to_string())?;
+    Ok((sandbox, engine, state))
+}
+
+/// Runs the three syncs, printing each report; returns them (full, incremental, no change).
+pub(crate) async fn run(args: DemoData) -> Result<Vec<RunReport>, String> {
+    let dataset = Dataset::generate(args.seed, args.customers, args.products);
+    let (sandbox, engine, state) = start(dataset, "", "cin7-sparklayer-demo").await?;
     println!(
         "Sandbox: {} Cin7 customers, {} products, {} SparkLayer customer groups; state file {}",
         sandbox.cin7.customer_count(),
@@ -205,26 +215,8 @@ pub(crate) async fn run(args: DemoData) -> Result<Vec<RunReport>, String> {
 async fn run_all_options(args: DemoData) -> Result<RunReport, String> {
     let dataset =
         Dataset::generate(args.seed, args.customers, args.products).with_currencies_and_discounts();
-    let sandbox = Sandbox::start_with(
-        dataset,
-        SandboxOptions {
-            shopify: FakeShopifyOptions {
-                restore_rate: 1000.0,
-                ..FakeShopifyOptions::default()
-            },
-            ..SandboxOptions::default()
-        },
-    )
-    .await
-    .map_err(|e| format!("cannot start the sandbox fakes: {e}"))?;
-    let state = std::env::temp_dir().join(format!(
-        "cin7-sparklayer-demo-all-{}.sqlite",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&state);
-    let toml = sandbox.config_toml(&state, ALL_OPTIONS_CONFIG);
-    let config = Config::from_toml_str(&toml, |_| None).map_err(|e| e.to_string())?;
-    let engine = engine_from_config(&config).map_err(|e| e.to_string())?;
+    let (sandbox, engine, state) =
+        start(dataset, ALL_OPTIONS_CONFIG, "cin7-sparklayer-demo-all").await?;
 
     banner("Run 4: second configuration, contacts = \"all\" and every currency (C16, C17, P5)");
     println!("{}", ALL_OPTIONS_CONFIG.trim_end());

@@ -304,12 +304,7 @@ impl<R: SyncRunner> Daemon<R> {
     /// # Errors
     /// [`DaemonError::Listen`] when the address cannot be bound; else as [`Daemon::serve_on`].
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), DaemonError> {
-        let listener = TcpListener::bind(&self.settings.listen)
-            .await
-            .map_err(|source| DaemonError::Listen {
-                addr: self.settings.listen.clone(),
-                source,
-            })?;
+        let listener = bind(&self.settings.listen).await?;
         self.serve_on(listener, shutdown).await
     }
 
@@ -381,4 +376,14 @@ impl DaemonHandle {
     pub fn queued(&self) -> (usize, usize) {
         self.queue.lengths()
     }
+}
+
+/// Binds the daemon's `listen` address (single-merchant and multi-tenant alike).
+async fn bind(listen: &str) -> Result<TcpListener, DaemonError> {
+    TcpListener::bind(listen)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            addr: listen.to_owned(),
+            source,
+        })
 }

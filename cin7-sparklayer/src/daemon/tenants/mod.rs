@@ -322,12 +322,7 @@ impl<R: SyncRunner, F: TenantFactory<R>> TenantsDaemon<R, F> {
     /// # Errors
     /// [`DaemonError::Listen`] when the address cannot be bound; else as `serve_on`.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), DaemonError> {
-        let listener = TcpListener::bind(&self.settings.listen)
-            .await
-            .map_err(|source| DaemonError::Listen {
-                addr: self.settings.listen.clone(),
-                source,
-            })?;
+        let listener = super::bind(&self.settings.listen).await?;
         self.serve_on(listener, shutdown).await
     }
 
