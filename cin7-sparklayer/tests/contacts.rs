@@ -6,42 +6,26 @@
 
 mod common;
 
-use common::{init_logs, state_path};
+use common::state_path;
 use std::path::Path;
 
 use cin7_sparklayer::core::report::{RunMode, RunReport};
 use cin7_sparklayer::daemon::{Daemon, DaemonHandle};
-use cin7_sparklayer::{Config, ModeRequest, RunOptions, SyncEngine, engine_from_config};
-use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
+use cin7_sparklayer::{Config, ModeRequest, RunOptions, SyncEngine};
+use cin7_sparklayer_sandbox::Sandbox;
 use cin7_sparklayer_sandbox::data::{CustomerCase, SHARED_CONTACT_EMAIL};
-use cin7_sparklayer_sandbox::shopify::{FakeCustomer, FakeShopifyOptions};
-use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
+use cin7_sparklayer_sandbox::shopify::FakeCustomer;
 use serde_json::json;
 
 const REVOKE: &str = "[customers]\ncontacts = \"all\"\non_leave = \"revoke\"\n";
 const KEEP: &str = "[customers]\ncontacts = \"all\"\n";
 
 async fn sandbox(seed: u64) -> Sandbox {
-    init_logs();
-    Sandbox::start(SandboxOptions {
-        seed,
-        customers: 120,
-        products: 50,
-        cin7: FakeCin7Options::unlimited(),
-        calls_per_minute: 6000,
-        shopify: FakeShopifyOptions {
-            restore_rate: 20_000.0,
-            ..FakeShopifyOptions::default()
-        },
-        ..SandboxOptions::default()
-    })
-    .await
-    .expect("fakes start")
+    common::fast_sandbox(seed, 120, 50).await
 }
 
 fn engine(sb: &Sandbox, state: &Path, extra: &str) -> SyncEngine {
-    let config = Config::from_toml_str(&sb.config_toml(state, extra), |_| None).expect("config");
-    engine_from_config(&config).expect("engine")
+    common::engine_at(sb, state, extra)
 }
 
 fn contacts(r: &RunReport, action: &str) -> u64 {

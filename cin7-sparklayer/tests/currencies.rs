@@ -9,41 +9,24 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{init_logs, state_path};
+use common::state_path;
 
 use cin7_sparklayer::core::report::RunReport;
-use cin7_sparklayer::{Config, ModeRequest, RunOptions, SyncEngine, engine_from_config};
-use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
+use cin7_sparklayer::{ModeRequest, RunOptions, SyncEngine};
+use cin7_sparklayer_sandbox::Sandbox;
 use cin7_sparklayer_sandbox::data::{
     CustomerCase, Dataset, FOREIGN_CURRENCIES, SAMPLE_CURRENCY_CONFIG,
 };
-use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
 use cin7_sparklayer_sandbox::sparklayer::FakePriceList;
-use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 async fn sandbox(seed: u64) -> Sandbox {
-    init_logs();
-    let dataset = Dataset::generate(seed, 160, 300).with_currencies_and_discounts();
-    Sandbox::start_with(
-        dataset,
-        SandboxOptions {
-            cin7: FakeCin7Options::unlimited(),
-            calls_per_minute: 6000,
-            shopify: FakeShopifyOptions {
-                restore_rate: 20_000.0,
-                ..FakeShopifyOptions::default()
-            },
-            ..SandboxOptions::default()
-        },
-    )
-    .await
-    .expect("fakes start")
+    common::fast_sandbox_with(Dataset::generate(seed, 160, 300).with_currencies_and_discounts())
+        .await
 }
 
 fn engine(sb: &Sandbox, state: &Path, extra: &str) -> SyncEngine {
-    let config = Config::from_toml_str(&sb.config_toml(state, extra), |_| None).expect("config");
-    engine_from_config(&config).expect("engine")
+    common::engine_at(sb, state, extra)
 }
 
 fn full() -> RunOptions {

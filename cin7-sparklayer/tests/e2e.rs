@@ -4,40 +4,23 @@
 
 mod common;
 
-use common::{init_logs, state_path};
+use common::state_path;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use cin7_sparklayer::core::error::Service;
 use cin7_sparklayer::core::report::RunReport;
 use cin7_sparklayer::{Config, ModeRequest, RunOptions, SyncEngine, engine_from_config};
-use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
+use cin7_sparklayer_sandbox::Sandbox;
 use cin7_sparklayer_sandbox::data::CustomerCase;
-use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
-use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
 use rust_decimal::Decimal;
 
 async fn sandbox(seed: u64) -> Sandbox {
-    init_logs();
-    Sandbox::start(SandboxOptions {
-        seed,
-        customers: 120,
-        products: 400,
-        cin7: FakeCin7Options::unlimited(),
-        calls_per_minute: 6000,
-        shopify: FakeShopifyOptions {
-            restore_rate: 20_000.0,
-            ..FakeShopifyOptions::default()
-        },
-        ..SandboxOptions::default()
-    })
-    .await
-    .expect("fakes start")
+    common::fast_sandbox(seed, 120, 400).await
 }
 
 fn engine(sb: &Sandbox, state: &Path, extra: &str) -> SyncEngine {
-    let config = Config::from_toml_str(&sb.config_toml(state, extra), |_| None).expect("config");
-    engine_from_config(&config).expect("engine")
+    common::engine_at(sb, state, extra)
 }
 
 fn writes(r: &RunReport) -> u64 {

@@ -5,38 +5,21 @@
 
 mod common;
 
-use common::{init_logs, state_path};
+use common::state_path;
 
 use cin7_sparklayer::core::report::RunReport;
-use cin7_sparklayer::{Config, RunError, RunOptions, SyncEngine, engine_from_config};
-use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
+use cin7_sparklayer::{RunError, RunOptions, SyncEngine};
+use cin7_sparklayer_sandbox::Sandbox;
 use cin7_sparklayer_sandbox::data::CustomerCase;
-use cin7_sparklayer_sandbox::shopify::{FakeMetafieldDefinition, FakeShopifyOptions};
-use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
+use cin7_sparklayer_sandbox::shopify::FakeMetafieldDefinition;
 use serde_json::json;
 
 async fn sandbox(seed: u64) -> Sandbox {
-    init_logs();
-    Sandbox::start(SandboxOptions {
-        seed,
-        customers: 120,
-        products: 200,
-        cin7: FakeCin7Options::unlimited(),
-        calls_per_minute: 6000,
-        shopify: FakeShopifyOptions {
-            restore_rate: 20_000.0,
-            ..FakeShopifyOptions::default()
-        },
-        ..SandboxOptions::default()
-    })
-    .await
-    .expect("fakes start")
+    common::fast_sandbox(seed, 120, 200).await
 }
 
 fn engine(sb: &Sandbox, name: &str) -> SyncEngine {
-    let toml = sb.config_toml(&state_path(name), "");
-    let config = Config::from_toml_str(&toml, |_| None).expect("config");
-    engine_from_config(&config).expect("engine")
+    common::engine_at(sb, &state_path(name), "")
 }
 
 fn shopify_writes(r: &RunReport) -> u64 {

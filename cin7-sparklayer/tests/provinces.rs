@@ -9,7 +9,7 @@ use std::path::Path;
 
 use cin7_sparklayer::core::report::RunReport;
 use cin7_sparklayer::core::rules::province_code;
-use cin7_sparklayer::{Config, ModeRequest, RunOptions, SyncEngine, engine_from_config};
+use cin7_sparklayer::{ModeRequest, RunOptions, SyncEngine};
 use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
 use cin7_sparklayer_sandbox::data::CustomerCase;
 use cin7_sparklayer_sandbox::shopify::{FakeCustomer, FakeShopifyOptions};
@@ -37,8 +37,7 @@ async fn sandbox() -> Sandbox {
 }
 
 fn engine(sb: &Sandbox, state: &Path) -> SyncEngine {
-    let config = Config::from_toml_str(&sb.config_toml(state, ""), |_| None).expect("config");
-    engine_from_config(&config).expect("engine")
+    common::engine_at(sb, state, "")
 }
 
 fn full() -> RunOptions {

@@ -13,27 +13,12 @@ use cin7_sparklayer::config::OperatorConfig;
 use cin7_sparklayer::core::report::RunMode;
 use cin7_sparklayer::daemon::tenants::{TenantsDaemon, list_tenants, render_tenants};
 use cin7_sparklayer::{Config, RunOptions, engine_from_config};
-use cin7_sparklayer_sandbox::cin7::FakeCin7Options;
-use cin7_sparklayer_sandbox::shopify::FakeShopifyOptions;
+use cin7_sparklayer_sandbox::Sandbox;
 use cin7_sparklayer_sandbox::world::SyncedState;
-use cin7_sparklayer_sandbox::{Sandbox, SandboxOptions};
 use tokio::sync::oneshot;
 
 async fn sandbox(seed: u64) -> Sandbox {
-    Sandbox::start(SandboxOptions {
-        seed,
-        customers: 60,
-        products: 120,
-        cin7: FakeCin7Options::unlimited(),
-        calls_per_minute: 6000,
-        shopify: FakeShopifyOptions {
-            restore_rate: 20_000.0,
-            ..FakeShopifyOptions::default()
-        },
-        ..SandboxOptions::default()
-    })
-    .await
-    .expect("fakes start")
+    common::fast_sandbox(seed, 60, 120).await
 }
 
 fn comparable(state: SyncedState) -> (BTreeMap<String, String>, String) {
