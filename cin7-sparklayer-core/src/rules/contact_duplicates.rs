@@ -1,12 +1,10 @@
 //! C3 across contacts (C16): one email, one Shopify customer, with C16's tie-break.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
-use std::collections::hash_map::Entry;
 
 use crate::model::{customer_of_key, is_contact_key};
 
-use super::duplicates::DuplicateVerdict;
+use super::duplicates::{DuplicateVerdict, resolve_by_email};
 
 /// C3 with C16's tie-break: decides, for records `(id, email)` — customers keyed by their Cin7
 /// ID, contacts by `{customer ID}/{contact ID}` — which may sync.
@@ -21,67 +19,7 @@ pub fn resolve_duplicates_with_contacts(
     records: &[(String, String)],
     linked: &HashSet<(String, String)>,
 ) -> Vec<DuplicateVerdict> {
-    let keys: Vec<Cow<'_, str>> = records.iter().map(|(_, e)| email_key(e)).collect();
-    // Email → the distinct record IDs using it, in input order: the first inline, the rest
-    // (rare) in a vector that allocates only when used.
-    let mut groups: foldhash::HashMap<&str, (&str, Vec<&str>)> =
-        foldhash::HashMap::with_capacity_and_hasher(records.len(), Default::default());
-    for ((id, _), key) in records.iter().zip(&keys) {
-        match groups.entry(key.as_ref()) {
-            Entry::Vacant(v) => {
-                v.insert((id.as_str(), Vec::new()));
-            }
-            Entry::Occupied(mut o) => {
-                let (first, more) = o.get_mut();
-                if *first != id.as_str() && !more.contains(&id.as_str()) {
-                    more.push(id);
-                }
-            }
-        }
-    }
-    // Only shared emails need a decision: each once, however large its group.
-    let shared: foldhash::HashMap<&str, (Vec<&str>, Option<&str>)> = groups
-        .iter()
-        .filter(|(_, (_, more))| !more.is_empty())
-        .map(|(email, (first, more))| {
-            let ids: Vec<&str> = std::iter::once(*first)
-                .chain(more.iter().copied())
-                .collect();
-            let won = winner(email, &ids, linked);
-            (*email, (ids, won))
-        })
-        .collect();
-    records
-        .iter()
-        .zip(&keys)
-        .map(|((id, _), key)| {
-            let Some((ids, won)) = shared.get(key.as_ref()) else {
-                return DuplicateVerdict::Keep;
-            };
-            if *won == Some(id.as_str()) {
-                return DuplicateVerdict::Keep;
-            }
-            let mut others: Vec<String> = ids
-                .iter()
-                .filter(|o| **o != id.as_str())
-                .map(|o| (*o).to_owned())
-                .collect();
-            others.sort();
-            DuplicateVerdict::Skip { others }
-        })
-        .collect()
-}
-
-/// The email lowercased, borrowed when it already is (most are).
-fn email_key(email: &str) -> Cow<'_, str> {
-    if email
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        Cow::Borrowed(email)
-    } else {
-        Cow::Owned(email.to_lowercase())
-    }
+    resolve_by_email(records, |email, ids| winner(email, ids, linked))
 }
 
 /// The record of a group sharing `email` that syncs, if any (C3, C16).

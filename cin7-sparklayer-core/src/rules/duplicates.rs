@@ -26,11 +26,27 @@ pub fn resolve_duplicates(
     customers: &[(String, String)],
     linked: &HashSet<(String, String)>,
 ) -> Vec<DuplicateVerdict> {
-    let keys: Vec<Cow<'_, str>> = customers.iter().map(|(_, e)| email_key(e)).collect();
-    // Email → the distinct IDs using it: the first inline, the rest (rare) in a vector.
+    resolve_by_email(customers, |email, ids| {
+        ids.iter()
+            .find(|id| linked.contains(&((**id).to_owned(), email.to_owned())))
+            .copied()
+    })
+}
+
+/// The shared shape of C3 and C16's duplicate rules: records `(id, email)` grouped by lowercased
+/// email (an ID appearing twice counts once); each email shared by several IDs is decided once
+/// by `winner(email, ids in input order)`, which names the ID that keeps syncing, or none; every
+/// other ID of the group is skipped naming the others. One verdict per input, in input order.
+pub(super) fn resolve_by_email<'a>(
+    records: &'a [(String, String)],
+    winner: impl Fn(&str, &[&'a str]) -> Option<&'a str>,
+) -> Vec<DuplicateVerdict> {
+    let keys: Vec<Cow<'_, str>> = records.iter().map(|(_, e)| email_key(e)).collect();
+    // Email → the distinct record IDs using it, in input order: the first inline, the rest
+    // (rare) in a vector that allocates only when used.
     let mut groups: foldhash::HashMap<&str, (&str, Vec<&str>)> =
-        foldhash::HashMap::with_capacity_and_hasher(customers.len(), Default::default());
-    for ((id, _), key) in customers.iter().zip(&keys) {
+        foldhash::HashMap::with_capacity_and_hasher(records.len(), Default::default());
+    for ((id, _), key) in records.iter().zip(&keys) {
         match groups.entry(key.as_ref()) {
             Entry::Vacant(v) => {
                 v.insert((id.as_str(), Vec::new()));
@@ -43,28 +59,35 @@ pub fn resolve_duplicates(
             }
         }
     }
-    customers
+    // Only shared emails need a decision: each once, however large its group.
+    let shared: foldhash::HashMap<&str, (Vec<&str>, Option<&str>)> = groups
+        .iter()
+        .filter(|(_, (_, more))| !more.is_empty())
+        .map(|(email, (first, more))| {
+            let ids: Vec<&str> = std::iter::once(*first)
+                .chain(more.iter().copied())
+                .collect();
+            let won = winner(email, &ids);
+            (*email, (ids, won))
+        })
+        .collect();
+    records
         .iter()
         .zip(&keys)
         .map(|((id, _), key)| {
-            let Some((first, more)) = groups.get(key.as_ref()) else {
+            let Some((ids, won)) = shared.get(key.as_ref()) else {
                 return DuplicateVerdict::Keep;
             };
-            if more.is_empty() {
+            if *won == Some(id.as_str()) {
                 return DuplicateVerdict::Keep;
             }
-            let ids = std::iter::once(first).chain(more);
-            let owner = ids
-                .clone()
-                .find(|other| linked.contains(&((**other).to_owned(), key.to_string())));
-            if owner.is_some_and(|o| *o == id) {
-                DuplicateVerdict::Keep
-            } else {
-                let mut others: Vec<String> =
-                    ids.filter(|o| **o != id).map(|o| (*o).to_owned()).collect();
-                others.sort();
-                DuplicateVerdict::Skip { others }
-            }
+            let mut others: Vec<String> = ids
+                .iter()
+                .filter(|o| **o != id.as_str())
+                .map(|o| (*o).to_owned())
+                .collect();
+            others.sort();
+            DuplicateVerdict::Skip { others }
         })
         .collect()
 }
