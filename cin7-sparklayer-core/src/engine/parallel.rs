@@ -22,9 +22,21 @@ pub(crate) fn par_map_owned<T: Send, R: Send>(
     items.into_par_iter().with_min_len(256).map(f).collect()
 }
 
+/// Maps the items drained from `items` with `f` on rayon's pool, preserving order; each item is
+/// consumed (and freed) on the thread that maps it, and `items` keeps its buffer for reuse.
+pub(crate) fn par_drain_map<T: Send, R: Send>(
+    items: &mut Vec<T>,
+    f: impl Fn(T) -> R + Sync + Send,
+) -> Vec<R> {
+    if items.len() < MIN_PARALLEL {
+        return items.drain(..).map(f).collect();
+    }
+    items.par_drain(..).with_min_len(256).map(f).collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::par_map_owned;
+    use super::{par_drain_map, par_map_owned};
 
     #[test]
     fn keeps_order_above_and_below_the_threshold() {
@@ -32,6 +44,9 @@ mod tests {
             let items: Vec<usize> = (0..n).collect();
             let doubled: Vec<usize> = items.iter().map(|x| x * 2).collect();
             assert_eq!(par_map_owned(items.clone(), |x| x * 2), doubled);
+            let mut drained = items.clone();
+            assert_eq!(par_drain_map(&mut drained, |x| x * 2), doubled);
+            assert!(drained.is_empty());
         }
     }
 }

@@ -29,8 +29,12 @@ impl Decisions {
         detail: Option<String>,
     ) {
         report.skip(RecordKind::Customer, Some(id), reason, detail.clone());
-        self.entries
-            .push(entry(id.to_owned(), email, CustomerAction::Skip(reason), detail));
+        self.entries.push(entry(
+            id.to_owned(),
+            email,
+            CustomerAction::Skip(reason),
+            detail,
+        ));
     }
 
     /// A linked customer that left scope (C14): its revoke is queued, or in a dry run counted.
@@ -43,8 +47,12 @@ impl Decisions {
         write: CustomerWrite,
     ) {
         let (id, email) = link;
-        self.entries
-            .push(entry(id.to_owned(), email, CustomerAction::Revoke, Some(why)));
+        self.entries.push(entry(
+            id.to_owned(),
+            email,
+            CustomerAction::Revoke,
+            Some(why),
+        ));
         self.queue(
             report,
             dry_run,

@@ -27,7 +27,7 @@ use crate::ports::{CustomerLink, CustomerWrite, Fetched, IncompleteRead};
 use crate::report::{RecordKind, RunReport, WarningReason};
 use crate::rules::{MappedCustomer, MappingContext, ShopTypes};
 
-use super::parallel::par_map_owned;
+use super::parallel::{par_drain_map, par_map_owned};
 use super::{ResolvedMode, RunOptions, SyncEngine};
 
 /// What the customers pass hands to the pricing pass.
@@ -153,8 +153,7 @@ impl<'a> CustomersPass<'a> {
         let mut incomplete: Option<IncompleteRead> = None;
         let mut flush = |chunk: &mut Vec<SourceCustomer>, out: &mut Vec<FetchedCustomer>| {
             // Each source record is consumed (and freed) on the worker that maps it.
-            let batch = std::mem::replace(chunk, Vec::with_capacity(MAP_CHUNK));
-            for item in par_map_owned(batch, |c| map_one(c, ctx)) {
+            for item in par_drain_map(chunk, |c| map_one(c, ctx)) {
                 match index.get(&item.id) {
                     Some(&i) if item.modified >= out[i].modified => out[i] = item,
                     Some(_) => {}
