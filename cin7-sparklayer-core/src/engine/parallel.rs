@@ -1,4 +1,4 @@
-//! CPU-parallel map over a slice (mapping and hashing 100,000 customers) on rayon's pool.
+//! CPU-parallel map over owned items (mapping and hashing 100,000 customers) on rayon's pool.
 //! Pure computation: no I/O, no runtime; results keep the input order.
 //!
 //! rayon's workers live as long as the process, which matters here: the phone-number rules use
@@ -9,14 +9,6 @@ use rayon::prelude::*;
 
 /// Below this many items the work is done on the calling thread.
 const MIN_PARALLEL: usize = 2048;
-
-/// Maps `items` with `f` on rayon's pool, preserving order.
-pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
-    if items.len() < MIN_PARALLEL {
-        return items.iter().map(f).collect();
-    }
-    items.par_iter().with_min_len(256).map(f).collect()
-}
 
 /// Maps owned `items` with `f` on rayon's pool, preserving order; each item is consumed (and
 /// whatever `f` does not keep is freed) on the thread that maps it.
@@ -30,17 +22,31 @@ pub(crate) fn par_map_owned<T: Send, R: Send>(
     items.into_par_iter().with_min_len(256).map(f).collect()
 }
 
+/// Maps the items drained from `items` with `f` on rayon's pool, preserving order; each item is
+/// consumed (and freed) on the thread that maps it, and `items` keeps its buffer for reuse.
+pub(crate) fn par_drain_map<T: Send, R: Send>(
+    items: &mut Vec<T>,
+    f: impl Fn(T) -> R + Sync + Send,
+) -> Vec<R> {
+    if items.len() < MIN_PARALLEL {
+        return items.drain(..).map(f).collect();
+    }
+    items.par_drain(..).with_min_len(256).map(f).collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{par_map, par_map_owned};
+    use super::{par_drain_map, par_map_owned};
 
     #[test]
     fn keeps_order_above_and_below_the_threshold() {
         for n in [0usize, 10, 5000] {
             let items: Vec<usize> = (0..n).collect();
             let doubled: Vec<usize> = items.iter().map(|x| x * 2).collect();
-            assert_eq!(par_map(&items, |x| x * 2), doubled);
             assert_eq!(par_map_owned(items.clone(), |x| x * 2), doubled);
+            let mut drained = items.clone();
+            assert_eq!(par_drain_map(&mut drained, |x| x * 2), doubled);
+            assert!(drained.is_empty());
         }
     }
 }

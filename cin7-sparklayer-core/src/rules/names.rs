@@ -4,17 +4,30 @@
 ///
 /// Whitespace runs collapse; `None` or blank gives `(None, None)`.
 pub fn split_name(name: Option<&str>) -> (Option<String>, Option<String>) {
-    let words: Vec<&str> = name.unwrap_or_default().split_whitespace().collect();
-    match words.split_first() {
-        None => (None, None),
-        Some((first, rest)) => {
-            let last = rest.join(" ");
-            (
-                Some(truncate(first, 255)),
-                (!last.is_empty()).then(|| truncate(&last, 255)),
-            )
+    // One allocation per name part (this runs for every customer and C16 contact).
+    let mut words = name.unwrap_or_default().split_whitespace();
+    let Some(first) = words.next() else {
+        return (None, None);
+    };
+    let mut last = String::new();
+    for word in words {
+        if !last.is_empty() {
+            last.push(' ');
         }
+        last.push_str(word);
     }
+    (
+        Some(truncate(first, 255)),
+        (!last.is_empty()).then(|| truncate_owned(last, 255)),
+    )
+}
+
+/// [`truncate`] in place, for a name part built here.
+fn truncate_owned(mut s: String, max: usize) -> String {
+    if let Some((end, _)) = s.char_indices().nth(max) {
+        s.truncate(end);
+    }
+    s
 }
 
 /// Cuts `s` to at most `max` characters (Shopify's name fields take 255).

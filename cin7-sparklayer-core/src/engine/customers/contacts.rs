@@ -116,15 +116,7 @@ impl CustomersPass<'_> {
         if self.engine.settings.customers.contacts != ContactsMode::All {
             return kept;
         }
-        let customers: foldhash::HashSet<String> = kept
-            .iter()
-            .map(|m| m.desired.cin7_id.as_str())
-            .filter(|id| !is_contact_key(id))
-            .map(str::to_owned)
-            .collect();
-        let (kept, orphans): (Vec<Mapped>, Vec<Mapped>) = kept
-            .into_iter()
-            .partition(|m| customers.contains(customer_of_key(&m.desired.cin7_id)));
+        let (kept, orphans) = split_orphans(kept);
         let revoking = self.engine.settings.customers.on_leave == OnLeave::Revoke;
         for m in orphans {
             let d = &m.desired;
@@ -141,4 +133,33 @@ impl CustomersPass<'_> {
         }
         kept
     }
+}
+
+/// C16: splits `kept` into the records whose customer is kept and the contacts whose customer
+/// is not, in input order. The kept customer IDs are borrowed, not copied.
+fn split_orphans(kept: Vec<Mapped>) -> (Vec<Mapped>, Vec<Mapped>) {
+    let has_customer: Vec<bool> = {
+        let customers: foldhash::HashSet<&str> = kept
+            .iter()
+            .map(|m| m.desired.cin7_id.as_str())
+            .filter(|id| !is_contact_key(id))
+            .collect();
+        kept.iter()
+            .map(|m| customers.contains(customer_of_key(&m.desired.cin7_id)))
+            .collect()
+    };
+    let mut orphans = Vec::new();
+    let kept = kept
+        .into_iter()
+        .zip(has_customer)
+        .filter_map(|(m, ok)| {
+            if ok {
+                Some(m)
+            } else {
+                orphans.push(m);
+                None
+            }
+        })
+        .collect();
+    (kept, orphans)
 }

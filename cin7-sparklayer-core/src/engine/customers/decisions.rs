@@ -29,8 +29,12 @@ impl Decisions {
         detail: Option<String>,
     ) {
         report.skip(RecordKind::Customer, Some(id), reason, detail.clone());
-        self.entries
-            .push(entry(id, email, CustomerAction::Skip(reason), detail));
+        self.entries.push(entry(
+            id.to_owned(),
+            email,
+            CustomerAction::Skip(reason),
+            detail,
+        ));
     }
 
     /// A linked customer that left scope (C14): its revoke is queued, or in a dry run counted.
@@ -43,8 +47,12 @@ impl Decisions {
         write: CustomerWrite,
     ) {
         let (id, email) = link;
-        self.entries
-            .push(entry(id, email, CustomerAction::Revoke, Some(why)));
+        self.entries.push(entry(
+            id.to_owned(),
+            email,
+            CustomerAction::Revoke,
+            Some(why),
+        ));
         self.queue(
             report,
             dry_run,
@@ -101,19 +109,19 @@ impl Decisions {
                 None => report.count_record(&p.id, p.action.name()),
             }
             self.entries
-                .push(entry(&p.id, Some(p.email), p.action, None));
+                .push(entry(p.id, Some(p.email), p.action, None));
         }
     }
 }
 
 fn entry(
-    id: &str,
+    cin7_id: String,
     email: Option<String>,
     action: CustomerAction,
     detail: Option<String>,
 ) -> CustomerPlanEntry {
     CustomerPlanEntry {
-        cin7_id: id.to_owned(),
+        cin7_id,
         email,
         action,
         detail,

@@ -27,7 +27,7 @@ use crate::ports::{CustomerLink, CustomerWrite, Fetched, IncompleteRead};
 use crate::report::{RecordKind, RunReport, WarningReason};
 use crate::rules::{MappedCustomer, MappingContext, ShopTypes};
 
-use super::parallel::{par_map, par_map_owned};
+use super::parallel::{par_drain_map, par_map_owned};
 use super::{ResolvedMode, RunOptions, SyncEngine};
 
 /// What the customers pass hands to the pricing pass.
@@ -152,14 +152,8 @@ impl<'a> CustomersPass<'a> {
         let mut chunk: Vec<SourceCustomer> = Vec::with_capacity(MAP_CHUNK);
         let mut incomplete: Option<IncompleteRead> = None;
         let mut flush = |chunk: &mut Vec<SourceCustomer>, out: &mut Vec<FetchedCustomer>| {
-            let results = par_map(chunk, |c| map_with_contacts(c, ctx));
-            for (c, (result, contacts)) in chunk.drain(..).zip(results) {
-                let item = FetchedCustomer {
-                    id: c.id,
-                    modified: c.last_modified,
-                    result,
-                    contacts,
-                };
+            // Each source record is consumed (and freed) on the worker that maps it.
+            for item in par_drain_map(chunk, |c| map_one(c, ctx)) {
                 match index.get(&item.id) {
                     Some(&i) if item.modified >= out[i].modified => out[i] = item,
                     Some(_) => {}
@@ -287,6 +281,18 @@ impl<'a> CustomersPass<'a> {
             groups: self.groups,
             currencies: self.currencies,
         }
+    }
+}
+
+/// Maps one fetched customer and its contacts (C1–C12, C16), keeping only its ID and
+/// `LastModifiedOn` of the source record.
+fn map_one(customer: SourceCustomer, ctx: &MappingContext<'_>) -> FetchedCustomer {
+    let (result, contacts) = map_with_contacts(&customer, ctx);
+    FetchedCustomer {
+        id: customer.id,
+        modified: customer.last_modified,
+        result,
+        contacts,
     }
 }
 

@@ -106,23 +106,17 @@ pub(super) fn plan_one(m: Box<MappedCustomer>, ctx: &PlanContext<'_>) -> Planned
         CustomerVerdict::Create => CustomerAction::Create,
         CustomerVerdict::Update { .. } => CustomerAction::Update,
     };
-    let pending_invite = match (link, remote_now) {
-        (Some(l), Some(r))
-            if verdict == CustomerVerdict::Unchanged && ctx.invites_on && !l.invite_sent =>
-        {
-            Some(Box::new((l.clone(), r.account_state)))
-        }
-        _ => None,
-    };
-    let id = desired.cin7_id.clone();
-    let email = desired.email.clone();
+    let pending_invite = invite_to_consider(&verdict, link, remote_now, ctx.invites_on);
     let created = verdict == CustomerVerdict::Create;
-    let write = if ctx.dry_run {
-        None
+    // A dry run moves the ID and email out of the desired customer, which it drops (E1).
+    let (id, email, write) = if ctx.dry_run {
+        (desired.cin7_id, desired.email, None)
     } else {
-        verdict
+        let (id, email) = (desired.cin7_id.clone(), desired.email.clone());
+        let write = verdict
             .into_write(desired)
-            .map(|write| Box::new(PendingWrite { write, created }))
+            .map(|write| Box::new(PendingWrite { write, created }));
+        (id, email, write)
     };
     PlannedCustomer::Planned(Planned {
         id,
@@ -134,4 +128,22 @@ pub(super) fn plan_one(m: Box<MappedCustomer>, ctx: &PlanContext<'_>) -> Planned
         pending_invite,
         write,
     })
+}
+
+/// C13: an unchanged, linked customer not yet invited, with its account state: the invite
+/// still to consider.
+fn invite_to_consider(
+    verdict: &CustomerVerdict,
+    link: Option<&CustomerLink>,
+    remote: Option<&RemoteCustomer>,
+    invites_on: bool,
+) -> Option<Box<(CustomerLink, AccountState)>> {
+    match (link, remote) {
+        (Some(l), Some(r))
+            if *verdict == CustomerVerdict::Unchanged && invites_on && !l.invite_sent =>
+        {
+            Some(Box::new((l.clone(), r.account_state)))
+        }
+        _ => None,
+    }
 }
