@@ -111,15 +111,15 @@ pub fn map_customer(
     let mut warnings = Vec::new();
     let (person, address) = person_and_address(customer, cfg.email_fallback, &mut warnings);
     let group = group_slug(customer, ctx.groups, &mut warnings);
-    let (tier, own_list) = price_lists(customer, ctx, &mut warnings);
+    let base = &ctx.account.base_currency;
+    let currency = customer_currency(customer.currency.as_deref(), base);
+    let (tier, own_list) = price_lists(customer, ctx, &currency, &mut warnings);
     let lists = assigned_lists(
         own_list.as_ref().map(|l| l.header.slug.as_str()),
         tier.as_ref(),
         ctx.prefix,
     );
-    let base = &ctx.account.base_currency;
-    let currency_code =
-        payment_currency_code(&customer_currency(customer.currency.as_deref(), base), base);
+    let currency_code = payment_currency_code(&currency, base);
     let mut metafields = customer_metafields(&MetafieldInputs {
         cin7_id: &customer.id,
         company_name: person.company.as_deref(),
@@ -309,18 +309,18 @@ fn discount(
 fn price_lists(
     customer: &SourceCustomer,
     ctx: &MappingContext<'_>,
+    currency: &str,
     warnings: &mut Vec<RuleWarning>,
 ) -> (Option<TierListKey>, Option<DesiredPriceList>) {
     if !ctx.pricing_enabled {
         return (None, None);
     }
-    let currency = customer_currency(customer.currency.as_deref(), &ctx.account.base_currency);
-    let tier = tier_list(customer, ctx, &currency, warnings);
+    let tier = tier_list(customer, ctx, currency, warnings);
     let (list, issues) = customer_price_list(
         &customer.id,
         customer.name.as_deref(),
         &customer.product_prices,
-        &currency,
+        currency,
         ctx.prefix,
         ctx.zero_price,
     );
