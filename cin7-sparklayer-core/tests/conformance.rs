@@ -231,6 +231,9 @@ impl StateStore for BrokenState {
     async fn save_customer_link(&self, link: &CustomerLink) -> Result<(), PortError> {
         self.inner.save_customer_link(link).await
     }
+    async fn move_customer_link(&self, from: &str, link: &CustomerLink) -> Result<(), PortError> {
+        self.inner.move_customer_link(from, link).await
+    }
     async fn price_lists(&self) -> Result<Vec<PriceListState>, PortError> {
         self.inner.price_lists().await
     }

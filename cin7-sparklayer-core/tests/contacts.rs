@@ -501,3 +501,117 @@ fn contacts_carry_their_customer_discount() {
         );
     }
 }
+
+/// Cin7 moves `Default: true` from `cust-0`'s buyer to its accounts contact.
+fn make_accounts_the_default(w: &World) {
+    w.edit("cust-0", |c| {
+        c.contacts[0].default = false;
+        c.contacts[1].default = true;
+    });
+}
+
+/// The Shopify customer of `email`, its linked key and its `cin7.contact_id`.
+fn holder_of(w: &World, email: &str) -> (String, Option<String>) {
+    let record = w.by_email(email).unwrap();
+    let key = block_on(w.state.customer_links())
+        .unwrap()
+        .into_iter()
+        .find(|l| l.shopify_id == record.id)
+        .map(|l| l.cin7_id)
+        .unwrap_or_default();
+    (key, metafield(&record, "contact_id"))
+}
+
+#[test]
+fn a_new_default_contact_keeps_each_persons_shopify_customer() {
+    let w = World::new(2, OnLeave::Revoke);
+    w.run(RunOptions::full());
+    let (buyer, accounts) = (
+        w.by_email("buyer0@example.com").unwrap().id,
+        w.by_email("accounts0@example.com").unwrap().id,
+    );
+    make_accounts_the_default(&w);
+    let dry = w.run(RunOptions::default().dry_run());
+    let r = w.run(RunOptions::default());
+    assert_eq!(r.failures, vec![], "no email taken");
+    assert_eq!(customers(&r, "update"), 1, "{:?}", r.customers);
+    assert_eq!(contacts(&r, "update"), 1, "{:?}", r.contacts);
+    assert_eq!(contacts(&r, "create") + contacts(&r, "revoke"), 0);
+    assert_eq!(dry.customers, r.customers, "E1");
+    assert_eq!(dry.contacts, r.contacts, "E1");
+    assert_eq!(w.shopify.customers().len(), 6, "nobody created");
+    assert_eq!(w.by_email("accounts0@example.com").unwrap().id, accounts);
+    assert_eq!(w.by_email("buyer0@example.com").unwrap().id, buyer);
+    assert_eq!(
+        holder_of(&w, "accounts0@example.com"),
+        ("cust-0".into(), Some("k-0-1".into()))
+    );
+    assert_eq!(
+        holder_of(&w, "buyer0@example.com"),
+        ("cust-0/k-0-0".into(), Some("k-0-0".into()))
+    );
+    assert_eq!(block_on(w.state.customer_links()).unwrap().len(), 6);
+    let again = w.run(RunOptions::full());
+    assert_eq!(again.sink_writes(), 0, "E2: {:?}", again.requests);
+    let invites: u32 = w.shopify.customers().iter().map(|c| c.invites).sum();
+    assert_eq!(invites, 6, "C13: never twice");
+}
+
+#[test]
+fn a_former_default_contact_that_left_is_revoked_and_the_new_one_keeps_its_login() {
+    let w = World::new(1, OnLeave::Revoke);
+    w.run(RunOptions::full());
+    let accounts = w.by_email("accounts0@example.com").unwrap().id;
+    w.edit("cust-0", |c| {
+        c.contacts.remove(0);
+        c.contacts[0].default = true;
+    });
+    let dry = w.run(RunOptions::default().dry_run());
+    let r = w.run(RunOptions::default());
+    assert_eq!(r.failures, vec![]);
+    assert_eq!(customers(&r, "update"), 1, "{:?}", r.customers);
+    assert_eq!(contacts(&r, "revoke"), 1, "C14: {:?}", r.contacts);
+    assert_eq!(dry.contacts, r.contacts, "E1");
+    assert_eq!(holder_of(&w, "accounts0@example.com").0, "cust-0");
+    assert_eq!(w.by_email("accounts0@example.com").unwrap().id, accounts);
+    assert!(
+        !w.by_email("buyer0@example.com")
+            .unwrap()
+            .tags
+            .contains("b2b")
+    );
+    assert_eq!(w.shopify.customers().len(), 3);
+    let again = w.run(RunOptions::full());
+    assert_eq!(again.sink_writes(), 0, "E2: {:?}", again.requests);
+}
+
+#[test]
+fn a_default_change_cut_off_half_way_completes_on_the_rerun() {
+    let w = World::new(1, OnLeave::Revoke);
+    w.run(RunOptions::full());
+    make_accounts_the_default(&w);
+    // The key record's move lands, the former default's does not (E3, E5).
+    w.shopify.fail_writes_for("buyer0@example.com");
+    let first = w.run(RunOptions::default());
+    assert_eq!(first.failures.len(), 1, "{:?}", first.failures);
+    assert_eq!(holder_of(&w, "accounts0@example.com").0, "cust-0");
+    w.shopify.allow_writes_for("buyer0@example.com");
+    let r = w.run(RunOptions::full());
+    assert_eq!(r.failures, vec![]);
+    assert_eq!(
+        contacts(&r, "create") + contacts(&r, "revoke"),
+        0,
+        "{:?}",
+        r.contacts
+    );
+    assert_eq!(w.shopify.customers().len(), 3, "no duplicate");
+    assert_eq!(holder_of(&w, "buyer0@example.com").0, "cust-0/k-0-0");
+    assert!(
+        w.by_email("buyer0@example.com")
+            .unwrap()
+            .tags
+            .contains("b2b")
+    );
+    let again = w.run(RunOptions::full());
+    assert_eq!(again.sink_writes(), 0, "E2: {:?}", again.requests);
+}

@@ -29,6 +29,14 @@ impl StateStore for PostgresStateStore {
         result.await.map_err(|e| self.port_error(e))
     }
 
+    async fn move_customer_link(&self, from: &str, link: &CustomerLink) -> Result<(), PortError> {
+        let result = async {
+            let client = self.client("moving a customer link").await?;
+            customers::move_to(&client, self.tenant(), from, link).await
+        };
+        result.await.map_err(|e| self.port_error(e))
+    }
+
     async fn price_lists(&self) -> Result<Vec<PriceListState>, PortError> {
         let result = async {
             let mut client = self.client("reading price lists").await?;

@@ -22,6 +22,12 @@ impl StateStore for SqliteStateStore {
             .await
     }
 
+    async fn move_customer_link(&self, from: &str, link: &CustomerLink) -> Result<(), PortError> {
+        let (from, link) = (from.to_owned(), link.clone());
+        self.call(move |conn| customers::move_to(conn, &from, &link, Utc::now()))
+            .await
+    }
+
     async fn price_lists(&self) -> Result<Vec<PriceListState>, PortError> {
         self.call(price_lists::all).await
     }

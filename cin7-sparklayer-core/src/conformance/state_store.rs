@@ -44,6 +44,7 @@ suite!(StateStoreHarness =>
     customer_links_round_trip,
     saving_a_link_again_replaces_it,
     contact_links_live_beside_their_customer,
+    a_link_moves_to_another_record_of_its_customer,
     saves_are_visible_at_once,
     saves_survive_a_reopen,
     price_lists_round_trip,
@@ -293,6 +294,56 @@ async fn contact_links_live_beside_their_customer<H: StateStoreHarness + ?Sized>
         "customer_links after a contact's email change",
         &read_links(&store).await?,
         &expected,
+    )
+}
+
+/// C16: when the default contact changes, the two Shopify customers swap records: each move
+/// saves the new key and drops the old one only while it still links the moved Shopify
+/// customer, so the second move of a swap keeps what the first one saved.
+async fn a_link_moves_to_another_record_of_its_customer<H: StateStoreHarness + ?Sized>(
+    h: &H,
+) -> Check {
+    let store = h.fresh().await;
+    let key = links().swap_remove(0);
+    let contact = CustomerLink {
+        cin7_id: crate::model::contact_key(&key.cin7_id, "k-1"),
+        shopify_id: "gid://shopify/Customer/7201".into(),
+        email: "accounts@conformance.example".into(),
+        ..key.clone()
+    };
+    for link in [&key, &contact] {
+        store
+            .save_customer_link(link)
+            .await
+            .or_fail("save_customer_link")?;
+    }
+    // The contact becomes the default: the key record takes its Shopify customer ...
+    let key_now = CustomerLink {
+        cin7_id: key.cin7_id.clone(),
+        ..contact.clone()
+    };
+    store
+        .move_customer_link(&contact.cin7_id, &key_now)
+        .await
+        .or_fail("move_customer_link")?;
+    ensure_eq(
+        "customer_links after the first move",
+        &read_links(&store).await?,
+        &vec![key_now.clone()],
+    )?;
+    // ... and the former key contact takes the key's old one: the key stays (it moved on).
+    let former = CustomerLink {
+        cin7_id: crate::model::contact_key(&key.cin7_id, "k-0"),
+        ..key.clone()
+    };
+    store
+        .move_customer_link(&key.cin7_id, &former)
+        .await
+        .or_fail("move_customer_link (second)")?;
+    ensure_eq(
+        "customer_links after the swap",
+        &read_links(&store).await?,
+        &vec![key_now, former],
     )
 }
 

@@ -76,6 +76,13 @@ impl MemoryShopify {
         }
     }
 
+    /// Lets the writes for this email succeed again (undoes [`Self::fail_writes_for`]).
+    pub fn allow_writes_for(&self, email: &str) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.fail_emails.remove(&email.to_lowercase());
+        }
+    }
+
     /// Sets the shop's customer metafield definitions (E10): listed by
     /// [`CustomerSink::metafield_definitions`], and a `metafieldsSet` value of another type
     /// than its definition's is refused, as Shopify does.

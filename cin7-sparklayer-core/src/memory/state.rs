@@ -58,6 +58,19 @@ impl StateStore for MemoryState {
         Ok(())
     }
 
+    async fn move_customer_link(&self, from: &str, link: &CustomerLink) -> Result<(), PortError> {
+        let mut inner = self.lock()?;
+        let still_there = inner
+            .links
+            .get(from)
+            .is_some_and(|l| l.shopify_id == link.shopify_id);
+        if still_there && from != link.cin7_id {
+            inner.links.remove(from);
+        }
+        inner.links.insert(link.cin7_id.clone(), link.clone());
+        Ok(())
+    }
+
     async fn price_lists(&self) -> Result<Vec<PriceListState>, PortError> {
         Ok(self.lock()?.lists.values().cloned().collect())
     }

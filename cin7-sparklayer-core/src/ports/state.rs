@@ -62,6 +62,13 @@ pub trait StateStore: Send + Sync + Debug {
     /// Inserts or replaces a link (keyed by `cin7_id`).
     async fn save_customer_link(&self, link: &CustomerLink) -> Result<(), PortError>;
 
+    /// C16: saves `link` (keyed by its `cin7_id`) and, atomically with it, removes the link
+    /// keyed `from` if that one still links `link.shopify_id`: a Shopify customer following its
+    /// email to another record of the same Cin7 customer (a contact made the default one).
+    /// When `from` links another Shopify customer by then, or is `link`'s own key, only the
+    /// save happens.
+    async fn move_customer_link(&self, from: &str, link: &CustomerLink) -> Result<(), PortError>;
+
     /// Every price list the sync created, with its rows.
     async fn price_lists(&self) -> Result<Vec<PriceListState>, PortError>;
 

@@ -41,9 +41,8 @@ fn parse_region(country: &str) -> Option<Region> {
 /// valid for it, that search would stop at it, so one check answers (the equivalence is a
 /// property test). Otherwise the full check runs.
 fn is_valid(number: &PhoneNumber, region: Option<Region>) -> bool {
-    let main_region = |r: &Region| {
-        PHONE_NUMBER_UTIL.get_region_for_country_code(number.country_code) == Some(*r)
-    };
+    let main_region =
+        |r: &Region| PHONE_NUMBER_UTIL.get_region_for_country_code(number.country_code) == Some(*r);
     match region.filter(main_region) {
         Some(r) if number.is_valid_for_region(r) => true,
         _ => number.is_valid(),
@@ -103,7 +102,7 @@ mod tests {
         ) {
             let region: Option<Region> = parse_region(region);
             prop_assert!(region.is_some());
-            if let Ok(number) = PhoneNumber::parse(&format!("{prefix}{digits}"), region) {
+            if let Ok(number) = PhoneNumber::parse(format!("{prefix}{digits}"), region) {
                 prop_assert_eq!(is_valid(&number, region), number.is_valid());
             }
         }

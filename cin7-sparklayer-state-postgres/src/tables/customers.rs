@@ -51,10 +51,30 @@ pub(crate) async fn save(
     tenant: &str,
     link: &CustomerLink,
 ) -> Result<(), OpError> {
-    let what = || format!("saving customer link {:?}", link.cin7_id);
+    move_to(client, tenant, &link.cin7_id, link).await
+}
+
+/// C16: saves `link` and removes the link keyed `from` if it still links the same Shopify
+/// customer (and is not `link`'s own key): one statement, so both or neither.
+pub(crate) async fn move_to(
+    client: &Client,
+    tenant: &str,
+    from: &str,
+    link: &CustomerLink,
+) -> Result<(), OpError> {
+    let what = || {
+        if from == link.cin7_id {
+            format!("saving customer link {from:?}")
+        } else {
+            format!("moving customer link {from:?} to {:?}", link.cin7_id)
+        }
+    };
     let stmt = client
         .prepare_cached(
-            "INSERT INTO customer_links (tenant, cin7_id, shopify_id, email, content_hash,
+            "WITH moved AS (
+                 DELETE FROM customer_links
+                 WHERE tenant = $1 AND cin7_id = $10 AND shopify_id = $3 AND cin7_id <> $2)
+             INSERT INTO customer_links (tenant, cin7_id, shopify_id, email, content_hash,
                                          invite_sent, managed_tags, metafields, revoked)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (tenant, cin7_id) DO UPDATE SET
@@ -78,6 +98,7 @@ pub(crate) async fn save(
                 &Json(&link.managed_tags),
                 &Json(&link.metafields),
                 &link.revoked,
+                &from,
             ],
         )
         .await

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use cin7_sparklayer_core::ports::CustomerLink;
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, Row, TransactionBehavior, params};
 
 use crate::codec::{bool_from_sql, from_json, time_to_sql, to_json};
 use crate::error::OpError;
@@ -78,4 +78,25 @@ pub(crate) fn save(
     })
     .map_err(OpError::sqlite(what()))?;
     Ok(())
+}
+
+/// C16: saves `link` and, in the same transaction, removes the link keyed `from` if it still
+/// links the same Shopify customer (and is not `link`'s own key).
+pub(crate) fn move_to(
+    conn: &mut Connection,
+    from: &str,
+    link: &CustomerLink,
+    now: DateTime<Utc>,
+) -> Result<(), OpError> {
+    let what = || format!("moving customer link {from:?} to {:?}", link.cin7_id);
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(OpError::sqlite(what()))?;
+    tx.prepare_cached(
+        "DELETE FROM customer_links WHERE cin7_id = ?1 AND shopify_id = ?2 AND cin7_id <> ?3",
+    )
+    .and_then(|mut stmt| stmt.execute(params![from, link.shopify_id, link.cin7_id]))
+    .map_err(OpError::sqlite(what()))?;
+    save(&tx, link, now)?;
+    tx.commit().map_err(OpError::sqlite(what()))
 }

@@ -8,19 +8,34 @@ use crate::ports::{AccountState, CustomerLink, CustomerWrite, InviteSupport, Wri
 use crate::report::{RecordKind, RunReport, WarningReason};
 
 use super::super::fatal;
+use super::relink::Moves;
 use super::{CustomersPass, PendingWrite};
+
+/// What the plan leaves to apply.
+pub(super) struct Writes {
+    /// The planned writes, in input order.
+    pub(super) pending: Vec<PendingWrite>,
+    /// Unchanged linked customers whose invite is still to consider (C13).
+    pub(super) unchanged_invites: Vec<(CustomerLink, AccountState)>,
+    /// Links moved to another record of their customer (C16): saved as moves.
+    pub(super) moves: Moves,
+}
 
 impl CustomersPass<'_> {
     /// Writes the planned customers in batches, saving each link as its write succeeds, then
     /// sends the invites that are due (new customers, and linked ones still without one).
     pub(super) async fn apply(
         &self,
-        pending: Vec<PendingWrite>,
-        unchanged_invites: Vec<(CustomerLink, AccountState)>,
+        writes: Writes,
         links: HashMap<String, CustomerLink>,
         invite_support: Option<InviteSupport>,
         report: &mut RunReport,
     ) -> Result<(), RunError> {
+        let Writes {
+            pending,
+            unchanged_invites,
+            moves,
+        } = writes;
         self.options
             .progress
             .phase("customer writes", Some(pending.len() as u64));
@@ -34,7 +49,8 @@ impl CustomersPass<'_> {
             let results = self.engine.ports.shopify.write_customers(&writes).await;
             let mut to_invite: Vec<CustomerLink> = Vec::new();
             for (p, result) in batch.iter().zip(results) {
-                let recorded = self.record_write(p, result, &mut links, invite_support, report);
+                let recorded =
+                    self.record_write(p, result, (&mut links, &moves), invite_support, report);
                 if let Some(link) = recorded.await? {
                     to_invite.push(link);
                 }
@@ -52,7 +68,7 @@ impl CustomersPass<'_> {
         &self,
         p: &PendingWrite,
         result: Result<WriteOutcome, PortError>,
-        links: &mut HashMap<String, CustomerLink>,
+        (links, moves): (&mut HashMap<String, CustomerLink>, &Moves),
         invite_support: Option<InviteSupport>,
         report: &mut RunReport,
     ) -> Result<Option<CustomerLink>, RunError> {
@@ -79,7 +95,10 @@ impl CustomersPass<'_> {
                 None => return Ok(None),
             },
         };
-        self.save_link(&new_link).await?;
+        match moves.get(&id) {
+            Some(from) => self.move_link(from, &new_link).await?,
+            None => self.save_link(&new_link).await?,
+        }
         report.count_record(&id, p.action());
         let mut invite = None;
         if p.desired().is_some() {
@@ -156,6 +175,16 @@ impl CustomersPass<'_> {
             .save_customer_link(link)
             .await
             .map_err(RunError::at("saving a customer link"))
+    }
+
+    /// C16: saves a link that moved from the record keyed `from`.
+    async fn move_link(&self, from: &str, link: &CustomerLink) -> Result<(), RunError> {
+        self.engine
+            .ports
+            .state
+            .move_customer_link(from, link)
+            .await
+            .map_err(RunError::at("moving a customer link"))
     }
 
     /// C13: decides a customer's invite. Returns the link when an invite is to be sent; settles

@@ -12,13 +12,14 @@ mod duplicates;
 mod leave;
 mod lookup;
 mod plan;
+mod relink;
 
 use contacts::{FetchedContact, map_with_contacts};
 use decisions::Decisions;
 use duplicates::drop_duplicates;
 use plan::{PlanContext, plan_one};
 
-use crate::config::Currencies;
+use crate::config::{ContactsMode, Currencies};
 use crate::error::RunError;
 use crate::model::{
     AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer, TierListKey,
@@ -205,7 +206,7 @@ impl<'a> CustomersPass<'a> {
     /// The customers pass (C1–C14): fetch and map, sort out skips and revokes (C1, C14), drop
     /// duplicates (C3), look up Shopify (E5, C15), plan every customer (E1, E2), then apply.
     pub(crate) async fn run(self, report: &mut RunReport) -> Result<CustomersOutcome, RunError> {
-        let links = self.links().await?;
+        let mut links = self.links().await?;
         let read = self.fetch_and_map(report, &self.mapping_context()).await?;
         let (customers, seen) = (read.customers, read.seen);
         let mut outcome = CustomersOutcome {
@@ -214,12 +215,16 @@ impl<'a> CustomersPass<'a> {
         };
         let mut decided = Decisions::default();
         let mapped = self.sort_out_skips(customers, &links, report, &mut decided);
+        let contacts = self.engine.settings.customers.contacts;
+        let moves = match contacts {
+            ContactsMode::All => relink::follow_emails(&mut links, &mapped),
+            ContactsMode::Default => relink::Moves::new(),
+        };
         self.contacts_left(&links, &mapped, &seen, report, &mut decided);
         // Not on a short read (E8): a linked customer may only have been skipped by the paging.
         if !outcome.incomplete {
             self.revoke_gone(&links, &seen, report, &mut decided);
         }
-        let contacts = self.engine.settings.customers.contacts;
         let kept = drop_duplicates(mapped, &links, &seen, contacts, report, &mut decided);
         let kept = self.drop_orphans(kept, &links, report, &mut decided);
         let kept = self.fit_definitions(kept, report, &mut outcome);
@@ -250,8 +255,12 @@ impl<'a> CustomersPass<'a> {
         }
         // Apply (E3, E5): batches of writes, the state saved per record as each succeeds.
         let support = lookups.invite_support;
-        self.apply(decided.pending, decided.invites, links, support, report)
-            .await?;
+        let writes = apply::Writes {
+            pending: decided.pending,
+            unchanged_invites: decided.invites,
+            moves,
+        };
+        self.apply(writes, links, support, report).await?;
         Ok(outcome)
     }
 
