@@ -15,8 +15,8 @@ use super::duplicates::{DuplicateVerdict, resolve_by_email};
 /// key contacts: all skipped, as C3 says); else among contacts the smaller customer ID wins,
 /// then the earlier in the input (Cin7's list order). Every other record is skipped, naming
 /// the others. One verdict per input, in input order.
-pub fn resolve_duplicates_with_contacts(
-    records: &[(String, String)],
+pub fn resolve_duplicates_with_contacts<I: AsRef<str>, E: AsRef<str>>(
+    records: &[(I, E)],
     linked: &HashSet<(String, String)>,
 ) -> Vec<DuplicateVerdict> {
     resolve_by_email(records, |email, ids| winner(email, ids, linked))

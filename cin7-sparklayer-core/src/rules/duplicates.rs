@@ -22,8 +22,8 @@ pub enum DuplicateVerdict {
 /// state has that same email (`linked` holds `(cin7_id, lowercased email)` pairs) keeps
 /// syncing; all others are skipped. If none is linked with it, all are skipped. The result has
 /// one verdict per input, in input order. A Cin7 ID appearing twice in the input is treated as one customer.
-pub fn resolve_duplicates(
-    customers: &[(String, String)],
+pub fn resolve_duplicates<I: AsRef<str>, E: AsRef<str>>(
+    customers: &[(I, E)],
     linked: &HashSet<(String, String)>,
 ) -> Vec<DuplicateVerdict> {
     resolve_by_email(customers, |email, ids| {
@@ -37,23 +37,24 @@ pub fn resolve_duplicates(
 /// email (an ID appearing twice counts once); each email shared by several IDs is decided once
 /// by `winner(email, ids in input order)`, which names the ID that keeps syncing, or none; every
 /// other ID of the group is skipped naming the others. One verdict per input, in input order.
-pub(super) fn resolve_by_email<'a>(
-    records: &'a [(String, String)],
+pub(super) fn resolve_by_email<'a, I: AsRef<str>, E: AsRef<str>>(
+    records: &'a [(I, E)],
     winner: impl Fn(&str, &[&'a str]) -> Option<&'a str>,
 ) -> Vec<DuplicateVerdict> {
-    let keys: Vec<Cow<'_, str>> = records.iter().map(|(_, e)| email_key(e)).collect();
+    let keys: Vec<Cow<'_, str>> = records.iter().map(|(_, e)| email_key(e.as_ref())).collect();
     // Email → the distinct record IDs using it, in input order: the first inline, the rest
     // (rare) in a vector that allocates only when used.
     let mut groups: foldhash::HashMap<&str, (&str, Vec<&str>)> =
         foldhash::HashMap::with_capacity_and_hasher(records.len(), Default::default());
     for ((id, _), key) in records.iter().zip(&keys) {
+        let id = id.as_ref();
         match groups.entry(key.as_ref()) {
             Entry::Vacant(v) => {
-                v.insert((id.as_str(), Vec::new()));
+                v.insert((id, Vec::new()));
             }
             Entry::Occupied(mut o) => {
                 let (first, more) = o.get_mut();
-                if *first != id.as_str() && !more.contains(&id.as_str()) {
+                if *first != id && !more.contains(&id) {
                     more.push(id);
                 }
             }
@@ -75,15 +76,16 @@ pub(super) fn resolve_by_email<'a>(
         .iter()
         .zip(&keys)
         .map(|((id, _), key)| {
+            let id = id.as_ref();
             let Some((ids, won)) = shared.get(key.as_ref()) else {
                 return DuplicateVerdict::Keep;
             };
-            if *won == Some(id.as_str()) {
+            if *won == Some(id) {
                 return DuplicateVerdict::Keep;
             }
             let mut others: Vec<String> = ids
                 .iter()
-                .filter(|o| **o != id.as_str())
+                .filter(|o| **o != id)
                 .map(|o| (*o).to_owned())
                 .collect();
             others.sort();

@@ -136,30 +136,22 @@ impl CustomersPass<'_> {
 }
 
 /// C16: splits `kept` into the records whose customer is kept and the contacts whose customer
-/// is not, in input order. The kept customer IDs are borrowed, not copied.
+/// is not, in input order. Each customer's contacts come right after it ([`super::CustomersPass::sort_out_skips`]
+/// emits them so and C3 keeps the order), so a contact is an orphan exactly when the last
+/// customer kept before it is not its own: one pass, no set of 100,000 IDs.
 fn split_orphans(kept: Vec<Mapped>) -> (Vec<Mapped>, Vec<Mapped>) {
-    let has_customer: Vec<bool> = {
-        let customers: foldhash::HashSet<&str> = kept
-            .iter()
-            .map(|m| m.desired.cin7_id.as_str())
-            .filter(|id| !is_contact_key(id))
-            .collect();
-        kept.iter()
-            .map(|m| customers.contains(customer_of_key(&m.desired.cin7_id)))
-            .collect()
-    };
     let mut orphans = Vec::new();
-    let kept = kept
-        .into_iter()
-        .zip(has_customer)
-        .filter_map(|(m, ok)| {
-            if ok {
-                Some(m)
-            } else {
-                orphans.push(m);
-                None
-            }
-        })
-        .collect();
-    (kept, orphans)
+    let mut out: Vec<Mapped> = Vec::with_capacity(kept.len());
+    let mut last_customer: Option<usize> = None;
+    for m in kept {
+        let id = m.desired.cin7_id.as_str();
+        if !is_contact_key(id) {
+            last_customer = Some(out.len());
+        } else if last_customer.is_none_or(|i| out[i].desired.cin7_id != customer_of_key(id)) {
+            orphans.push(m);
+            continue;
+        }
+        out.push(m);
+    }
+    (out, orphans)
 }

@@ -14,8 +14,9 @@ use super::decisions::Decisions;
 use super::{CustomersPass, FetchedCustomer};
 
 impl CustomersPass<'_> {
-    /// Keeps the mapped customers; each skipped one is reported, or revoked when it was linked
-    /// and is out of scope in the sense of C14 (tag removed, deprecated).
+    /// Keeps the mapped customers, each followed by its contacts (C16; `drop_orphans` relies on
+    /// that order); each skipped one is reported, or revoked when it was linked and is out of
+    /// scope in the sense of C14 (tag removed, deprecated).
     pub(super) fn sort_out_skips(
         &self,
         customers: Vec<FetchedCustomer>,
