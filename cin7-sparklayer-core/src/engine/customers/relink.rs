@@ -190,6 +190,42 @@ mod tests {
         links.get(key).map(|l| l.shopify_id.clone())
     }
 
+    proptest::proptest! {
+        /// C16: whatever the emails, relinking never loses a Shopify customer nor gives one
+        /// to two records, and a record keeps its own link whenever that link has its email.
+        #[test]
+        fn relinking_keeps_every_shopify_customer_exactly_once(
+            held in proptest::collection::vec(0usize..5, 0..5),
+            wanted in proptest::collection::vec(proptest::option::of(0usize..5), 0..5),
+        ) {
+            let key = |i: usize| if i == 0 { "c".to_owned() } else { format!("c/k{i}") };
+            let email = |e: usize| format!("p{e}@x.io");
+            let before: HashMap<String, CustomerLink> = held
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (key(i), link(&key(i), &format!("s{i}"), &email(*e))))
+                .collect();
+            let mapped: Vec<Box<MappedCustomer>> = wanted
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.map(|e| record(&key(i), &email(e))))
+                .collect();
+            let mut after = before.clone();
+            follow_emails(&mut after, &mapped);
+            let mut ids: Vec<&str> = after.values().map(|l| l.shopify_id.as_str()).collect();
+            ids.sort_unstable();
+            let mut expected: Vec<&str> = before.values().map(|l| l.shopify_id.as_str()).collect();
+            expected.sort_unstable();
+            proptest::prop_assert_eq!(ids, expected);
+            for m in &mapped {
+                let d = &m.desired;
+                if let Some(own) = before.get(&d.cin7_id).filter(|l| l.email == d.email) {
+                    proptest::prop_assert_eq!(holder(&after, &d.cin7_id), Some(own.shopify_id.clone()));
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_new_default_contact_swaps_shopify_customers_with_the_old_one() {
         let mut l = links(&[link("c", "s1", "a@x.io"), link("c/b", "s2", "b@x.io")]);
