@@ -317,3 +317,39 @@ async fn get(http: &reqwest::Client, url: &str) -> (u16, String, String) {
         .to_owned();
     (status, kind, resp.text().await.expect("body"))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_default_contact_keeps_every_persons_login_over_sqlite_state() {
+    let sb = sandbox(23).await;
+    let state = state_path("contacts-default-moves");
+    let e = engine(&sb, &state, REVOKE);
+    e.run(RunOptions::full()).await.unwrap();
+    let invites = sb.shopify.total_invites();
+    let logins = sb.shopify.customers().len();
+    let id = customer_with_two_contacts(&sb);
+    let (buyer, accounts) = (
+        contact_field(&sb, &id, 0, "Email"),
+        contact_field(&sb, &id, 1, "Email"),
+    );
+    let login = |email: &str| sb.shopify.customer_by_email(email).expect("synced");
+    let (buyer_login, accounts_login) = (login(&buyer).id, login(&accounts).id);
+    // Cin7 makes the accounts contact the default one.
+    sb.cin7.update_customer(&id, |c| {
+        c["Contacts"][0]["Default"] = json!(false);
+        c["Contacts"][1]["Default"] = json!(true);
+    });
+    let r = predicted_run(&e).await;
+    assert_eq!(r.mode.to_string(), "incremental");
+    assert_eq!(r.customers.get("update"), Some(&1), "{:?}", r.customers);
+    assert_eq!(contacts(&r, "update"), 1, "{:?}", r.contacts);
+    assert_eq!(contacts(&r, "create") + contacts(&r, "revoke"), 0);
+    assert_eq!(sb.shopify.customers().len(), logins, "nobody created");
+    assert_eq!(login(&accounts).id, accounts_login);
+    assert_eq!(login(&buyer).id, buyer_login);
+    let contact_id = |n: usize| Some(contact_field(&sb, &id, n, "ID"));
+    assert_eq!(metafield(&login(&accounts), "contact_id"), contact_id(1));
+    assert_eq!(metafield(&login(&buyer), "contact_id"), contact_id(0));
+    let again = e.run(RunOptions::full()).await.unwrap();
+    assert_eq!(again.sink_writes(), 0, "E2: {:?}", again.requests);
+    assert_eq!(sb.shopify.total_invites(), invites, "C13: never twice");
+}
