@@ -31,25 +31,42 @@ struct Record<'a> {
 /// carries its email (see the module), and returns the moves. A moved link's content hash is
 /// cleared: the record is written once in full, and the move is saved with that write.
 pub(super) fn follow_emails(links: &mut HashMap<String, CustomerLink>, mapped: &[Mapped]) -> Moves {
+    // Only a customer with a record whose own link does not carry its email can move anything
+    // (in a steady state none): the rest is never grouped.
+    let unsettled: foldhash::HashSet<&str> = if links.is_empty() {
+        foldhash::HashSet::default()
+    } else {
+        mapped
+            .iter()
+            .map(|m| &m.desired)
+            .filter(|d| {
+                links
+                    .get(&d.cin7_id)
+                    .is_none_or(|l| l.email != d.email && l.email != d.email_key())
+            })
+            .map(|d| customer_of_key(&d.cin7_id))
+            .collect()
+    };
+    if unsettled.is_empty() {
+        return Moves::new();
+    }
     let planned = {
         let mut by_customer: HashMap<&str, Vec<&CustomerLink>> = HashMap::new();
         for l in links.values() {
-            by_customer
-                .entry(customer_of_key(&l.cin7_id))
-                .or_default()
-                .push(l);
+            let customer = customer_of_key(&l.cin7_id);
+            if unsettled.contains(customer) {
+                by_customer.entry(customer).or_default().push(l);
+            }
         }
         let mut records: HashMap<&str, Vec<Record<'_>>> = HashMap::new();
-        if !by_customer.is_empty() {
-            for m in mapped {
-                let key = m.desired.cin7_id.as_str();
-                if let Some((customer, _)) = by_customer.get_key_value(customer_of_key(key)) {
-                    let email = m.desired.email_key();
-                    records
-                        .entry(customer)
-                        .or_default()
-                        .push(Record { key, email });
-                }
+        for m in mapped {
+            let key = m.desired.cin7_id.as_str();
+            if let Some((customer, _)) = by_customer.get_key_value(customer_of_key(key)) {
+                let email = m.desired.email_key();
+                records
+                    .entry(customer)
+                    .or_default()
+                    .push(Record { key, email });
             }
         }
         records
