@@ -74,3 +74,42 @@ fn a_new_rate_is_read_once_and_rewrites_only_changed_prices() {
     assert_eq!(again.products_read, 0, "the rate was recorded");
     assert_eq!(again.price_rows_written, 0);
 }
+
+#[test]
+fn a_tier_moved_to_another_currency_is_reported_on_its_existing_list() {
+    let w = World::new(2, 5);
+    let first = engine(&w, &[]);
+    let r = block_on(first.run(RunOptions::full())).expect("run");
+    assert_eq!(r.failures, vec![]);
+    assert!(w.lists.lists().contains_key("cin7-tier-1"));
+    assert_eq!(
+        r.warnings
+            .get(&cin7_sparklayer_core::report::WarningReason::PriceListCurrencyMismatch),
+        None
+    );
+    // Tier 1 is now declared in USD, and `cust-0` (tier 1) buys in USD: the sync publishes
+    // `cin7-tier-1` in USD, while SparkLayer still holds it in AUD.
+    w.source.customers.lock().unwrap()[0].currency = Some("USD".into());
+    let mut settings = EngineSettings::default();
+    settings.customers.currency = CurrencyMode::All;
+    settings
+        .pricing
+        .tier_currency
+        .insert("1".into(), "USD".into());
+    let e = SyncEngine::new(w.engine.ports().clone(), settings);
+    let r = block_on(e.run(RunOptions::full())).expect("run");
+    let reason = cin7_sparklayer_core::report::WarningReason::PriceListCurrencyMismatch;
+    assert_eq!(r.warnings.get(&reason), Some(&1), "{:?}", r.warnings);
+    let record = r
+        .warning_records
+        .iter()
+        .find(|w| w.reason == reason)
+        .expect("listed");
+    assert_eq!(record.id, "cin7-tier-1");
+    let detail = record.detail.as_deref().unwrap_or_default();
+    assert!(
+        detail.contains("in AUD") && detail.contains("in USD"),
+        "{detail}"
+    );
+    assert_eq!(reason.to_string(), "price_list_currency_mismatch");
+}

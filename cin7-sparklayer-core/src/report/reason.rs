@@ -94,6 +94,10 @@ pub enum WarningReason {
     InvalidDiscount,
     /// E8: a full read ended with fewer distinct records than Cin7's `Total`.
     IncompleteRead,
+    /// P5: SparkLayer holds the list in another currency than the sync now publishes it in
+    /// (`pricing.tier_currency` changed); SparkLayer cannot change a list's currency, so the
+    /// prices are written and the operator is told to delete the list for the sync to re-create it.
+    PriceListCurrencyMismatch,
 }
 
 macro_rules! by_name {

@@ -11,7 +11,7 @@ use crate::error::RunError;
 use crate::model::{AccountInfo, DesiredPriceList, TierListKey};
 use crate::plan::{ListPlan, baseline_from_rows};
 use crate::ports::{FetchScope, PriceListState, RemotePriceList};
-use crate::report::{ListAction, PriceListPlanEntry, RunMode, RunReport};
+use crate::report::{ListAction, PriceListPlanEntry, RunMode, RunReport, WarningReason};
 use crate::rules::publish_tier_lists;
 
 use super::customers::{CustomersOutcome, RunRules};
@@ -93,6 +93,7 @@ impl<'a> PricingPass<'a> {
         let mut desired: Vec<(DesiredPriceList, bool)> =
             tier_lists.into_iter().map(|l| (l, complete_rows)).collect();
         desired.extend(self.customers.own_lists.drain(..).map(|l| (l, true)));
+        warn_currency_mismatches(&desired, &remote, report);
         let known = Known {
             full,
             all_customers,
@@ -148,6 +149,33 @@ impl<'a> PricingPass<'a> {
             .await
             .map_err(RunError::at("reading SparkLayer prices (reconcile)"))?;
         Ok(baseline_from_rows(&rows))
+    }
+}
+
+/// P5: each desired list SparkLayer holds in another currency (a changed `tier_currency`):
+/// SparkLayer has no way to change a list's currency, so the operator is told what to do.
+fn warn_currency_mismatches(
+    desired: &[(DesiredPriceList, bool)],
+    remote: &HashMap<String, RemotePriceList>,
+    report: &mut RunReport,
+) {
+    for (list, _) in desired {
+        let h = &list.header;
+        let Some(held) = remote.get(&h.slug).and_then(|r| r.currency.as_deref()) else {
+            continue;
+        };
+        if !held.eq_ignore_ascii_case(&h.currency) {
+            let detail = format!(
+                "SparkLayer holds price list {} in {held}, the sync now publishes it in {}; \
+                 delete the list in SparkLayer and the next run re-creates it",
+                h.slug, h.currency
+            );
+            report.warn(
+                &h.slug,
+                WarningReason::PriceListCurrencyMismatch,
+                Some(detail),
+            );
+        }
     }
 }
 
