@@ -177,6 +177,26 @@ proptest! {
         }
     }
 
+    /// C16: a customer split into its person and the parts its contacts share is put back
+    /// together unchanged, and its contacts put on those parts are what `map_contacts` maps.
+    #[test]
+    fn c16_a_customer_split_into_shared_parts_is_put_back_unchanged(c in customer()) {
+        let cfg = all_contacts();
+        let account = account();
+        let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[], currencies: Currencies::none() };
+        let Ok(key) = map_customer(&c, &ctx) else { return Ok(()) };
+        let contacts = map_contacts(&c, &key, false);
+        let (id, person, shared) = CustomerParts::split(key.clone());
+        prop_assert_eq!(&shared, &CustomerParts::of(&key));
+        prop_assert_eq!(shared.record(id, person), key);
+        let people = contact_people(&c, shared.country(), false);
+        prop_assert_eq!(people.len(), contacts.len());
+        for (p, m) in people.into_iter().zip(contacts) {
+            prop_assert_eq!(&p.id, &m.id);
+            prop_assert_eq!(p.result.map(|own| shared.record(m.id.clone(), own)), m.result);
+        }
+    }
+
     /// C3 with C16: an email is synced at most once; the linked record keeps it; without a
     /// link, exactly once unless two or more customers have it as their key (then C3 skips all).
     #[test]

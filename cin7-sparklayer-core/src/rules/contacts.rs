@@ -1,12 +1,20 @@
 //! C16 Contacts: every other qualifying contact of a synced customer as a Shopify customer of
 //! its own (`customers.contacts = "all"`).
+//!
+//! A contact is its customer's mapping with its own email, names, phone and contact ID. So
+//! that 100,000 customers with 150,000 more contacts are not held as 250,000 full copies, a
+//! customer's mapping splits into what its records share ([`CustomerParts`]) and what each
+//! person holds alone ([`PersonParts`]); [`CustomerParts::record`] puts one back together.
 
-use crate::model::{DesiredAddress, DesiredCustomer, SourceContact, SourceCustomer, contact_key};
+use crate::model::{
+    DesiredAddress, DesiredCustomer, DesiredMetafield, DesiredPriceList, MetafieldKey,
+    SourceContact, SourceCustomer, TierListKey, contact_key,
+};
 use crate::report::{SkipReason, WarningReason};
 
 use super::identity::{identity_contact, is_valid_email};
 use super::map::{MappedCustomer, RuleWarning, Skip};
-use super::metafields::with_contact_id;
+use super::metafields::{CONTACT_ID, with_contact_id};
 use super::names::split_name;
 use super::phone::{PhonePick, pick_phone};
 
@@ -21,6 +29,152 @@ pub struct MappedContact {
     pub result: Result<MappedCustomer, Skip>,
 }
 
+/// One other contact of a customer as what it holds on its own (C16): its record ID and its
+/// person, or why it is not synced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactPerson {
+    /// As [`MappedContact::id`].
+    pub id: String,
+    /// The contact's own parts, or why it is not synced.
+    pub result: Result<PersonParts, Skip>,
+}
+
+/// C16: what every record of one customer (the customer and its contacts) shares: the
+/// customer's address without a person's names and phone (C5), tax exemption (C6), managed
+/// tags (C11), metafields without `cin7.contact_id` (C7–C10, C17) and tier list (C8, P5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerParts {
+    place: Option<DesiredAddress>,
+    tax_exempt: bool,
+    managed_tags: Vec<String>,
+    metafields: Vec<DesiredMetafield>,
+    tier: Option<TierListKey>,
+}
+
+/// C16: what one record of a customer holds on its own: its login email, names and phone
+/// (also on the address), its `cin7.contact_id`, its own price list (the customer's only, P2)
+/// and its warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonParts {
+    /// Login email (C2, C16).
+    pub email: String,
+    /// First name (C4).
+    pub first_name: Option<String>,
+    /// Last name (C4).
+    pub last_name: Option<String>,
+    /// Phone in E.164 (C4).
+    pub phone: Option<String>,
+    /// `cin7.contact_id` (C16), when the person's contact has an ID.
+    pub contact_id: Option<String>,
+    /// The customer's own price list (P2); `None` for a contact.
+    pub own_list: Option<Box<DesiredPriceList>>,
+    /// Warnings about this person's own parts.
+    pub warnings: Vec<RuleWarning>,
+}
+
+impl CustomerParts {
+    /// Splits a mapped customer, without copying, into its Cin7 ID, its person and the parts
+    /// its contacts share. Lossless: [`Self::record`] of the three gives `key` back, since C5
+    /// puts the person's names and phone on the address.
+    pub fn split(key: MappedCustomer) -> (String, PersonParts, Self) {
+        let MappedCustomer {
+            desired,
+            tier,
+            own_list,
+            warnings,
+        } = key;
+        let DesiredCustomer {
+            cin7_id,
+            email,
+            first_name,
+            last_name,
+            phone,
+            address,
+            tax_exempt,
+            managed_tags,
+            mut metafields,
+        } = desired;
+        let contact_id = take_contact_id(&mut metafields);
+        let person = PersonParts {
+            email,
+            first_name,
+            last_name,
+            phone,
+            contact_id,
+            own_list: own_list.map(Box::new),
+            warnings,
+        };
+        let parts = Self {
+            place: address.map(place_of),
+            tax_exempt,
+            managed_tags,
+            metafields,
+            tier,
+        };
+        (cin7_id, person, parts)
+    }
+
+    /// The parts `key`'s contacts share, copied.
+    pub fn of(key: &MappedCustomer) -> Self {
+        let d = &key.desired;
+        let mut metafields = d.metafields.clone();
+        take_contact_id(&mut metafields);
+        Self {
+            place: d.address.clone().map(place_of),
+            tax_exempt: d.tax_exempt,
+            managed_tags: d.managed_tags.clone(),
+            metafields,
+            tier: key.tier.clone(),
+        }
+    }
+
+    /// The customer's country (C5's ISO code), which reads its contacts' national phones (C4).
+    pub fn country(&self) -> Option<&str> {
+        self.place.as_ref().map(|a| a.country_code.as_str())
+    }
+
+    /// One record of the customer put together: `person` on the shared parts, as the Shopify
+    /// customer `cin7_id` (C16: the customer's ID or a contact's key).
+    pub fn record(&self, cin7_id: String, person: PersonParts) -> MappedCustomer {
+        let PersonParts {
+            email,
+            first_name,
+            last_name,
+            phone,
+            contact_id,
+            own_list,
+            warnings,
+        } = person;
+        let address = self.place.as_ref().map(|a| DesiredAddress {
+            first_name: first_name.clone(),
+            last_name: last_name.clone(),
+            phone: phone.clone(),
+            ..a.clone()
+        });
+        // Room for `cin7.contact_id`, so adding it does not grow the vector again.
+        let mut metafields = Vec::with_capacity(self.metafields.len() + 1);
+        metafields.extend(self.metafields.iter().cloned());
+        with_contact_id(&mut metafields, contact_id.as_deref());
+        let desired = DesiredCustomer {
+            cin7_id,
+            email,
+            first_name,
+            last_name,
+            phone,
+            address,
+            tax_exempt: self.tax_exempt,
+            managed_tags: self.managed_tags.clone(),
+            metafields,
+        };
+        MappedCustomer {
+            desired,
+            tier: self.tier.clone(),
+            own_list: own_list.map(|l| *l),
+            warnings,
+        }
+    }
+}
+
 /// C16: the contacts of `customer` other than its key contact (C2) whose `Email` passes C2's
 /// check, each mapped from `key` (the customer's own mapping): names and phone from the contact
 /// (C4), the customer's address (C5) carrying them, everything else from the customer (C6–C11),
@@ -31,6 +185,23 @@ pub fn map_contacts(
     key: &MappedCustomer,
     email_fallback: bool,
 ) -> Vec<MappedContact> {
+    let parts = CustomerParts::of(key);
+    contact_people(customer, parts.country(), email_fallback)
+        .into_iter()
+        .map(|c| MappedContact {
+            result: c.result.map(|p| parts.record(c.id.clone(), p)),
+            id: c.id,
+        })
+        .collect()
+}
+
+/// C16: [`map_contacts`] as each contact's own parts, to put on its customer's
+/// [`CustomerParts`]; `country` is the customer's (C5), which reads national phones (C4).
+pub fn contact_people(
+    customer: &SourceCustomer,
+    country: Option<&str>,
+    email_fallback: bool,
+) -> Vec<ContactPerson> {
     let identity = identity_contact(customer, email_fallback);
     customer
         .contacts
@@ -39,12 +210,11 @@ pub fn map_contacts(
         .filter(|(_, c)| !identity.is_some_and(|i| std::ptr::eq(i, *c)))
         .filter_map(|(n, c)| qualifying_email(c).map(|email| (n, c, email)))
         .map(|(n, c, email)| match c.id.as_deref() {
-            Some(contact_id) => {
-                let id = contact_key(&customer.id, contact_id);
-                let result = Ok(map_contact(c, contact_id, email, id.clone(), key));
-                MappedContact { id, result }
-            }
-            None => MappedContact {
+            Some(contact_id) => ContactPerson {
+                id: contact_key(&customer.id, contact_id),
+                result: Ok(contact_person(c, contact_id, email, country)),
+            },
+            None => ContactPerson {
                 id: contact_key(&customer.id, &format!("#{}", n + 1)),
                 result: Err(Skip {
                     reason: SkipReason::NoContactId,
@@ -62,23 +232,16 @@ fn qualifying_email(contact: &SourceContact) -> Option<String> {
     is_valid_email(email).then(|| email.to_owned())
 }
 
-/// C16: one contact as a Shopify customer: `key`'s desired state with the contact's email,
-/// names and phone (also on the address), its record ID `cin7_id` (C16's contact key) and
-/// `cin7.contact_id`.
-fn map_contact(
+/// C16: one contact's own parts: its email, names and phone (C4, read in the customer's
+/// `country`) and its contact ID.
+fn contact_person(
     contact: &SourceContact,
     contact_id: &str,
     email: String,
-    cin7_id: String,
-    key: &MappedCustomer,
-) -> MappedCustomer {
+    country: Option<&str>,
+) -> PersonParts {
     let mut warnings = Vec::new();
     let (first_name, last_name) = split_name(contact.name.as_deref());
-    let country = key
-        .desired
-        .address
-        .as_ref()
-        .map(|a| a.country_code.as_str());
     let phones = [contact.phone.as_deref(), contact.mobile_phone.as_deref()];
     let phone = match pick_phone(&phones, country) {
         PhonePick::Valid(p) => Some(p),
@@ -91,50 +254,31 @@ fn map_contact(
             None
         }
     };
-    let from = &key.desired;
-    let address = from.address.as_ref().map(|a| DesiredAddress {
-        first_name: first_name.clone(),
-        last_name: last_name.clone(),
-        phone: phone.clone(),
-        ..place_of(a)
-    });
-    // Room for `cin7.contact_id`, so adding it does not grow the vector again.
-    let mut metafields = Vec::with_capacity(from.metafields.len() + 1);
-    metafields.extend(from.metafields.iter().cloned());
-    with_contact_id(&mut metafields, Some(contact_id));
-    let desired = DesiredCustomer {
-        cin7_id,
+    PersonParts {
         email,
         first_name,
         last_name,
         phone,
-        address,
-        tax_exempt: from.tax_exempt,
-        managed_tags: from.managed_tags.clone(),
-        metafields,
-    };
-    MappedCustomer {
-        desired,
-        tier: key.tier.clone(),
+        contact_id: Some(contact_id.to_owned()),
         own_list: None,
         warnings,
     }
 }
 
-/// C5, C16: the customer's address without the key contact's names and phone, which a contact
-/// replaces with its own (cloning them only to drop them was a third of the address's
-/// allocations per contact).
-fn place_of(a: &DesiredAddress) -> DesiredAddress {
+/// Removes `cin7.contact_id` from sorted metafields, returning its value.
+fn take_contact_id(metafields: &mut Vec<DesiredMetafield>) -> Option<String> {
+    let key = MetafieldKey::known(CONTACT_ID.0, CONTACT_ID.1);
+    let at = metafields.binary_search_by(|m| m.key.cmp(&key)).ok()?;
+    Some(metafields.remove(at).value)
+}
+
+/// C5, C16: an address without its person's names and phone, which each record of the
+/// customer puts back as its own.
+fn place_of(a: DesiredAddress) -> DesiredAddress {
     DesiredAddress {
-        address1: a.address1.clone(),
-        address2: a.address2.clone(),
-        city: a.city.clone(),
-        province_code: a.province_code.clone(),
-        zip: a.zip.clone(),
-        country_code: a.country_code.clone(),
-        company: a.company.clone(),
         first_name: None,
         last_name: None,
         phone: None,
+        ..a
     }
 }

@@ -25,7 +25,9 @@ mod tax;
 
 pub use address::{AddressPerson, AddressWarning, MappedAddress, map_address, pick_address};
 pub use contact_duplicates::resolve_duplicates_with_contacts;
-pub use contacts::{MappedContact, map_contacts};
+pub use contacts::{
+    ContactPerson, CustomerParts, MappedContact, PersonParts, contact_people, map_contacts,
+};
 pub use conversion::{convert_price, converted_list, publish_tier_lists};
 pub use country::{country_code, province_code};
 pub use currency::{

@@ -2,28 +2,26 @@
 //! own, and the contacts that left scope (C14).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::config::{ContactsMode, OnLeave};
 use crate::model::{CONTACT_KEY_SEPARATOR, SourceCustomer, customer_of_key, is_contact_key};
 use crate::plan::plan_revoke;
 use crate::ports::CustomerLink;
 use crate::report::{RunReport, SkipReason};
-use crate::rules::{MappingContext, Skip, map_contacts, map_customer};
+use crate::rules::{CustomerParts, MappingContext, Skip, contact_people, map_customer};
 
 use super::decisions::Decisions;
 use super::{CustomersPass, Mapped};
 
-/// One other contact of a fetched customer, mapped (C16).
-pub(super) struct FetchedContact {
-    /// `{customer ID}/{contact ID}`, or `{customer ID}/#{n}` for a contact without `ID`.
-    pub(super) id: String,
-    /// The contact as a Shopify customer, or why it is not synced.
-    pub(super) result: Result<Mapped, Skip>,
-}
+/// One other contact of a fetched customer (C16): its record, or its key and why it is not
+/// synced.
+pub(super) type FetchedContact = Result<Mapped, (String, Skip)>;
 
 /// Maps one customer (C1–C12) and, with `customers.contacts = "all"` and when it syncs, its
-/// other qualifying contacts (C16). With contacts, a customer ID holding the key separator could
-/// pass for a contact's key: such a customer is skipped, `invalid_id`.
+/// other qualifying contacts (C16), which then share its mapped parts. With contacts, a
+/// customer ID holding the key separator could pass for a contact's key: such a customer is
+/// skipped, `invalid_id`.
 pub(super) fn map_with_contacts(
     customer: &SourceCustomer,
     ctx: &MappingContext<'_>,
@@ -39,18 +37,35 @@ pub(super) fn map_with_contacts(
         };
         return (Err(skip), Vec::new());
     }
-    let result = map_customer(customer, ctx).map(Box::new);
-    let contacts = match &result {
-        Ok(key) if all => map_contacts(customer, key, ctx.customers.email_fallback)
-            .into_iter()
-            .map(|c| FetchedContact {
-                id: c.id,
-                result: c.result.map(Box::new),
-            })
-            .collect(),
-        _ => Vec::new(),
+    let key = match map_customer(customer, ctx) {
+        Ok(key) => key,
+        Err(skip) => return (Err(skip), Vec::new()),
     };
-    (result, contacts)
+    if !all {
+        return (Ok(Mapped::whole(key)), Vec::new());
+    }
+    let country = key
+        .desired
+        .address
+        .as_ref()
+        .map(|a| a.country_code.as_str());
+    let people = contact_people(customer, country, ctx.customers.email_fallback);
+    if people.iter().all(|p| p.result.is_err()) {
+        let skipped = people
+            .into_iter()
+            .filter_map(|p| p.result.err().map(|s| Err((p.id, s))));
+        return (Ok(Mapped::whole(key)), skipped.collect());
+    }
+    let (id, own, shared) = CustomerParts::split(key);
+    let shared = Arc::new(shared);
+    let contacts = people
+        .into_iter()
+        .map(|p| match p.result {
+            Ok(own) => Ok(Mapped::person(p.id, own, &shared)),
+            Err(skip) => Err((p.id, skip)),
+        })
+        .collect();
+    (Ok(Mapped::person(id, own, &shared)), contacts)
 }
 
 impl CustomersPass<'_> {
@@ -64,9 +79,9 @@ impl CustomersPass<'_> {
         decided: &mut Decisions,
     ) {
         for c in contacts {
-            match c.result {
+            match c {
                 Ok(m) => mapped.push(m),
-                Err(skip) => decided.skip(report, &c.id, None, skip.reason, skip.detail),
+                Err((id, skip)) => decided.skip(report, &id, None, skip.reason, skip.detail),
             }
         }
     }
@@ -86,8 +101,7 @@ impl CustomersPass<'_> {
         if self.engine.settings.customers.on_leave != OnLeave::Revoke {
             return;
         }
-        let synced: foldhash::HashSet<&str> =
-            mapped.iter().map(|m| m.desired.cin7_id.as_str()).collect();
+        let synced: foldhash::HashSet<&str> = mapped.iter().map(Mapped::cin7_id).collect();
         let mut left: Vec<&CustomerLink> = links
             .values()
             .filter(|l| is_contact_key(&l.cin7_id) && seen.contains(customer_of_key(&l.cin7_id)))
@@ -119,17 +133,17 @@ impl CustomersPass<'_> {
         let (kept, orphans) = split_orphans(kept);
         let revoking = self.engine.settings.customers.on_leave == OnLeave::Revoke;
         for m in orphans {
-            let d = &m.desired;
-            let customer = customer_of_key(&d.cin7_id);
+            let id = m.cin7_id();
+            let customer = customer_of_key(id);
             let why = format!("its customer {customer} is skipped for a shared email");
-            let link = links.get(&d.cin7_id);
+            let link = links.get(id);
             if let Some(write) = link.filter(|_| revoking).and_then(plan_revoke) {
-                let who = (d.cin7_id.as_str(), Some(d.email.clone()));
+                let who = (id, Some(m.email().to_owned()));
                 decided.revoke(report, self.options.dry_run, who, why, write);
                 continue;
             }
-            let (reason, email) = (SkipReason::DuplicateEmail, Some(d.email.clone()));
-            decided.skip(report, &d.cin7_id, email, reason, Some(why));
+            let (reason, email) = (SkipReason::DuplicateEmail, Some(m.email().to_owned()));
+            decided.skip(report, id, email, reason, Some(why));
         }
         kept
     }
@@ -144,10 +158,10 @@ fn split_orphans(kept: Vec<Mapped>) -> (Vec<Mapped>, Vec<Mapped>) {
     let mut out: Vec<Mapped> = Vec::with_capacity(kept.len());
     let mut last_customer: Option<usize> = None;
     for m in kept {
-        let id = m.desired.cin7_id.as_str();
+        let id = m.cin7_id();
         if !is_contact_key(id) {
             last_customer = Some(out.len());
-        } else if last_customer.is_none_or(|i| out[i].desired.cin7_id != customer_of_key(id)) {
+        } else if last_customer.is_none_or(|i| out[i].cin7_id() != customer_of_key(id)) {
             orphans.push(m);
             continue;
         }

@@ -88,6 +88,10 @@ impl Decisions {
                     self.skip(report, &id, Some(email), reason, Some(detail));
                     continue;
                 }
+                PlannedCustomer::Unfit(unfit) => {
+                    unfit.record(report, outcome);
+                    continue;
+                }
                 PlannedCustomer::Planned(p) => p,
             };
             for w in p.warnings {

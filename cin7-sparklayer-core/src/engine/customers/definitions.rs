@@ -1,48 +1,52 @@
 //! E10 in the customers pass: each customer's metafields are written as the shop's definitions
 //! type them; a customer with a value that does not convert without loss fails (E3).
 
+use crate::model::{DesiredPriceList, TierListKey};
 use crate::report::{Failure, RecordKind, RunReport};
-use crate::rules::MappedCustomer;
+use crate::rules::{MappedCustomer, ShopTypes};
 
-use super::{CustomersOutcome, CustomersPass};
+use super::CustomersOutcome;
 
-impl CustomersPass<'_> {
-    /// Converts every kept customer's metafields to the shop's types (E10). A customer with a
-    /// value that cannot convert is reported as failed, naming the definition, and not
-    /// written; its tier and own price list still count for the pricing pass, so a failure
-    /// never empties a list (P4).
-    #[allow(
-        clippy::vec_box,
-        reason = "mapped customers are large and boxed throughout the pass; the Vec moves pointers"
-    )]
-    pub(super) fn fit_definitions(
-        &self,
-        kept: Vec<Box<MappedCustomer>>,
-        report: &mut RunReport,
-        outcome: &mut CustomersOutcome,
-    ) -> Vec<Box<MappedCustomer>> {
-        if self.types.is_empty() {
-            return kept;
-        }
-        let mut fitting = Vec::with_capacity(kept.len());
-        for mut m in kept {
-            match self.types.apply(&mut m.desired.metafields) {
-                Ok(()) => fitting.push(m),
-                Err(e) => {
-                    report.count_record(&m.desired.cin7_id, "failed");
-                    report.failures.push(Failure {
-                        kind: RecordKind::Customer,
-                        id: m.desired.cin7_id.clone(),
-                        step: "metafields".into(),
-                        message: format!("Shopify: {e}"),
-                        retryable: false,
-                    });
-                    let MappedCustomer { tier, own_list, .. } = *m;
-                    outcome.tiers_used.extend(tier);
-                    outcome.own_lists.extend(own_list);
-                }
-            }
-        }
-        fitting
+/// A customer whose metafields do not fit the shop's definitions (E10): failed, not written.
+pub(super) struct Unfit {
+    id: String,
+    message: String,
+    tier: Option<TierListKey>,
+    own_list: Option<DesiredPriceList>,
+}
+
+/// Converts a customer's metafields to the shop's types (E10), on the planner's thread.
+pub(super) fn fit_definitions(
+    mut m: MappedCustomer,
+    types: &ShopTypes,
+) -> Result<MappedCustomer, Box<Unfit>> {
+    if types.is_empty() {
+        return Ok(m);
+    }
+    match types.apply(&mut m.desired.metafields) {
+        Ok(()) => Ok(m),
+        Err(e) => Err(Box::new(Unfit {
+            id: m.desired.cin7_id,
+            message: format!("Shopify: {e}"),
+            tier: m.tier,
+            own_list: m.own_list,
+        })),
+    }
+}
+
+impl Unfit {
+    /// Reports the customer as failed, naming the definition; its tier and own price list
+    /// still count for the pricing pass, so a failure never empties a list (P4).
+    pub(super) fn record(self, report: &mut RunReport, outcome: &mut CustomersOutcome) {
+        report.count_record(&self.id, "failed");
+        report.failures.push(Failure {
+            kind: RecordKind::Customer,
+            id: self.id,
+            step: "metafields".into(),
+            message: self.message,
+            retryable: false,
+        });
+        outcome.tiers_used.extend(self.tier);
+        outcome.own_lists.extend(self.own_list);
     }
 }

@@ -24,10 +24,8 @@ pub(super) fn drop_duplicates(
 ) -> Vec<Mapped> {
     // Borrowed: 250,000 IDs and emails copied only to be compared cost a tenth of the pass.
     let verdicts = {
-        let mut pairs: Vec<(&str, &str)> = mapped
-            .iter()
-            .map(|m| (m.desired.cin7_id.as_str(), m.desired.email.as_str()))
-            .collect();
+        let mut pairs: Vec<(&str, &str)> =
+            mapped.iter().map(|m| (m.cin7_id(), m.email())).collect();
         pairs.extend(
             links
                 .values()
@@ -50,15 +48,9 @@ pub(super) fn drop_duplicates(
             DuplicateVerdict::Keep => kept.push(m),
             DuplicateVerdict::Skip { others } => {
                 let detail = format!("email shared with Cin7 customer(s) {}", others.join(", "));
-                let d = &m.desired;
                 let reason = SkipReason::DuplicateEmail;
-                decided.skip(
-                    report,
-                    &d.cin7_id,
-                    Some(d.email.clone()),
-                    reason,
-                    Some(detail),
-                );
+                let email = Some(m.email().to_owned());
+                decided.skip(report, m.cin7_id(), email, reason, Some(detail));
             }
         }
     }

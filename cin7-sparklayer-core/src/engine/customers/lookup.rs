@@ -41,8 +41,8 @@ impl CustomersPass<'_> {
     ) -> Result<Lookups, RunError> {
         let unlinked: Vec<String> = kept
             .iter()
-            .filter(|m| !links.contains_key(&m.desired.cin7_id))
-            .map(|m| m.desired.email.clone())
+            .filter(|m| !links.contains_key(m.cin7_id()))
+            .map(|m| m.email().to_owned())
             .collect();
         let found = self.find_by_emails(&unlinked).await?;
         let invite_support = if self.engine.settings.customers.send_invites {
@@ -61,7 +61,7 @@ impl CustomersPass<'_> {
         let full = self.resolved.mode == RunMode::Full;
         let read_back: Vec<String> = kept
             .iter()
-            .filter_map(|m| links.get(&m.desired.cin7_id))
+            .filter_map(|m| links.get(m.cin7_id()))
             .filter(|l| full || (invites_on && !l.invite_sent))
             .map(|l| l.shopify_id.clone())
             .collect();

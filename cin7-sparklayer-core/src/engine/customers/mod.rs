@@ -12,12 +12,14 @@ mod duplicates;
 mod leave;
 mod lookup;
 mod plan;
+mod record;
 mod relink;
 
 use contacts::{FetchedContact, map_with_contacts};
 use decisions::Decisions;
 use duplicates::drop_duplicates;
 use plan::{PlanContext, plan_one};
+use record::Mapped;
 
 use crate::config::{ContactsMode, Currencies};
 use crate::error::RunError;
@@ -26,7 +28,7 @@ use crate::model::{
 };
 use crate::ports::{CustomerLink, CustomerWrite, Fetched, IncompleteRead};
 use crate::report::{RecordKind, RunReport, WarningReason};
-use crate::rules::{MappedCustomer, MappingContext, ShopTypes};
+use crate::rules::{MappingContext, ShopTypes};
 
 use super::parallel::{par_drain_map, par_map_owned};
 use super::{ResolvedMode, RunOptions, SyncEngine};
@@ -55,9 +57,6 @@ struct CustomersRead {
 
 /// Customers are mapped in chunks of this many, each chunk spread over every core.
 const MAP_CHUNK: usize = 4096;
-
-/// A mapped customer, boxed: it is large, and 100,000 of them are moved between vectors.
-type Mapped = Box<MappedCustomer>;
 
 /// One fetched customer, already mapped.
 struct FetchedCustomer {
@@ -204,7 +203,7 @@ impl<'a> CustomersPass<'a> {
     }
 
     /// The customers pass (C1–C14): fetch and map, sort out skips and revokes (C1, C14), drop
-    /// duplicates (C3), look up Shopify (E5, C15), plan every customer (E1, E2), then apply.
+    /// duplicates (C3), look up Shopify (E5, C15), plan every customer (E1, E2, E10), then apply.
     pub(crate) async fn run(self, report: &mut RunReport) -> Result<CustomersOutcome, RunError> {
         let mut links = self.links().await?;
         let read = self.fetch_and_map(report, &self.mapping_context()).await?;
@@ -227,7 +226,6 @@ impl<'a> CustomersPass<'a> {
         }
         let kept = drop_duplicates(mapped, &links, &seen, contacts, report, &mut decided);
         let kept = self.drop_orphans(kept, &links, report, &mut decided);
-        let kept = self.fit_definitions(kept, report, &mut outcome);
         let lookups = self.look_up(&kept, &links).await?;
 
         // Plan (E1, E2), on every core; then the report, in input order.
@@ -242,6 +240,7 @@ impl<'a> CustomersPass<'a> {
             remote: &lookups.remote,
             invites_on: lookups.invites_on(),
             dry_run: self.options.dry_run,
+            types: self.types,
         };
         let planned = par_map_owned(kept, |m| plan_one(m, &plan_ctx));
         outcome.seen = seen;

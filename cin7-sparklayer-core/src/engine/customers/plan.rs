@@ -8,9 +8,11 @@ use crate::model::{DesiredPriceList, TierListKey};
 use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer};
 use crate::ports::{AccountState, CustomerLink, RemoteCustomer};
 use crate::report::CustomerAction;
-use crate::rules::{MappedCustomer, RuleWarning};
+use crate::rules::{MappedCustomer, RuleWarning, ShopTypes};
 
 use super::PendingWrite;
+use super::definitions::{Unfit, fit_definitions};
+use super::record::Mapped;
 
 /// What the planner knows about the whole run, shared read-only by every customer.
 pub(super) struct PlanContext<'a> {
@@ -26,6 +28,8 @@ pub(super) struct PlanContext<'a> {
     pub(super) invites_on: bool,
     /// A dry run builds no write (E1).
     pub(super) dry_run: bool,
+    /// The shop's types for the sync's metafields (E10).
+    pub(super) types: &'a ShopTypes,
 }
 
 /// The outcome of planning one kept customer.
@@ -39,6 +43,8 @@ pub(super) enum PlannedCustomer {
         /// Names the other Cin7 customer.
         detail: String,
     },
+    /// Its metafields do not fit the shop's definitions (E10): failed.
+    Unfit(Box<Unfit>),
     /// Planned: unchanged, create or update.
     Planned(Planned),
 }
@@ -64,15 +70,19 @@ pub(super) struct Planned {
     pub(super) write: Option<Box<PendingWrite>>,
 }
 
-/// Plans one customer: C3's linked-elsewhere check, E2's content hash, the verdict, and the
-/// write (the desired customer moves into it; in a dry run it is dropped here, on this thread).
-pub(super) fn plan_one(m: Box<MappedCustomer>, ctx: &PlanContext<'_>) -> PlannedCustomer {
+/// Plans one record: puts it together (C16), fits its metafields (E10), C3's linked-elsewhere
+/// check, E2's content hash, the verdict, and the write (the desired customer moves into it;
+/// in a dry run it is dropped here, on this thread).
+pub(super) fn plan_one(m: Mapped, ctx: &PlanContext<'_>) -> PlannedCustomer {
     let MappedCustomer {
         desired,
         tier,
         own_list,
         warnings,
-    } = *m;
+    } = match fit_definitions(m.into_customer(), ctx.types) {
+        Ok(m) => m,
+        Err(unfit) => return PlannedCustomer::Unfit(unfit),
+    };
     let link = ctx.links.get(&desired.cin7_id);
     let by_email = if link.is_none() {
         ctx.found.get(&desired.email_key())

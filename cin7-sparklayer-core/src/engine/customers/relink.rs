@@ -38,13 +38,12 @@ pub(super) fn follow_emails(links: &mut HashMap<String, CustomerLink>, mapped: &
     } else {
         mapped
             .iter()
-            .map(|m| &m.desired)
-            .filter(|d| {
+            .filter(|m| {
                 links
-                    .get(&d.cin7_id)
-                    .is_none_or(|l| l.email != d.email && l.email != d.email_key())
+                    .get(m.cin7_id())
+                    .is_none_or(|l| l.email != m.email() && l.email != m.email_key())
             })
-            .map(|d| customer_of_key(&d.cin7_id))
+            .map(|m| customer_of_key(m.cin7_id()))
             .collect()
     };
     if unsettled.is_empty() {
@@ -60,9 +59,9 @@ pub(super) fn follow_emails(links: &mut HashMap<String, CustomerLink>, mapped: &
         }
         let mut records: HashMap<&str, Vec<Record<'_>>> = HashMap::new();
         for m in mapped {
-            let key = m.desired.cin7_id.as_str();
+            let key = m.cin7_id();
             if let Some((customer, _)) = by_customer.get_key_value(customer_of_key(key)) {
-                let email = m.desired.email_key();
+                let email = m.email_key();
                 records
                     .entry(customer)
                     .or_default()
@@ -160,6 +159,7 @@ fn apply_moves(links: &mut HashMap<String, CustomerLink>, planned: Vec<Move>) ->
 mod tests {
     use std::collections::HashMap;
 
+    use super::super::Mapped;
     use super::follow_emails;
     use crate::model::DesiredCustomer;
     use crate::ports::CustomerLink;
@@ -178,8 +178,8 @@ mod tests {
         }
     }
 
-    fn record(key: &str, email: &str) -> Box<MappedCustomer> {
-        Box::new(MappedCustomer {
+    fn record(key: &str, email: &str) -> Mapped {
+        Mapped::whole(MappedCustomer {
             desired: DesiredCustomer {
                 cin7_id: key.into(),
                 email: email.into(),
@@ -222,7 +222,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, e)| (key(i), link(&key(i), &format!("s{i}"), &email(*e))))
                 .collect();
-            let mapped: Vec<Box<MappedCustomer>> = wanted
+            let mapped: Vec<Mapped> = wanted
                 .iter()
                 .enumerate()
                 .filter_map(|(i, e)| e.map(|e| record(&key(i), &email(e))))
@@ -235,9 +235,8 @@ mod tests {
             expected.sort_unstable();
             proptest::prop_assert_eq!(ids, expected);
             for m in &mapped {
-                let d = &m.desired;
-                if let Some(own) = before.get(&d.cin7_id).filter(|l| l.email == d.email) {
-                    proptest::prop_assert_eq!(holder(&after, &d.cin7_id), Some(own.shopify_id.clone()));
+                if let Some(own) = before.get(m.cin7_id()).filter(|l| l.email == m.email()) {
+                    proptest::prop_assert_eq!(holder(&after, m.cin7_id()), Some(own.shopify_id.clone()));
                 }
             }
         }
