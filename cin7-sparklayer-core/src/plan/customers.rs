@@ -159,14 +159,21 @@ pub fn judge_customer(
             metafields_delete,
         };
     }
-    if let Some(found) = facts.found_by_email {
-        return CustomerVerdict::Update {
+    judge_unlinked(facts.found_by_email)
+}
+
+/// E1, E5: the verdict on a customer without a link: an update of the Shopify customer found
+/// by its email, or a create. It needs nothing of the desired customer, so a dry run can
+/// judge an unlinked customer without putting it together.
+pub fn judge_unlinked(found_by_email: Option<&RemoteCustomer>) -> CustomerVerdict {
+    match found_by_email {
+        Some(found) => CustomerVerdict::Update {
             shopify_id: found.id.clone(),
             tags_remove: Vec::new(),
             metafields_delete: Vec::new(),
-        };
+        },
+        None => CustomerVerdict::Create,
     }
-    CustomerVerdict::Create
 }
 
 fn write_for(

@@ -133,6 +133,11 @@ impl CustomerParts {
         self.place.as_ref().map(|a| a.country_code.as_str())
     }
 
+    /// The customer's tier list (C8, P5), which its contacts share.
+    pub fn tier(&self) -> Option<&TierListKey> {
+        self.tier.as_ref()
+    }
+
     /// One record of the customer put together: `person` on the shared parts, as the Shopify
     /// customer `cin7_id` (C16: the customer's ID or a contact's key).
     pub fn record(&self, cin7_id: String, person: PersonParts) -> MappedCustomer {

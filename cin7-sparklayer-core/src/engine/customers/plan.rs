@@ -4,15 +4,16 @@
 
 use std::collections::HashMap;
 
+use crate::model::DesiredCustomer;
 use crate::model::{DesiredPriceList, TierListKey};
-use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer};
+use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer, judge_unlinked};
 use crate::ports::{AccountState, CustomerLink, RemoteCustomer};
 use crate::report::CustomerAction;
-use crate::rules::{MappedCustomer, RuleWarning, ShopTypes};
+use crate::rules::{RuleWarning, ShopTypes};
 
 use super::PendingWrite;
 use super::definitions::{Unfit, fit_definitions};
-use super::record::Mapped;
+use super::record::{Mapped, Summary};
 
 /// What the planner knows about the whole run, shared read-only by every customer.
 pub(super) struct PlanContext<'a> {
@@ -72,45 +73,65 @@ pub(super) struct Planned {
 
 /// Plans one record: puts it together (C16), fits its metafields (E10), C3's linked-elsewhere
 /// check, E2's content hash, the verdict, and the write (the desired customer moves into it;
-/// in a dry run it is dropped here, on this thread).
+/// in a dry run it is dropped here, on this thread). A dry run judges an unlinked record
+/// without putting it together when no metafield needs fitting: it has nothing to hash (E2)
+/// and nothing to write.
 pub(super) fn plan_one(m: Mapped, ctx: &PlanContext<'_>) -> PlannedCustomer {
-    let MappedCustomer {
-        desired,
+    let unlinked = !ctx.links.contains_key(m.cin7_id());
+    if ctx.dry_run && unlinked && ctx.types.is_empty() {
+        return plan_summary(m.into_summary(), None, ctx);
+    }
+    match fit_definitions(m.into_customer(), ctx.types) {
+        Ok(customer) => {
+            let (summary, desired) = Summary::of(customer);
+            plan_summary(summary, Some(desired), ctx)
+        }
+        Err(unfit) => PlannedCustomer::Unfit(unfit),
+    }
+}
+
+/// [`plan_one`] once the record is summarised; `desired` is `None` only for an unlinked record
+/// in a dry run.
+fn plan_summary(
+    summary: Summary,
+    desired: Option<DesiredCustomer>,
+    ctx: &PlanContext<'_>,
+) -> PlannedCustomer {
+    let Summary {
+        id,
+        email,
+        warnings,
         tier,
         own_list,
-        warnings,
-    } = match fit_definitions(m.into_customer(), ctx.types) {
-        Ok(m) => m,
-        Err(unfit) => return PlannedCustomer::Unfit(unfit),
-    };
-    let link = ctx.links.get(&desired.cin7_id);
-    let by_email = if link.is_none() {
-        ctx.found.get(&desired.email_key())
+    } = summary;
+    let link = ctx.links.get(&id);
+    let by_email = if link.is_none() && !ctx.found.is_empty() {
+        ctx.found.get(&email.to_lowercase())
     } else {
         None
     };
     // Never overwrite a Shopify customer linked to another Cin7 customer (C3).
     if let Some(f) = by_email
         && let Some(other) = ctx.owner_of.get(f.id.as_str())
-        && *other != desired.cin7_id
+        && *other != id
     {
         return PlannedCustomer::LinkedElsewhere {
             detail: format!("Shopify customer with this email is linked to Cin7 customer {other}"),
-            id: desired.cin7_id,
-            email: desired.email,
+            id,
+            email,
         };
     }
     let remote_now = link.and_then(|l| ctx.remote.get(&l.shopify_id));
     // The content hash (E2) is computed by `judge_customer`, here on the worker thread.
-    let verdict = judge_customer(
-        &desired,
-        None,
-        CustomerFacts {
-            link,
-            found_by_email: by_email,
-            remote: remote_now,
-        },
-    );
+    let facts = CustomerFacts {
+        link,
+        found_by_email: by_email,
+        remote: remote_now,
+    };
+    let verdict = match &desired {
+        Some(d) => judge_customer(d, None, facts),
+        None => judge_unlinked(by_email),
+    };
     let action = match &verdict {
         CustomerVerdict::Unchanged => CustomerAction::Unchanged,
         CustomerVerdict::Create => CustomerAction::Create,
@@ -118,16 +139,11 @@ pub(super) fn plan_one(m: Mapped, ctx: &PlanContext<'_>) -> PlannedCustomer {
     };
     let pending_invite = invite_to_consider(&verdict, link, remote_now, ctx.invites_on);
     let created = verdict == CustomerVerdict::Create;
-    // A dry run moves the ID and email out of the desired customer, which it drops (E1).
-    let (id, email, write) = if ctx.dry_run {
-        (desired.cin7_id, desired.email, None)
-    } else {
-        let (id, email) = (desired.cin7_id.clone(), desired.email.clone());
-        let write = verdict
-            .into_write(desired)
-            .map(|write| Box::new(PendingWrite { write, created }));
-        (id, email, write)
-    };
+    // A dry run drops the desired customer here (E1).
+    let write = desired
+        .filter(|_| !ctx.dry_run)
+        .and_then(|d| verdict.into_write(d))
+        .map(|write| Box::new(PendingWrite { write, created }));
     PlannedCustomer::Planned(Planned {
         id,
         email,

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::rules::{CustomerParts, MappedCustomer, PersonParts};
+use crate::model::{DesiredPriceList, TierListKey};
+use crate::rules::{CustomerParts, MappedCustomer, PersonParts, RuleWarning};
 
 /// A mapped record of the run. C1, C3, C14 and C16 need only its ID and email; the planner
 /// takes it whole ([`Self::into_customer`]). Sharing a customer's parts keeps 250,000 records
@@ -14,6 +15,40 @@ pub(super) enum Mapped {
     Whole(Box<MappedCustomer>),
     /// One person of a customer with contacts (C16).
     Person(Box<Person>),
+}
+
+/// What the report and the pricing pass need of a record, without the record put together.
+pub(super) struct Summary {
+    /// Its ID (C16: a customer's or a contact's key).
+    pub(super) id: String,
+    /// Its login email.
+    pub(super) email: String,
+    /// Its rule warnings.
+    pub(super) warnings: Vec<RuleWarning>,
+    /// Its tier list (C8, P5).
+    pub(super) tier: Option<TierListKey>,
+    /// Its own price list (P2).
+    pub(super) own_list: Option<DesiredPriceList>,
+}
+
+impl Summary {
+    /// A record's summary, its desired customer taken out.
+    pub(super) fn of(customer: MappedCustomer) -> (Self, crate::model::DesiredCustomer) {
+        let MappedCustomer {
+            desired,
+            tier,
+            own_list,
+            warnings,
+        } = customer;
+        let summary = Self {
+            id: desired.cin7_id.clone(),
+            email: desired.email.clone(),
+            warnings,
+            tier,
+            own_list,
+        };
+        (summary, desired)
+    }
 }
 
 /// C16: one person of a customer: its record ID, its own parts and its customer's shared ones.
@@ -57,6 +92,41 @@ impl Mapped {
     /// The email lowercased: the identity compared by C3 and by links (C2).
     pub(super) fn email_key(&self) -> String {
         self.email().to_lowercase()
+    }
+
+    /// What a dry run needs of an unlinked record (E1), without putting it together.
+    pub(super) fn into_summary(self) -> Summary {
+        match self {
+            Self::Whole(m) => {
+                let MappedCustomer {
+                    desired,
+                    tier,
+                    own_list,
+                    warnings,
+                } = *m;
+                Summary {
+                    id: desired.cin7_id,
+                    email: desired.email,
+                    warnings,
+                    tier,
+                    own_list,
+                }
+            }
+            Self::Person(p) => {
+                let Person {
+                    cin7_id,
+                    own,
+                    shared,
+                } = *p;
+                Summary {
+                    id: cin7_id,
+                    email: own.email,
+                    warnings: own.warnings,
+                    tier: shared.tier().cloned(),
+                    own_list: own.own_list.map(|l| *l),
+                }
+            }
+        }
     }
 
     /// The record as the Shopify customer it maps to.
