@@ -2,8 +2,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use futures::StreamExt;
-
 mod apply;
 mod contacts;
 mod decisions;
@@ -12,25 +10,24 @@ mod duplicates;
 mod leave;
 mod lookup;
 mod plan;
+mod read;
 mod record;
 mod relink;
 
-use contacts::{FetchedContact, map_with_contacts};
 use decisions::Decisions;
 use duplicates::drop_duplicates;
 use plan::{PlanContext, plan_one};
+use read::FetchedCustomer;
 use record::Mapped;
 
 use crate::config::{ContactsMode, Currencies};
 use crate::error::RunError;
-use crate::model::{
-    AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, SourceCustomer, TierListKey,
-};
-use crate::ports::{CustomerLink, CustomerWrite, Fetched, IncompleteRead};
-use crate::report::{RecordKind, RunReport, WarningReason};
-use crate::rules::{MappingContext, ShopTypes};
+use crate::model::{AccountInfo, CustomerGroup, DesiredCustomer, DesiredPriceList, TierListKey};
+use crate::ports::{CustomerLink, CustomerWrite, IncompleteRead};
+use crate::report::RunReport;
+use crate::rules::ShopTypes;
 
-use super::parallel::{par_drain_map, par_map_owned};
+use super::parallel::par_map_owned;
 use super::{ResolvedMode, RunOptions, SyncEngine};
 
 /// What the customers pass hands to the pricing pass.
@@ -45,26 +42,6 @@ pub(crate) struct CustomersOutcome {
     /// The customer read came up short (E8): a full run then treats no customer as gone,
     /// for C14 and for P1/P4 alike.
     pub(crate) incomplete: bool,
-}
-
-/// What the customer read produced: the mapped customers, every ID seen, and whether the read
-/// fell short of Cin7's `Total` (E8).
-struct CustomersRead {
-    customers: Vec<FetchedCustomer>,
-    seen: foldhash::HashSet<String>,
-    incomplete: Option<IncompleteRead>,
-}
-
-/// Customers are mapped in chunks of this many, each chunk spread over every core.
-const MAP_CHUNK: usize = 4096;
-
-/// One fetched customer, already mapped.
-struct FetchedCustomer {
-    id: String,
-    modified: Option<chrono::DateTime<chrono::Utc>>,
-    result: Result<Mapped, crate::rules::Skip>,
-    /// Its other contacts (C16), empty unless `customers.contacts = "all"` and it maps.
-    contacts: Vec<FetchedContact>,
 }
 
 /// A planned write with what to record after it.
@@ -129,84 +106,11 @@ impl<'a> CustomersPass<'a> {
         }
     }
 
-    /// Reads every customer in scope of the run and maps it as it arrives, in chunks spread over
-    /// every core, so only the mapped form is kept (memory stays one record per customer).
-    /// Deduplicated by ID: the later `LastModifiedOn` wins.
-    async fn fetch_and_map(
-        &self,
-        report: &mut RunReport,
-        ctx: &MappingContext<'_>,
-    ) -> Result<CustomersRead, RunError> {
-        let Some(scope) = self.resolved.customers.clone() else {
-            return Ok(CustomersRead {
-                customers: Vec::new(),
-                seen: foldhash::HashSet::default(),
-                incomplete: None,
-            });
-        };
-        self.options.progress.phase("customers", None);
-        let mut stream = self.engine.ports.customers.customers(scope);
-        let mut out: Vec<FetchedCustomer> = Vec::new();
-        // foldhash: 100,000 short IDs hashed on this (serial) path; SipHash was 8 % of it.
-        let mut index: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
-        let mut chunk: Vec<SourceCustomer> = Vec::with_capacity(MAP_CHUNK);
-        let mut incomplete: Option<IncompleteRead> = None;
-        let mut flush = |chunk: &mut Vec<SourceCustomer>, out: &mut Vec<FetchedCustomer>| {
-            // Each source record is consumed (and freed) on the worker that maps it.
-            for item in par_drain_map(chunk, |c| map_one(c, ctx)) {
-                match index.get(&item.id) {
-                    Some(&i) if item.modified >= out[i].modified => out[i] = item,
-                    Some(_) => {}
-                    None => {
-                        index.insert(item.id.clone(), out.len());
-                        out.push(item);
-                    }
-                }
-            }
-        };
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(Fetched::Record(c)) => {
-                    self.options.progress.advance(1);
-                    chunk.push(c);
-                    if chunk.len() >= MAP_CHUNK {
-                        flush(&mut chunk, &mut out);
-                    }
-                }
-                Ok(Fetched::Malformed(m)) => report.skip_malformed(RecordKind::Customer, &m),
-                Ok(Fetched::Incomplete(short)) => {
-                    incomplete = Some(add_shortfall(incomplete, short));
-                }
-                Err(source) => {
-                    return Err(RunError::Port {
-                        step: "reading Cin7 customers",
-                        source,
-                    });
-                }
-            }
-        }
-        flush(&mut chunk, &mut out);
-        if let Some(short) = incomplete {
-            report.warn(
-                "customers",
-                WarningReason::IncompleteRead,
-                Some(format!(
-                    "Cin7 customers: {short}; no linked customer is treated as gone on this read"
-                )),
-            );
-        }
-        Ok(CustomersRead {
-            customers: out,
-            seen: index.into_keys().collect(),
-            incomplete,
-        })
-    }
-
     /// The customers pass (C1–C14): fetch and map, sort out skips and revokes (C1, C14), drop
     /// duplicates (C3), look up Shopify (E5, C15), plan every customer (E1, E2, E10), then apply.
     pub(crate) async fn run(self, report: &mut RunReport) -> Result<CustomersOutcome, RunError> {
         let mut links = self.links().await?;
-        let read = self.fetch_and_map(report, &self.mapping_context()).await?;
+        let read = self.fetch_and_map(report).await?;
         let (customers, seen) = (read.customers, read.seen);
         let mut outcome = CustomersOutcome {
             incomplete: read.incomplete.is_some(),
@@ -275,32 +179,6 @@ impl<'a> CustomersPass<'a> {
             .into_iter()
             .map(|l| (l.cin7_id.clone(), l))
             .collect())
-    }
-
-    /// What the customer rules need besides the customer (C1–C12).
-    fn mapping_context(&self) -> MappingContext<'a> {
-        let settings = &self.engine.settings;
-        MappingContext {
-            customers: &settings.customers,
-            prefix: &settings.pricing.prefix,
-            zero_price: settings.pricing.zero_price,
-            pricing_enabled: settings.pricing.enabled,
-            account: self.account,
-            groups: self.groups,
-            currencies: self.currencies,
-        }
-    }
-}
-
-/// Maps one fetched customer and its contacts (C1–C12, C16), keeping only its ID and
-/// `LastModifiedOn` of the source record.
-fn map_one(customer: SourceCustomer, ctx: &MappingContext<'_>) -> FetchedCustomer {
-    let (result, contacts) = map_with_contacts(&customer, ctx);
-    FetchedCustomer {
-        id: customer.id,
-        modified: customer.last_modified,
-        result,
-        contacts,
     }
 }
 
