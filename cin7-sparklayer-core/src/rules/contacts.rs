@@ -95,6 +95,8 @@ impl CustomerParts {
             mut metafields,
         } = desired;
         let contact_id = take_contact_id(&mut metafields);
+        // Kept by the customer's records for the whole run: no room to grow.
+        metafields.shrink_to_fit();
         let person = PersonParts {
             email,
             first_name,
@@ -245,18 +247,17 @@ fn contact_person(
     email: String,
     country: Option<&str>,
 ) -> PersonParts {
-    let mut warnings = Vec::new();
     let (first_name, last_name) = split_name(contact.name.as_deref());
     let phones = [contact.phone.as_deref(), contact.mobile_phone.as_deref()];
-    let phone = match pick_phone(&phones, country) {
-        PhonePick::Valid(p) => Some(p),
-        PhonePick::Absent => None,
+    let (phone, warnings) = match pick_phone(&phones, country) {
+        PhonePick::Valid(p) => (Some(p), Vec::new()),
+        PhonePick::Absent => (None, Vec::new()),
         PhonePick::Invalid => {
-            warnings.push(RuleWarning {
+            let warning = RuleWarning {
                 reason: WarningReason::InvalidPhone,
                 detail: Some("neither Phone nor MobilePhone is a valid number".into()),
-            });
-            None
+            };
+            (None, vec![warning])
         }
     };
     PersonParts {
