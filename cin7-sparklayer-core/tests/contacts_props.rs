@@ -177,24 +177,34 @@ proptest! {
         }
     }
 
-    /// C16: a customer split into its person and the parts its contacts share is put back
-    /// together unchanged, and its contacts put on those parts are what `map_contacts` maps.
+    /// C16: a customer mapped as its person and the parts its contacts share (metafields made
+    /// only when a record is put together) is the customer `map_customer` maps, and its
+    /// contacts put on those parts are what `map_contacts` maps; a mapped customer split and put
+    /// back together is unchanged.
     #[test]
-    fn c16_a_customer_split_into_shared_parts_is_put_back_unchanged(c in customer()) {
+    fn c16_a_customer_mapped_as_shared_parts_is_put_together_unchanged(c in customer()) {
         let cfg = all_contacts();
         let account = account();
         let ctx = MappingContext { customers: &cfg, prefix: "cin7", zero_price: ZeroPrice::Skip, pricing_enabled: true, account: &account, groups: &[], currencies: Currencies::none() };
-        let Ok(key) = map_customer(&c, &ctx) else { return Ok(()) };
+        let Ok(key) = map_customer(&c, &ctx) else {
+            prop_assert!(map_customer_parts(&c, &ctx).is_err());
+            return Ok(());
+        };
         let contacts = map_contacts(&c, &key, false);
-        let (id, person, shared) = CustomerParts::split(key.clone());
-        prop_assert_eq!(&shared, &CustomerParts::of(&key));
-        prop_assert_eq!(shared.record(id, person), key);
-        let people = contact_people(&c, shared.country(), false);
+        let Ok((person, parts)) = map_customer_parts(&c, &ctx) else {
+            return Err(TestCaseError::fail("map_customer_parts skips what map_customer maps"));
+        };
+        prop_assert_eq!(parts.record(c.id.clone(), person.clone()), key.clone());
+        let people = contact_people(&c, parts.country(), false);
         prop_assert_eq!(people.len(), contacts.len());
         for (p, m) in people.into_iter().zip(contacts) {
             prop_assert_eq!(&p.id, &m.id);
-            prop_assert_eq!(p.result.map(|own| shared.record(m.id.clone(), own)), m.result);
+            prop_assert_eq!(p.result.map(|own| parts.record(m.id.clone(), own)), m.result);
         }
+        prop_assert_eq!(parts.into_record(c.id.clone(), person), key.clone());
+        let (id, person, shared) = CustomerParts::split(key.clone());
+        prop_assert_eq!(&shared, &CustomerParts::of(&key));
+        prop_assert_eq!(shared.record(id, person), key);
     }
 
     /// C3 with C16: an email is synced at most once; the linked record keeps it; without a

@@ -14,7 +14,7 @@ use crate::report::{SkipReason, WarningReason};
 
 use super::identity::{identity_contact, is_valid_email};
 use super::map::{MappedCustomer, RuleWarning, Skip};
-use super::metafields::{CONTACT_ID, with_contact_id};
+use super::metafields::{CONTACT_ID, MetafieldValues, with_contact_id};
 use super::names::split_name;
 use super::phone::{PhonePick, pick_phone};
 
@@ -47,8 +47,31 @@ pub struct CustomerParts {
     place: Option<DesiredAddress>,
     tax_exempt: bool,
     managed_tags: Vec<String>,
-    metafields: Vec<DesiredMetafield>,
+    metafields: SharedMetafields,
     tier: Option<TierListKey>,
+}
+
+/// A customer's metafields without `cin7.contact_id`: made already (taken from a mapped
+/// customer), or what they are made from, made for each record put together (a tenth of the
+/// memory, and a dry run of an unlinked record never makes them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SharedMetafields {
+    Made(Vec<DesiredMetafield>),
+    Values(Box<MetafieldValues>),
+}
+
+impl SharedMetafields {
+    /// The metafields, with room for `cin7.contact_id`.
+    fn make(&self) -> Vec<DesiredMetafield> {
+        match self {
+            Self::Made(made) => {
+                let mut metafields = Vec::with_capacity(made.len() + 1);
+                metafields.extend(made.iter().cloned());
+                metafields
+            }
+            Self::Values(values) => values.make(),
+        }
+    }
 }
 
 /// C16: what one record of a customer holds on its own: its login email, names and phone
@@ -73,6 +96,25 @@ pub struct PersonParts {
 }
 
 impl CustomerParts {
+    /// The parts of a customer mapped by [`super::map_customer_parts`]: its address (C5, the
+    /// person's names and phone taken off), tax exemption (C6), managed tags (C11), what its
+    /// metafields are made from (C7–C10, C12, C17) and tier list (C8, P5).
+    pub(super) fn new(
+        address: Option<DesiredAddress>,
+        tax_exempt: bool,
+        managed_tags: Vec<String>,
+        metafields: MetafieldValues,
+        tier: Option<TierListKey>,
+    ) -> Self {
+        Self {
+            place: address.map(place_of),
+            tax_exempt,
+            managed_tags,
+            metafields: SharedMetafields::Values(Box::new(metafields)),
+            tier,
+        }
+    }
+
     /// Splits a mapped customer, without copying, into its Cin7 ID, its person and the parts
     /// its contacts share. Lossless: [`Self::record`] of the three gives `key` back, since C5
     /// puts the person's names and phone on the address.
@@ -95,8 +137,6 @@ impl CustomerParts {
             mut metafields,
         } = desired;
         let contact_id = take_contact_id(&mut metafields);
-        // Kept by the customer's records for the whole run: no room to grow.
-        metafields.shrink_to_fit();
         let person = PersonParts {
             email,
             first_name,
@@ -110,7 +150,7 @@ impl CustomerParts {
             place: address.map(place_of),
             tax_exempt,
             managed_tags,
-            metafields,
+            metafields: SharedMetafields::Made(metafields),
             tier,
         };
         (cin7_id, person, parts)
@@ -125,7 +165,7 @@ impl CustomerParts {
             place: d.address.clone().map(place_of),
             tax_exempt: d.tax_exempt,
             managed_tags: d.managed_tags.clone(),
-            metafields,
+            metafields: SharedMetafields::Made(metafields),
             tier: key.tier.clone(),
         }
     }
@@ -143,42 +183,69 @@ impl CustomerParts {
     /// One record of the customer put together: `person` on the shared parts, as the Shopify
     /// customer `cin7_id` (C16: the customer's ID or a contact's key).
     pub fn record(&self, cin7_id: String, person: PersonParts) -> MappedCustomer {
-        let PersonParts {
-            email,
-            first_name,
-            last_name,
-            phone,
-            contact_id,
-            own_list,
-            warnings,
-        } = person;
-        let address = self.place.as_ref().map(|a| DesiredAddress {
-            first_name: first_name.clone(),
-            last_name: last_name.clone(),
-            phone: phone.clone(),
-            ..a.clone()
-        });
-        // Room for `cin7.contact_id`, so adding it does not grow the vector again.
-        let mut metafields = Vec::with_capacity(self.metafields.len() + 1);
-        metafields.extend(self.metafields.iter().cloned());
-        with_contact_id(&mut metafields, contact_id.as_deref());
-        let desired = DesiredCustomer {
+        let place = self.place.clone();
+        let metafields = self.metafields.make();
+        let tags = self.managed_tags.clone();
+        assemble(
             cin7_id,
-            email,
-            first_name,
-            last_name,
-            phone,
-            address,
-            tax_exempt: self.tax_exempt,
-            managed_tags: self.managed_tags.clone(),
-            metafields,
-        };
-        MappedCustomer {
-            desired,
-            tier: self.tier.clone(),
-            own_list: own_list.map(|l| *l),
-            warnings,
-        }
+            person,
+            place,
+            (self.tax_exempt, tags, metafields),
+            self.tier.clone(),
+        )
+    }
+
+    /// [`Self::record`] for the customer's only record, moving the parts into it.
+    pub fn into_record(self, cin7_id: String, person: PersonParts) -> MappedCustomer {
+        let metafields = self.metafields.make();
+        let shared = (self.tax_exempt, self.managed_tags, metafields);
+        assemble(cin7_id, person, self.place, shared, self.tier)
+    }
+}
+
+/// A record put together from a person, a place, the shared fields (tax exemption, managed
+/// tags, metafields without `cin7.contact_id`) and a tier list: the person's names and phone go
+/// on the address too (C5), its contact ID into the metafields (C16).
+fn assemble(
+    cin7_id: String,
+    person: PersonParts,
+    place: Option<DesiredAddress>,
+    shared: (bool, Vec<String>, Vec<DesiredMetafield>),
+    tier: Option<TierListKey>,
+) -> MappedCustomer {
+    let PersonParts {
+        email,
+        first_name,
+        last_name,
+        phone,
+        contact_id,
+        own_list,
+        warnings,
+    } = person;
+    let (tax_exempt, managed_tags, mut metafields) = shared;
+    let address = place.map(|a| DesiredAddress {
+        first_name: first_name.clone(),
+        last_name: last_name.clone(),
+        phone: phone.clone(),
+        ..a
+    });
+    with_contact_id(&mut metafields, contact_id.as_deref());
+    let desired = DesiredCustomer {
+        cin7_id,
+        email,
+        first_name,
+        last_name,
+        phone,
+        address,
+        tax_exempt,
+        managed_tags,
+        metafields,
+    };
+    MappedCustomer {
+        desired,
+        tier,
+        own_list: own_list.map(|l| *l),
+        warnings,
     }
 }
 

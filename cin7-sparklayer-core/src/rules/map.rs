@@ -8,13 +8,14 @@ use crate::model::{
 use crate::report::{SkipReason, WarningReason};
 
 use super::address::{AddressPerson, AddressWarning, map_address, pick_address};
+use super::contacts::{CustomerParts, PersonParts};
 use super::currency::{
     currency_allowed, customer_currency, customer_tier_list, payment_currency_code,
 };
 use super::discount::{DiscountPick, pick_discount};
 use super::group::pick_group;
 use super::identity::{IdentityError, identity_contact, pick_email};
-use super::metafields::{MetafieldInputs, customer_metafields, with_contact_id};
+use super::metafields::MetafieldValues;
 use super::names::split_name;
 use super::phone::{PhonePick, pick_phone};
 use super::pricing::{PriceIssue, assigned_lists, customer_price_list};
@@ -106,6 +107,19 @@ pub fn map_customer(
     customer: &SourceCustomer,
     ctx: &MappingContext<'_>,
 ) -> Result<MappedCustomer, Skip> {
+    let (person, parts) = map_customer_parts(customer, ctx)?;
+    Ok(parts.into_record(customer.id.clone(), person))
+}
+
+/// [`map_customer`] as the customer's own person and the parts its contacts share (C16),
+/// which [`CustomerParts::record`] puts together; the metafields are made then.
+///
+/// # Errors
+/// [`Skip`] with the reason the customer is not synced.
+pub fn map_customer_parts(
+    customer: &SourceCustomer,
+    ctx: &MappingContext<'_>,
+) -> Result<(PersonParts, CustomerParts), Skip> {
     let cfg = ctx.customers;
     let email = admit(customer, ctx)?;
     let mut warnings = Vec::new();
@@ -114,44 +128,45 @@ pub fn map_customer(
     let base = &ctx.account.base_currency;
     let currency = customer_currency(customer.currency.as_deref(), base);
     let (tier, own_list) = price_lists(customer, ctx, &currency, &mut warnings);
-    let lists = assigned_lists(
+    let price_lists = assigned_lists(
         own_list.as_ref().map(|l| l.header.slug.as_str()),
         tier.as_ref(),
         ctx.prefix,
     );
-    let currency_code = payment_currency_code(&currency, base);
-    let mut metafields = customer_metafields(&MetafieldInputs {
-        cin7_id: &customer.id,
-        company_name: person.company.as_deref(),
-        group_slug: group,
-        price_lists: &lists,
+    let metafields = MetafieldValues {
+        cin7_id: customer.id.clone(),
+        company_name: person.company,
+        group_slug: group.map(str::to_owned),
+        price_lists,
         credit_limit: customer.credit_limit,
         on_credit_hold: customer.on_credit_hold,
-        currency_code: currency_code.as_deref(),
+        currency_code: payment_currency_code(&currency, base),
         discount: discount(customer, &mut warnings),
-    });
-    if cfg.contacts == ContactsMode::All {
-        // C16: every customer the sync writes names its contact.
-        let contact = identity_contact(customer, cfg.email_fallback);
-        with_contact_id(&mut metafields, contact.and_then(|c| c.id.as_deref()));
-    }
-    let desired = DesiredCustomer {
-        cin7_id: customer.id.clone(),
+    };
+    // C16: with contacts, every customer the sync writes names its contact.
+    let contact_id = match cfg.contacts {
+        ContactsMode::All => {
+            identity_contact(customer, cfg.email_fallback).and_then(|c| c.id.clone())
+        }
+        ContactsMode::Default => None,
+    };
+    let person = PersonParts {
         email,
         first_name: person.first_name,
         last_name: person.last_name,
         phone: person.phone,
-        address,
-        tax_exempt: is_tax_exempt(customer.tax_rule.as_deref(), &cfg.tax_exempt_rules),
-        managed_tags: managed_tags(cfg),
-        metafields,
-    };
-    Ok(MappedCustomer {
-        desired,
-        tier,
-        own_list,
+        contact_id,
+        own_list: own_list.map(Box::new),
         warnings,
-    })
+    };
+    let parts = CustomerParts::new(
+        address,
+        is_tax_exempt(customer.tax_rule.as_deref(), &cfg.tax_exempt_rules),
+        managed_tags(cfg),
+        metafields,
+        tier,
+    );
+    Ok((person, parts))
 }
 
 /// Whether the customer is synced at all: C1 scope, values Shopify can store (C9, C10), C12

@@ -113,6 +113,37 @@ pub struct MetafieldInputs<'a> {
     pub discount: Option<Decimal>,
 }
 
+/// [`MetafieldInputs`] owned: what a customer's metafields are made from, kept instead of the
+/// metafields until a record is put together (C16: a customer's records share it; a dry run
+/// of an unlinked record never makes them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MetafieldValues {
+    pub(crate) cin7_id: String,
+    pub(crate) company_name: Option<String>,
+    pub(crate) group_slug: Option<String>,
+    pub(crate) price_lists: Vec<String>,
+    pub(crate) credit_limit: Decimal,
+    pub(crate) on_credit_hold: bool,
+    pub(crate) currency_code: Option<String>,
+    pub(crate) discount: Option<Decimal>,
+}
+
+impl MetafieldValues {
+    /// The metafields, sorted by key (C7–C10, C12, C17), as [`customer_metafields`] makes them.
+    pub(crate) fn make(&self) -> Vec<DesiredMetafield> {
+        customer_metafields(&MetafieldInputs {
+            cin7_id: &self.cin7_id,
+            company_name: self.company_name.as_deref(),
+            group_slug: self.group_slug.as_deref(),
+            price_lists: &self.price_lists,
+            credit_limit: self.credit_limit,
+            on_credit_hold: self.on_credit_hold,
+            currency_code: self.currency_code.as_deref(),
+            discount: self.discount,
+        })
+    }
+}
+
 /// C9, C12: `sparklayer.payment_on_account`: the effective credit limit as a JSON number, with
 /// `"currency_code"` for a customer not in the base currency.
 fn payment_on_account(input: &MetafieldInputs<'_>) -> DesiredMetafield {

@@ -40,7 +40,10 @@ pub use discount::{DiscountPick, pick_discount};
 pub use duplicates::{DuplicateVerdict, resolve_duplicates};
 pub use group::{GroupPick, pick_group};
 pub use identity::{IdentityError, identity_contact, is_valid_email, pick_email};
-pub use map::{MappedCustomer, MappingContext, RuleWarning, Skip, managed_tags, map_customer};
+pub use map::{
+    MappedCustomer, MappingContext, RuleWarning, Skip, managed_tags, map_customer,
+    map_customer_parts,
+};
 pub use metafields::{
     MANAGED_KEYS, MetafieldInputs, customer_metafields, decimal_text, effective_credit_limit,
 };

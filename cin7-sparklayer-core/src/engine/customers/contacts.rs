@@ -9,7 +9,7 @@ use crate::model::{CONTACT_KEY_SEPARATOR, SourceCustomer, customer_of_key, is_co
 use crate::plan::plan_revoke;
 use crate::ports::CustomerLink;
 use crate::report::{RunReport, SkipReason};
-use crate::rules::{CustomerParts, MappingContext, Skip, contact_people, map_customer};
+use crate::rules::{MappingContext, Skip, contact_people, map_customer_parts};
 
 use super::decisions::Decisions;
 use super::{CustomersPass, Mapped};
@@ -19,9 +19,9 @@ use super::{CustomersPass, Mapped};
 pub(super) type FetchedContact = Result<Mapped, (String, Skip)>;
 
 /// Maps one customer (C1–C12) and, with `customers.contacts = "all"` and when it syncs, its
-/// other qualifying contacts (C16), which then share its mapped parts. With contacts, a
-/// customer ID holding the key separator could pass for a contact's key: such a customer is
-/// skipped, `invalid_id`.
+/// other qualifying contacts (C16), which share its mapped parts. With contacts, a customer ID
+/// holding the key separator could pass for a contact's key: such a customer is skipped,
+/// `invalid_id`.
 pub(super) fn map_with_contacts(
     customer: &SourceCustomer,
     ctx: &MappingContext<'_>,
@@ -37,35 +37,24 @@ pub(super) fn map_with_contacts(
         };
         return (Err(skip), Vec::new());
     }
-    let key = match map_customer(customer, ctx) {
-        Ok(key) => key,
+    let (own, shared) = match map_customer_parts(customer, ctx) {
+        Ok(parts) => parts,
         Err(skip) => return (Err(skip), Vec::new()),
     };
-    if !all {
-        return (Ok(Mapped::whole(key)), Vec::new());
-    }
-    let country = key
-        .desired
-        .address
-        .as_ref()
-        .map(|a| a.country_code.as_str());
-    let people = contact_people(customer, country, ctx.customers.email_fallback);
-    if people.iter().all(|p| p.result.is_err()) {
-        let skipped = people
-            .into_iter()
-            .filter_map(|p| p.result.err().map(|s| Err((p.id, s))));
-        return (Ok(Mapped::whole(key)), skipped.collect());
-    }
-    let (id, own, shared) = CustomerParts::split(key);
+    let people = if all {
+        contact_people(customer, shared.country(), ctx.customers.email_fallback)
+    } else {
+        Vec::new()
+    };
     let shared = Arc::new(shared);
     let contacts = people
         .into_iter()
         .map(|p| match p.result {
-            Ok(own) => Ok(Mapped::person(p.id, own, &shared)),
+            Ok(own) => Ok(Mapped::new(p.id, own, &shared)),
             Err(skip) => Err((p.id, skip)),
         })
         .collect();
-    (Ok(Mapped::person(id, own, &shared)), contacts)
+    (Ok(Mapped::new(customer.id.clone(), own, &shared)), contacts)
 }
 
 impl CustomersPass<'_> {

@@ -163,7 +163,9 @@ mod tests {
     use super::follow_emails;
     use crate::model::DesiredCustomer;
     use crate::ports::CustomerLink;
-    use crate::rules::MappedCustomer;
+    use std::sync::Arc;
+
+    use crate::rules::{CustomerParts, MappedCustomer};
 
     fn link(key: &str, shopify: &str, email: &str) -> CustomerLink {
         CustomerLink {
@@ -179,7 +181,7 @@ mod tests {
     }
 
     fn record(key: &str, email: &str) -> Mapped {
-        Mapped::whole(MappedCustomer {
+        let (id, own, shared) = CustomerParts::split(MappedCustomer {
             desired: DesiredCustomer {
                 cin7_id: key.into(),
                 email: email.into(),
@@ -194,7 +196,8 @@ mod tests {
             tier: None,
             own_list: None,
             warnings: Vec::new(),
-        })
+        });
+        Mapped::new(id, own, &Arc::new(shared))
     }
 
     fn links(list: &[CustomerLink]) -> HashMap<String, CustomerLink> {
