@@ -570,3 +570,49 @@ fn check_reads_every_port_once_and_writes_nothing() {
         "{checks:?}"
     );
 }
+
+/// The read maps customers 4,096 at a time on the pool while it reads on: across chunks every
+/// customer is kept once, in first-read order, and one read twice keeps its later
+/// `LastModifiedOn` (the later read on a tie), wherever the chunks end.
+#[test]
+fn a_read_of_several_chunks_keeps_each_customer_once_in_its_latest_version() {
+    use chrono::{Duration, TimeZone, Utc};
+
+    let world = World::new(0, 0);
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).single();
+    let mut read: Vec<SourceCustomer> = (0..9_000)
+        .map(|i| SourceCustomer {
+            last_modified: at,
+            ..customer(i)
+        })
+        .collect();
+    let version = |i: usize, email: &str, hours: i64| {
+        let mut c = customer(i);
+        c.last_modified = at.map(|t| t + Duration::hours(hours));
+        c.contacts[0].email = Some(email.into());
+        c
+    };
+    // Read again in the third chunk: customer 5 newer, 6 older, 7 as new with another email.
+    read.push(version(5, "renamed5@example.com", 1));
+    read.push(version(6, "stale6@example.com", -1));
+    read.push(version(7, "retyped7@example.com", 0));
+    world.source.set_customers(read);
+
+    // A dry run: its plan lists every record in read order, with the email it would sync.
+    let report = world.run(RunOptions::full().dry_run());
+
+    assert_eq!(count(&report, "create"), 9_000);
+    let plan = report.plan.expect("a dry run has a plan").customers;
+    let ids: Vec<&str> = plan.iter().map(|e| e.cin7_id.as_str()).collect();
+    let expected: Vec<String> = (0..9_000).map(|i| format!("cust-{i}")).collect();
+    assert_eq!(ids, expected, "each customer once, in first-read order");
+    let email = |i: usize| plan[i].email.as_deref();
+    assert_eq!(email(5), Some("renamed5@example.com"), "the later version");
+    assert_eq!(email(6), Some("buyer6@example.com"), "not the older one");
+    assert_eq!(
+        email(7),
+        Some("retyped7@example.com"),
+        "the later read on a tie"
+    );
+    assert_eq!(email(8_999), Some("buyer8999@example.com"));
+}
