@@ -615,3 +615,39 @@ fn a_default_change_cut_off_half_way_completes_on_the_rerun() {
     let again = w.run(RunOptions::full());
     assert_eq!(again.sink_writes(), 0, "E2: {:?}", again.requests);
 }
+
+/// C16, C14: under `keep`, a former default contact that left stays in Shopify as it is, and
+/// in the state under `{customer}/~{Shopify ID}`, so choosing `revoke` later revokes it.
+#[test]
+fn a_former_default_that_left_under_keep_is_revoked_once_revoke_is_chosen() {
+    let mut w = World::new(1, OnLeave::Keep);
+    w.run(RunOptions::full());
+    let buyer = w.by_email("buyer0@example.com").unwrap().id;
+    w.edit("cust-0", |c| {
+        c.contacts.remove(0);
+        c.contacts[0].default = true;
+    });
+    let kept = w.run(RunOptions::default());
+    assert_eq!(kept.failures, vec![]);
+    assert_eq!(contacts(&kept, "revoke"), 0, "keep: {:?}", kept.contacts);
+    assert_eq!(holder_of(&w, "accounts0@example.com").0, "cust-0");
+    assert_eq!(
+        holder_of(&w, "buyer0@example.com").0,
+        format!("cust-0/~{buyer}")
+    );
+    let b2b = |w: &World| {
+        w.by_email("buyer0@example.com")
+            .unwrap()
+            .tags
+            .contains("b2b")
+    };
+    assert!(b2b(&w), "kept as it is");
+
+    w.settings.customers.on_leave = OnLeave::Revoke;
+    let revoked = w.run(RunOptions::full());
+    assert_eq!(revoked.failures, vec![]);
+    assert_eq!(contacts(&revoked, "revoke"), 1, "{:?}", revoked.contacts);
+    assert!(!b2b(&w));
+    let again = w.run(RunOptions::full());
+    assert_eq!(again.sink_writes(), 0, "E2: {:?}", again.requests);
+}

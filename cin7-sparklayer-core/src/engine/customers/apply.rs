@@ -1,6 +1,6 @@
 //! Applying the customers plan: batched writes, per-record state saves (E3, E5), invites (C13).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::{PortError, RunError};
 use crate::plan::{Refused, link_after_revoke, link_after_write};
@@ -8,7 +8,7 @@ use crate::ports::{AccountState, CustomerLink, CustomerWrite, InviteSupport, Wri
 use crate::report::{RecordKind, RunReport, WarningReason};
 
 use super::super::fatal;
-use super::relink::Moves;
+use super::relink::{Moves, is_parked};
 use super::{CustomersPass, PendingWrite};
 
 /// What the plan leaves to apply.
@@ -40,6 +40,7 @@ impl CustomersPass<'_> {
             .progress
             .phase("customer writes", Some(pending.len() as u64));
         let mut links = links;
+        self.park_displaced(&moves, &links, &pending).await?;
         for batch in pending.chunks(self.engine.settings.write_batch.max(1)) {
             if self.options.should_stop() {
                 report.interrupted = true;
@@ -60,6 +61,31 @@ impl CustomersPass<'_> {
         }
         self.invite_unchanged(unchanged_invites, invite_support, report)
             .await
+    }
+
+    /// C16, C14: a link its record gave up and no other record took (a former default contact
+    /// that left), with no write of its own in this run (`on_leave = "keep"`), is saved under
+    /// `{customer}/~{Shopify ID}`: the Shopify customer stays as it is and the state keeps
+    /// knowing it, so a later `revoke` finds it. Safe in any order with the move that takes its
+    /// old key (each drops the old key only while it still holds its own Shopify customer).
+    async fn park_displaced(
+        &self,
+        moves: &Moves,
+        links: &HashMap<String, CustomerLink>,
+        pending: &[PendingWrite],
+    ) -> Result<(), RunError> {
+        let written: HashSet<&str> = pending.iter().map(|p| p.write.cin7_id.as_str()).collect();
+        let mut parked: Vec<(&String, &String)> = moves
+            .iter()
+            .filter(|(to, _)| is_parked(to) && !written.contains(to.as_str()))
+            .collect();
+        parked.sort();
+        for (to, from) in parked {
+            if let Some(link) = links.get(to) {
+                self.move_link(from, link).await?;
+            }
+        }
+        Ok(())
     }
 
     /// One write's result (E3, E5): a failure is reported; a success saves the customer's link

@@ -21,6 +21,13 @@ use super::Mapped;
 /// store (saved with [`crate::ports::StateStore::move_customer_link`]).
 pub(super) type Moves = HashMap<String, String>;
 
+/// Whether `key` is a parked link's: `{customer}/~{Shopify ID}`, a link its record gave up that
+/// no other record took.
+pub(super) fn is_parked(key: &str) -> bool {
+    key.split_once(CONTACT_KEY_SEPARATOR)
+        .is_some_and(|(_, rest)| rest.starts_with('~'))
+}
+
 /// One record of a linked customer: its key and its email, lowercased as links keep them.
 struct Record<'a> {
     key: &'a str,
