@@ -4,8 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::DesiredCustomer;
-use crate::model::{DesiredPriceList, TierListKey};
+use crate::model::{DesiredCustomer, DesiredPriceList, TierListKey};
 use crate::plan::{CustomerFacts, CustomerVerdict, judge_customer, judge_unlinked};
 use crate::ports::{AccountState, CustomerLink, RemoteCustomer};
 use crate::report::CustomerAction;

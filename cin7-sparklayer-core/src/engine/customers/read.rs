@@ -35,7 +35,7 @@ pub(super) struct FetchedCustomer {
 }
 
 /// What the customer rules need besides the customer (C1–C12), owned by the mapping jobs,
-/// which outlive no run but run beside it on rayon's pool.
+/// which run on rayon's pool beside the read.
 struct MappingInputs {
     customers: CustomersConfig,
     prefix: String,
