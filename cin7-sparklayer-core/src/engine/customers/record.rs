@@ -12,7 +12,8 @@ use crate::rules::{CustomerParts, MappedCustomer, PersonParts, RuleWarning};
 /// only its ID and email; the planner puts it together ([`Self::into_customer`]) or, for an
 /// unlinked record in a dry run, only summarises it. Sharing a customer's parts, and making
 /// metafields only when a record is put together, keeps 250,000 records (100,000 customers,
-/// 150,000 contacts) at a third of the memory of full copies.
+/// 150,000 contacts) at about two fifths of the memory of full copies (measured: 280 MB
+/// against 724 MB).
 pub(super) struct Mapped(Box<Person>);
 
 /// What the report and the pricing pass need of a record, without the record put together.
