@@ -100,7 +100,9 @@ impl CustomersPass<'_> {
     /// Reads every customer in scope of the run and maps it as it arrives: each full chunk is
     /// mapped on every core while the next is read, the last one once read (a small read never
     /// waits on a background job), so only the mapped form is kept (memory stays one record per
-    /// customer). Deduplicated by ID: the later `LastModifiedOn` wins.
+    /// customer). Deduplicated by ID: the later `LastModifiedOn` wins. A read of more than one
+    /// chunk awaits the pool between chunks: under tokio's paused clock (tests), the runtime
+    /// may advance time while it waits.
     pub(super) async fn fetch_and_map(
         &self,
         report: &mut RunReport,
