@@ -166,3 +166,31 @@ fn check_names_the_conversions_and_fails_on_a_type_the_sync_cannot_write() {
     );
     assert!(w.shopify.customers().is_empty(), "a check writes nothing");
 }
+
+/// E10, C15: a record whose values cannot take the shop's types fails before the lookups: a full
+/// run where every (linked) customer fails reads none of them back from Shopify, one batch fewer
+/// than the run before that looked them up, and writes nothing.
+#[test]
+fn records_that_cannot_fit_are_not_looked_up() {
+    let w = World::new(3, 1);
+    w.shopify.set_metafield_definitions(vec![definition(
+        "cin7",
+        "credit_limit",
+        "Credit limit",
+        "number_integer",
+    )]);
+    let fitting = w.full_run();
+    let reads_with_lookups = fitting.requests[&Service::Shopify].reads;
+    for id in ["cust-0", "cust-1", "cust-2"] {
+        w.source
+            .edit_customer(id, |c| c.credit_limit = Decimal::new(125, 1));
+    }
+
+    let r = w.full_run();
+
+    assert_eq!(r.failures.len(), 3, "{:#?}", r.failures);
+    assert_eq!(r.customers.get("failed"), Some(&3));
+    assert_eq!(r.sink_writes(), 0);
+    let reads = r.requests[&Service::Shopify].reads;
+    assert_eq!(reads, reads_with_lookups - 1, "no lookup batch");
+}

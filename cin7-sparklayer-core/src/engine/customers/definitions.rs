@@ -5,7 +5,9 @@ use crate::model::{DesiredPriceList, TierListKey};
 use crate::report::{Failure, RecordKind, RunReport};
 use crate::rules::{MappedCustomer, ShopTypes};
 
-use super::CustomersOutcome;
+use super::super::parallel::par_map_owned;
+use super::record::Mapped;
+use super::{CustomersOutcome, CustomersPass};
 
 /// A customer whose metafields do not fit the shop's definitions (E10): failed, not written.
 pub(super) struct Unfit {
@@ -31,6 +33,36 @@ pub(super) fn fit_definitions(
             tier: m.tier,
             own_list: m.own_list,
         })),
+    }
+}
+
+impl CustomersPass<'_> {
+    /// E10 before the lookups: a record whose metafields do not fit the shop's definitions is
+    /// reported failed, naming the definition, and is neither looked up in Shopify nor planned.
+    /// Checked on a copy put together on every core, only when the shop defines one of the
+    /// sync's keys as another type; the planner converts the values again for the write.
+    pub(super) fn drop_unfit(
+        &self,
+        kept: Vec<Mapped>,
+        report: &mut RunReport,
+        outcome: &mut CustomersOutcome,
+    ) -> Vec<Mapped> {
+        let types = self.types;
+        if types.is_empty() {
+            return kept;
+        }
+        let checked = par_map_owned(kept, |m| {
+            let unfit = fit_definitions(m.to_customer(), types).err();
+            (m, unfit)
+        });
+        let mut fitting = Vec::with_capacity(checked.len());
+        for (m, unfit) in checked {
+            match unfit {
+                None => fitting.push(m),
+                Some(unfit) => unfit.record(report, outcome),
+            }
+        }
+        fitting
     }
 }
 

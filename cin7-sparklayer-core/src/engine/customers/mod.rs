@@ -130,6 +130,7 @@ impl<'a> CustomersPass<'a> {
         }
         let kept = drop_duplicates(mapped, &links, &seen, contacts, report, &mut decided);
         let kept = self.drop_orphans(kept, &links, report, &mut decided);
+        let kept = self.drop_unfit(kept, report, &mut outcome);
         let lookups = self.look_up(&kept, &links).await?;
 
         // Plan (E1, E2), on every core; then the report, in input order.

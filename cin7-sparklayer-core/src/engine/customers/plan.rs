@@ -70,7 +70,8 @@ pub(super) struct Planned {
     pub(super) write: Option<Box<PendingWrite>>,
 }
 
-/// Plans one record: puts it together (C16), fits its metafields (E10), C3's linked-elsewhere
+/// Plans one record: puts it together (C16), converts its metafields to the shop's types (E10;
+/// a record whose values cannot convert was dropped before the lookups), C3's linked-elsewhere
 /// check, E2's content hash, the verdict, and the write (the desired customer moves into it;
 /// in a dry run it is dropped here, on this thread). A dry run judges an unlinked record
 /// without putting it together when no metafield needs fitting: it has nothing to hash (E2)

@@ -98,6 +98,14 @@ impl Mapped {
         }
     }
 
+    /// The record as the Shopify customer it maps to, put together from copies (E10's check).
+    pub(super) fn to_customer(&self) -> MappedCustomer {
+        let person = &self.0;
+        person
+            .shared
+            .record(person.cin7_id.clone(), person.own.clone())
+    }
+
     /// The record as the Shopify customer it maps to; the customer's last record takes its
     /// parts instead of copying them.
     pub(super) fn into_customer(self) -> MappedCustomer {
