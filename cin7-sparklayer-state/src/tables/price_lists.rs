@@ -39,26 +39,59 @@ pub(crate) fn all(conn: &mut Connection) -> Result<Vec<PriceListState>, OpError>
     }
     {
         let what = "reading price rows";
+        // In primary-key order (free: the table is that b-tree), so each list's rows come
+        // together and sorted: the list is found once and its map built in one go, and no
+        // slug is copied per row (315,000 rows are read by every run that prices).
         let mut stmt = tx
-            .prepare_cached("SELECT slug, sku, hash FROM price_rows")
+            .prepare_cached("SELECT slug, sku, hash FROM price_rows ORDER BY slug, sku")
             .map_err(OpError::sqlite(what))?;
         let mut rows = stmt.query([]).map_err(OpError::sqlite(what))?;
+        let mut group: Option<(String, Vec<(String, u64)>)> = None;
         while let Some(row) = rows.next().map_err(OpError::sqlite(what))? {
-            let slug: String = row.get(0).map_err(OpError::sqlite(what))?;
+            let slug = row.get_ref(0).map_err(OpError::sqlite(what))?;
+            let slug = slug.as_str().map_err(|e| OpError::BadValue {
+                what: "a price row's slug".to_owned(),
+                detail: e.to_string(),
+            })?;
             let sku: String = row.get(1).map_err(OpError::sqlite(what))?;
-            let hash: i64 = row.get(2).map_err(OpError::sqlite(what))?;
-            // The foreign key (ON DELETE CASCADE) keeps every row's list present.
-            let Some(list) = lists.get_mut(&slug) else {
-                return Err(OpError::BadValue {
-                    what: format!("price row {slug:?}/{sku:?}"),
-                    detail: "its price list is missing".to_owned(),
-                });
-            };
-            list.rows.insert(sku, hash_from_sql(hash));
+            let hash = hash_from_sql(row.get(2).map_err(OpError::sqlite(what))?);
+            match &mut group {
+                Some((current, skus)) if current == slug => skus.push((sku, hash)),
+                _ => {
+                    if let Some((done, skus)) = group.take() {
+                        attach_rows(&mut lists, done, skus)?;
+                    }
+                    group = Some((slug.to_owned(), vec![(sku, hash)]));
+                }
+            }
+        }
+        if let Some((done, skus)) = group {
+            attach_rows(&mut lists, done, skus)?;
         }
     }
     tx.commit().map_err(OpError::sqlite(what))?;
     Ok(lists.into_values().collect())
+}
+
+/// Gives list `slug` its rows (sorted by SKU, as read).
+fn attach_rows(
+    lists: &mut BTreeMap<String, PriceListState>,
+    slug: String,
+    skus: Vec<(String, u64)>,
+) -> Result<(), OpError> {
+    // The foreign key (ON DELETE CASCADE) keeps every row's list present.
+    let Some(list) = lists.get_mut(&slug) else {
+        let sku = skus
+            .first()
+            .map(|(sku, _)| sku.as_str())
+            .unwrap_or_default();
+        return Err(OpError::BadValue {
+            what: format!("price row {slug:?}/{sku:?}"),
+            detail: "its price list is missing".to_owned(),
+        });
+    };
+    list.rows = skus.into_iter().collect();
+    Ok(())
 }
 
 /// Records a list's header and origin; its rows are kept (an upsert, never a replace, which
