@@ -18,8 +18,9 @@ pub(crate) use cin7_sparklayer_core::ports::stored::{
 /// Column `i` of `row`; `what` names the read for the error (a column of another type than
 /// ours means the schema was changed by hand).
 pub(crate) fn column<'a, T: FromSql<'a>>(row: &'a Row, i: usize, what: &str) -> Result<T, OpError> {
+    // The message is built only on an error: every column of every row comes through here.
     row.try_get(i)
-        .map_err(OpError::sql(format!("{what} (column {i})")))
+        .map_err(|e| OpError::sql(format!("{what} (column {i})"))(e))
 }
 
 /// A stored run time; `what` names the row and column for the error.

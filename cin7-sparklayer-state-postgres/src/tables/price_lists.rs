@@ -33,11 +33,12 @@ pub(crate) async fn all(client: &mut Client, tenant: &str) -> Result<Vec<PriceLi
         .map_err(OpError::sql("reading price rows"))?;
     for row in rows {
         let what = "reading price rows";
-        let slug: String = column(&row, 0, what)?;
+        // Borrowed: the slug only finds the list (no copy for each of 315,000 rows).
+        let slug: &str = column(&row, 0, what)?;
         let sku: String = column(&row, 1, what)?;
         let hash: i64 = column(&row, 2, what)?;
         // The foreign key (ON DELETE CASCADE) keeps every row's list present.
-        let Some(list) = lists.get_mut(&slug) else {
+        let Some(list) = lists.get_mut(slug) else {
             return Err(OpError::BadValue {
                 what: format!("price row {slug:?}/{sku:?}"),
                 detail: "its price list is missing".to_owned(),
