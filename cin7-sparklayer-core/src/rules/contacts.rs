@@ -158,16 +158,7 @@ impl CustomerParts {
 
     /// The parts `key`'s contacts share, copied.
     pub fn of(key: &MappedCustomer) -> Self {
-        let d = &key.desired;
-        let mut metafields = d.metafields.clone();
-        take_contact_id(&mut metafields);
-        Self {
-            place: d.address.clone().map(place_of),
-            tax_exempt: d.tax_exempt,
-            managed_tags: d.managed_tags.clone(),
-            metafields: SharedMetafields::Made(metafields),
-            tier: key.tier.clone(),
-        }
+        Self::split(key.clone()).2
     }
 
     /// The customer's country (C5's ISO code), which reads its contacts' national phones (C4).
@@ -183,36 +174,41 @@ impl CustomerParts {
     /// One record of the customer put together: `person` on the shared parts, as the Shopify
     /// customer `cin7_id` (C16: the customer's ID or a contact's key).
     pub fn record(&self, cin7_id: String, person: PersonParts) -> MappedCustomer {
-        let place = self.place.clone();
-        let metafields = self.metafields.make();
-        let tags = self.managed_tags.clone();
-        assemble(
-            cin7_id,
-            person,
-            place,
-            (self.tax_exempt, tags, metafields),
-            self.tier.clone(),
-        )
+        let shared = Shared {
+            place: self.place.clone(),
+            tax_exempt: self.tax_exempt,
+            managed_tags: self.managed_tags.clone(),
+            metafields: self.metafields.make(),
+            tier: self.tier.clone(),
+        };
+        assemble(cin7_id, person, shared)
     }
 
     /// [`Self::record`] for the customer's only record, moving the parts into it.
     pub fn into_record(self, cin7_id: String, person: PersonParts) -> MappedCustomer {
-        let metafields = self.metafields.make();
-        let shared = (self.tax_exempt, self.managed_tags, metafields);
-        assemble(cin7_id, person, self.place, shared, self.tier)
+        let shared = Shared {
+            metafields: self.metafields.make(),
+            place: self.place,
+            tax_exempt: self.tax_exempt,
+            managed_tags: self.managed_tags,
+            tier: self.tier,
+        };
+        assemble(cin7_id, person, shared)
     }
 }
 
-/// A record put together from a person, a place, the shared fields (tax exemption, managed
-/// tags, metafields without `cin7.contact_id`) and a tier list: the person's names and phone go
-/// on the address too (C5), its contact ID into the metafields (C16).
-fn assemble(
-    cin7_id: String,
-    person: PersonParts,
+/// [`CustomerParts`] owned by one record, its metafields made.
+struct Shared {
     place: Option<DesiredAddress>,
-    shared: (bool, Vec<String>, Vec<DesiredMetafield>),
+    tax_exempt: bool,
+    managed_tags: Vec<String>,
+    metafields: Vec<DesiredMetafield>,
     tier: Option<TierListKey>,
-) -> MappedCustomer {
+}
+
+/// A record put together from a person and its customer's parts: the person's names and phone
+/// go on the address too (C5), its contact ID into the metafields (C16).
+fn assemble(cin7_id: String, person: PersonParts, shared: Shared) -> MappedCustomer {
     let PersonParts {
         email,
         first_name,
@@ -222,7 +218,13 @@ fn assemble(
         own_list,
         warnings,
     } = person;
-    let (tax_exempt, managed_tags, mut metafields) = shared;
+    let Shared {
+        place,
+        tax_exempt,
+        managed_tags,
+        mut metafields,
+        tier,
+    } = shared;
     let address = place.map(|a| DesiredAddress {
         first_name: first_name.clone(),
         last_name: last_name.clone(),

@@ -77,25 +77,26 @@ pub(super) struct Planned {
 /// without putting it together when no metafield needs fitting: it has nothing to hash (E2)
 /// and nothing to write.
 pub(super) fn plan_one(m: Mapped, ctx: &PlanContext<'_>) -> PlannedCustomer {
-    let unlinked = !ctx.links.contains_key(m.cin7_id());
-    if ctx.dry_run && unlinked && ctx.types.is_empty() {
-        return plan_summary(m.into_summary(), None, ctx);
+    let link = ctx.links.get(m.cin7_id());
+    if ctx.dry_run && link.is_none() && ctx.types.is_empty() {
+        return plan_summary(m.into_summary(), None, link, ctx);
     }
     match fit_definitions(m.into_customer(), ctx.types) {
         Ok(customer) => {
             let (summary, desired) = Summary::of(customer);
-            plan_summary(summary, Some(desired), ctx)
+            plan_summary(summary, Some(desired), link, ctx)
         }
         Err(unfit) => PlannedCustomer::Unfit(unfit),
     }
 }
 
-/// [`plan_one`] once the record is summarised; `desired` is `None` only for an unlinked record
-/// in a dry run.
-fn plan_summary(
+/// [`plan_one`] once the record is summarised, with its link; `desired` is `None` only for an
+/// unlinked record in a dry run.
+fn plan_summary<'a>(
     summary: Summary,
     desired: Option<DesiredCustomer>,
-    ctx: &PlanContext<'_>,
+    link: Option<&'a CustomerLink>,
+    ctx: &PlanContext<'a>,
 ) -> PlannedCustomer {
     let Summary {
         id,
@@ -104,7 +105,6 @@ fn plan_summary(
         tier,
         own_list,
     } = summary;
-    let link = ctx.links.get(&id);
     let by_email = if link.is_none() && !ctx.found.is_empty() {
         ctx.found.get(&email.to_lowercase())
     } else {

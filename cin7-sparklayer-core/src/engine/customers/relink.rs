@@ -21,11 +21,19 @@ use super::Mapped;
 /// store (saved with [`crate::ports::StateStore::move_customer_link`]).
 pub(super) type Moves = HashMap<String, String>;
 
-/// Whether `key` is a parked link's: `{customer}/~{Shopify ID}`, a link its record gave up that
-/// no other record took.
+/// What starts the contact part of a parked link's key.
+const PARKED: char = '~';
+
+/// The key a link is parked under: `{customer}/~{Shopify ID}`, a link its record gave up that no
+/// other record took.
+fn parked_key(customer: &str, shopify_id: &str) -> String {
+    format!("{customer}{CONTACT_KEY_SEPARATOR}{PARKED}{shopify_id}")
+}
+
+/// Whether `key` is a parked link's ([`parked_key`]).
 pub(super) fn is_parked(key: &str) -> bool {
     key.split_once(CONTACT_KEY_SEPARATOR)
-        .is_some_and(|(_, rest)| rest.starts_with('~'))
+        .is_some_and(|(_, rest)| rest.starts_with(PARKED))
 }
 
 /// One record of a linked customer: its key and its email, lowercased as links keep them.
@@ -146,8 +154,7 @@ fn apply_moves(links: &mut HashMap<String, CustomerLink>, planned: Vec<Move>) ->
     }
     for key in displaced {
         if let Some(mut link) = links.remove(&key) {
-            let customer = customer_of_key(&key);
-            let former = format!("{customer}{CONTACT_KEY_SEPARATOR}~{}", link.shopify_id);
+            let former = parked_key(customer_of_key(&key), &link.shopify_id);
             link.cin7_id.clone_from(&former);
             moves.insert(former, key);
             placed.push(link);
